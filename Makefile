@@ -1,0 +1,114 @@
+# vmm: a KVM virtual machine monitor in one binary.
+#
+#   make              build/vmm
+#   make test         unit tests + guest tests (+ Linux tier in a nested L1)
+#   make run          boot Debian's cloud kernel with the console on this tty
+#   make SANITIZE=1   everything built with ASan + UBSan into build-san/
+#   make bench        start-up, memory and console figures
+#
+# Non-recursive: every source list is below. Objects go to $(O)/.
+
+ifeq ($(SANITIZE),1)
+O ?= build-san
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+else ifeq ($(SANITIZE),thread)
+O ?= build-tsan
+SAN_FLAGS = -fsanitize=thread -fno-omit-frame-pointer
+else
+O ?= build
+SAN_FLAGS =
+endif
+
+CC ?= gcc
+WERROR ?= 1
+WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wpointer-arith -Wcast-qual -Wwrite-strings -Wformat=2 -Wundef
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -fstack-protector-strong \
+	  -MMD -MP -I. $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
+LDLIBS = -luring -lfdt -ljson-c -lpthread -lm
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+# Every .c under these folders is part of the VMM; vmm/main.c holds main().
+LIB_SRCS = $(filter-out vmm/main.c,$(wildcard vmm/*.c vcpu/*.c boot/*.c \
+	   io/*.c virtio/*.c))
+LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o)
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_HELPERS = $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
+
+all: $(O)/vmm
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# The library archive lets each unit test link only the objects it uses.
+$(O)/libvmm.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/vmm: $(O)/vmm/main.o $(O)/libvmm.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS:%.c=$(O)/%.o) $(O)/libvmm.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit-tests: $(UNIT_BINS)
+
+-include guests/guests.mk
+
+test: all unit-tests guests
+	$(Q)O=$(O) tests/run.sh all
+
+test-unit: unit-tests
+	$(Q)O=$(O) tests/run.sh unit
+
+test-guest: all guests
+	$(Q)O=$(O) tests/run.sh guest
+
+test-linux: all
+	$(Q)O=$(O) tests/run.sh linux
+
+bench: all guests
+	$(Q)O=$(O) tests/bench/run.sh
+
+run: all
+	$(Q)O=$(O) guests/run-demo.sh
+
+deps:
+	$(Q)tools/install-deps.sh
+
+format:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+
+check-format:
+	$(Q)clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+# Every header must compile on its own.
+check-headers:
+	$(Q)for h in $$(git ls-files 'vmm/*.h' 'vcpu/*.h' 'boot/*.h' 'io/*.h' \
+		'virtio/*.h'); do \
+		echo "#include \"$$h\"" | $(CC) $(CFLAGS) -fsyntax-only \
+			-x c - || exit 1; done
+
+clean:
+	rm -rf build build-san build-tsan
+
+.PHONY: all test test-unit test-guest test-linux unit-tests bench run deps \
+	format check-format check-headers clean guests
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The io thread's event loop: one io_uring, owned and submitted to by one
+ * thread. Sources (doorbell eventfds, backend fds, timerfds) are watched
+ * with multishot POLL_ADD; each completion calls the source's ready().
+ * Other threads reach the loop only through io_loop_stop(),
+ * io_loop_call() and io_loop_watch() (all post to an eventfd the loop
+ * watches).
+ *
+ * A watched source is represented in the ring by a small wrapper the loop
+ * allocates (its address is the SQE's user_data), so a completion that is
+ * still in flight after io_loop_unwatch() lands on the wrapper, never on
+ * the source, which the owner may free right after unwatching.
+ */
+#ifndef IO_LOOP_H
+#define IO_LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct io_loop;
+struct io_watch;
+struct iovec;
+struct msghdr;
+
+struct io_source {
+	int fd;
+	uint32_t events;	/* poll mask to watch, POLLIN if 0 */
+	/*
+	 * Loop thread. @res: the poll mask that fired, or -errno. After a
+	 * negative @res the source is no longer watched (watch it again to
+	 * resume). ready() may call io_loop_watch/unwatch on any source,
+	 * including its own.
+	 */
+	void (*ready)(struct io_source *src, int res);
+	/* Private to the loop: NULL while not watched. */
+	struct io_watch *watch;
+};
+
+/*
+ * A one-shot operation submitted through the ring (writes for backends
+ * that must never block the loop thread, one-shot polls, no-ops used to
+ * defer a completion). done() runs on the loop thread with the result
+ * (byte count, poll mask, 0) or -errno. The request, and any iovec or
+ * msghdr it refers to, must stay valid until done() has run.
+ */
+struct io_request {
+	void (*done)(struct io_request *req, int res);
+};
+
+/*
+ * Create a loop and its ring. Tries IORING_SETUP_SINGLE_ISSUER and
+ * DEFER_TASKRUN and falls back where the kernel lacks them. The ring is
+ * created disabled and enabled by the first io_loop_run(): the thread that
+ * runs the loop first is its only submitter for good, whichever thread
+ * created it. Returns 0 or -errno.
+ */
+int io_loop_create(struct io_loop **out);
+
+/*
+ * Free the loop. Sources stay owned by their owners (their watch pointers
+ * are cleared); requests still in flight are cancelled without done()
+ * being called. Not while running. NULL is a no-op.
+ */
+void io_loop_destroy(struct io_loop *l);
+
+/*
+ * Start watching @src->fd for @src->events. Any thread (off the loop
+ * thread the arming happens at the loop's next iteration). Returns 0,
+ * -EBUSY if @src is already watched, -EINVAL or -ENOMEM.
+ */
+int io_loop_watch(struct io_loop *l, struct io_source *src);
+
+/*
+ * Stop watching @src. On the loop thread (or before io_loop_run()) no
+ * ready() call for @src follows, and @src may be freed at once. From any
+ * other thread a ready() already running on the loop thread may still
+ * finish: owners that free @src must unwatch on the loop thread (use
+ * io_loop_call()). Returns 0, or -ENOENT if @src was not watched.
+ */
+int io_loop_unwatch(struct io_loop *l, struct io_source *src);
+
+/* True while @src is watched. */
+static inline bool io_source_watched(const struct io_source *src)
+{
+	return src->watch != NULL;
+}
+
+/*
+ * Submit a writev of @iov on @fd at @offset (-1: current position). Loop
+ * thread only (or before the first io_loop_run()). The result may be a
+ * short count: the caller resubmits the rest. Returns 0 or -errno.
+ */
+int io_loop_writev(struct io_loop *l, struct io_request *req, int fd,
+		   const struct iovec *iov, unsigned int iovcnt, int64_t offset);
+
+/* As io_loop_writev() with sendmsg(2) (e.g. MSG_NOSIGNAL on sockets). */
+int io_loop_sendmsg(struct io_loop *l, struct io_request *req, int fd,
+		    const struct msghdr *msg, unsigned int flags);
+
+/* One-shot poll of @fd for @events; done() gets the mask. Loop thread. */
+int io_loop_poll_once(struct io_loop *l, struct io_request *req, int fd,
+		      uint32_t events);
+
+/*
+ * Complete @req (done() gets 0) at the loop's next iteration, without any
+ * I/O: for owners whose work finished at once but who promised an
+ * asynchronous completion. Loop thread.
+ */
+int io_loop_defer(struct io_loop *l, struct io_request *req);
+
+/*
+ * Run until io_loop_stop(). A stop requested before the call makes it
+ * return at once; the request is consumed either way. Returns 0 or
+ * -errno (a ring failure).
+ */
+int io_loop_run(struct io_loop *l);
+
+/* Ask the loop to return from io_loop_run(). Any thread, async-signal-safe. */
+void io_loop_stop(struct io_loop *l);
+
+/*
+ * Run fn(arg) on the loop thread at its next iteration (any thread). Used
+ * to hand work such as "watch this fd again" from a vCPU thread to the
+ * loop. Calls run in the order they were posted; calls still queued when
+ * the loop is destroyed never run. Returns 0 or -ENOMEM.
+ */
+int io_loop_call(struct io_loop *l, void (*fn)(void *arg), void *arg);
+
+/* True when called on the thread currently inside io_loop_run(). */
+bool io_loop_on_thread(const struct io_loop *l);
+
+#endif /* IO_LOOP_H */

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Minimal assertions for unit tests. A failed check prints file:line, the
+ * expressions and their values, and makes the program exit 1 at the end.
+ * Exit codes: 0 pass, 1 fail, 77 skip.
+ */
+#ifndef TESTS_UNIT_CHECK_H
+#define TESTS_UNIT_CHECK_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int check_failures;
+static int check_count;
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		check_count++;                                                 \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, \
+				__LINE__, #cond);                              \
+			check_failures++;                                      \
+		}                                                              \
+	} while (0)
+
+#define CHECK_EQ(a, b)                                                         \
+	do {                                                                   \
+		long long a_ = (long long)(a), b_ = (long long)(b);            \
+		check_count++;                                                 \
+		if (a_ != b_) {                                                \
+			fprintf(stderr,                                        \
+				"%s:%d: CHECK_EQ(%s, %s) failed: %lld != "     \
+				"%lld (0x%llx != 0x%llx)\n",                   \
+				__FILE__, __LINE__, #a, #b, a_, b_,            \
+				(unsigned long long)a_,                        \
+				(unsigned long long)b_);                       \
+			check_failures++;                                      \
+		}                                                              \
+	} while (0)
+
+/* End of main(): report and pick the exit code. */
+static inline int check_done(const char *name)
+{
+	if (check_failures) {
+		fprintf(stderr, "%s: %d of %d checks failed\n", name,
+			check_failures, check_count);
+		return 1;
+	}
+	printf("%s: %d checks passed\n", name, check_count);
+	return 0;
+}
+
+#endif /* TESTS_UNIT_CHECK_H */

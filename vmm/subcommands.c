@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The table of subcommands.
+ */
+#include "subcommands.h"
+
+#include <string.h>
+
+#include "util.h"
+
+static const struct subcommand subcommands[] = {
+	{ NULL, NULL },
+};
+
+const struct subcommand *subcommand_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+		if (subcommands[i].name && !strcmp(subcommands[i].name, name))
+			return &subcommands[i];
+	return NULL;
+}
