@@ -6,7 +6,7 @@
 #   make SANITIZE=1   everything built with ASan + UBSan into build-san/
 #   make bench        start-up, memory and console figures
 #
-# Non-recursive: every source list is below. Objects go to $(O)/.
+# Non-recursive: every source list is below. Objects go to $(O)/obj/.
 
 ifeq ($(SANITIZE),1)
 O ?= build-san
@@ -42,14 +42,14 @@ endif
 # Every .c under these folders is part of the VMM; vmm/main.c holds main().
 LIB_SRCS = $(filter-out vmm/main.c,$(wildcard vmm/*.c vcpu/*.c boot/*.c \
 	   io/*.c virtio/*.c))
-LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o)
+LIB_OBJS = $(LIB_SRCS:%.c=$(O)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_HELPERS = $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
 
 all: $(O)/vmm
 
-$(O)/%.o: %.c
+$(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -58,11 +58,11 @@ $(O)/%.o: %.c
 $(O)/libvmm.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/vmm: $(O)/vmm/main.o $(O)/libvmm.a
+$(O)/vmm: $(O)/obj/vmm/main.o $(O)/libvmm.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS:%.c=$(O)/%.o) $(O)/libvmm.a
+$(O)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS:%.c=$(O)/obj/%.o) $(O)/libvmm.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -108,7 +108,9 @@ check-headers:
 clean:
 	rm -rf build build-san build-tsan
 
+.SECONDARY:
+
 .PHONY: all test test-unit test-guest test-linux unit-tests bench run deps \
 	format check-format check-headers clean guests
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(LIB_OBJS:.o=.d) $(O)/obj/vmm/main.d $(UNIT_HELPERS:%.c=$(O)/obj/%.d)

@@ -20,16 +20,27 @@ struct acpi_mmio_device {
 };
 
 struct acpi_config {
-	unsigned int nr_cpus;	/* LAPIC ids 0..nr_cpus-1 */
-	bool com1;		/* describe the 16550 at 0x3f8 / IRQ 4 */
-	const struct acpi_mmio_device *virtio;	/* virtio-mmio windows */
+	unsigned int nr_cpus; /* LAPIC ids 0..nr_cpus-1 */
+	bool com1;	      /* describe the 16550 at 0x3f8 / IRQ 4 */
+	const struct acpi_mmio_device *virtio; /* virtio-mmio windows */
 	unsigned int nr_virtio;
 };
 
+/* LAPIC ids 0..253: 0xff is the broadcast id and the IOAPIC takes one. */
+#define ACPI_MAX_CPUS 254
+
 /*
- * Write all tables into guest memory at the addresses in boot/layout.h.
- * Returns 0 or -errno (-ENOSPC if they do not fit the reserved area).
+ * Write all tables into guest memory: the RSDP at LAYOUT_ACPI_RSDP (hand
+ * that address to boot_load() as rsdp_addr), the rest from
+ * LAYOUT_ACPI_TABLES. The MADT gives the IOAPIC the id nr_cpus. Call once
+ * per VM after mem_create(), from the thread that owns @mem; @cfg is only
+ * read. Returns 0, -EINVAL (nr_cpus not in 1..ACPI_MAX_CPUS, more than 256
+ * virtio windows or one beyond 4 GiB), -EFAULT (RAM does not cover the
+ * BIOS area) or -ENOSPC (tables do not fit below LAYOUT_ACPI_TABLES_END).
  */
 int acpi_build(struct mem *mem, const struct acpi_config *cfg);
+
+/* The byte that makes @data's @len bytes sum to zero (ACPI checksum). */
+uint8_t acpi_checksum(const void *data, size_t len);
 
 #endif /* BOOT_ACPI_H */

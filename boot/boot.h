@@ -16,8 +16,8 @@
 #include "../vmm/mem.h"
 
 enum boot_protocol {
-	BOOT_LINUX64,	/* bzImage 64-bit entry: long mode, RSI = zero page */
-	BOOT_PVH,	/* PVH: 32-bit protected mode, EBX = hvm_start_info */
+	BOOT_LINUX64, /* bzImage 64-bit entry: long mode, RSI = zero page */
+	BOOT_PVH,     /* PVH: 32-bit protected mode, EBX = hvm_start_info */
 };
 
 #define BOOT_ERR_LEN 160
@@ -26,11 +26,11 @@ enum boot_protocol {
 struct boot_entry {
 	enum boot_protocol protocol;
 	uint64_t rip;
-	uint64_t boot_info;	/* zero page (RSI) or start_info (EBX) gpa */
+	uint64_t boot_info; /* zero page (RSI) or start_info (EBX) gpa */
 	/* Where the kernel went: [kernel_start, kernel_end) incl. init_size. */
 	uint64_t kernel_start;
 	uint64_t kernel_end;
-	uint64_t initrd_start;	/* 0 if no initrd */
+	uint64_t initrd_start; /* 0 if no initrd */
 	/* Text of the last failure; *err_msg of boot_load() may point here. */
 	char err[BOOT_ERR_LEN];
 };
@@ -39,10 +39,10 @@ struct boot_entry {
 struct boot_config {
 	const uint8_t *kernel;
 	size_t kernel_len;
-	const uint8_t *initrd;	/* NULL: no initrd */
+	const uint8_t *initrd; /* NULL: no initrd */
 	size_t initrd_len;
-	const char *cmdline;	/* never NULL; may be "" */
-	gpa_t rsdp_addr;	/* ACPI RSDP handed to the kernel, 0 = none */
+	const char *cmdline; /* never NULL; may be "" */
+	gpa_t rsdp_addr;     /* ACPI RSDP handed to the kernel, 0 = none */
 };
 
 /*
@@ -55,9 +55,10 @@ struct boot_config {
  *
  * Returns 0, or -ENOEXEC (not a kernel we can boot, malformed file),
  * -EINVAL (command line too long), -ENOSPC (kernel or initrd does not fit
- * in RAM). On failure *@err_msg is a one-line reason without a trailing
- * newline, e.g. "bzImage boot protocol 2.10 is older than 2.12", "not a
- * bzImage or ELF vmlinux"; it points to a static string or into
+ * in RAM), -EFAULT (RAM does not cover the fixed boot areas of
+ * boot/layout.h). On failure *@err_msg is a one-line reason without a
+ * trailing newline, e.g. "bzImage boot protocol 2.10 is older than 2.12",
+ * "not a bzImage or ELF vmlinux"; it points to a static string or into
  * @entry->err, so it is valid while @entry is.
  */
 int boot_load(struct mem *mem, const struct boot_config *cfg,

@@ -13,7 +13,7 @@
 
 #include "../vmm/mem.h"
 
-#define E820_TYPE_RAM 1
+#define E820_TYPE_RAM	   1
 #define E820_TYPE_RESERVED 2
 
 struct e820_entry {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
@@ -193,7 +194,8 @@ static bool handle_requests(struct vcpu *v)
 		if (!v->stop_req)
 			vcpu_stats_event(v, VCPU_EVENT_RESUME);
 	}
-	stop = v->stop_req;
+	/* After power-off or a debug exit the guest must not run on. */
+	stop = v->stop_req || vm_exiting(v->vm);
 	if (!stop)
 		v->run->immediate_exit = 0;
 	pthread_mutex_unlock(&v->lock);
@@ -210,6 +212,14 @@ static void *vcpu_thread(void *arg)
 	pthread_setname_np(pthread_self(), name);
 	vcpu_stats_event(v, VCPU_EVENT_START);
 	while (!handle_requests(v)) {
+		if (!v->entered && v->id == 0 && log_enabled(LOG_INFO)) {
+			struct timespec ts;
+
+			/* For start-up benchmarks: same clock as the harness. */
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			pr_info("first KVM_RUN at monotonic %lld ns",
+				(long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+		}
 		vcpu_stats_event(v, VCPU_EVENT_ENTER);
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		int err = errno;

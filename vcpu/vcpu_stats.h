@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The seam between a vCPU thread and its runstate accounting: the thread
- * reports each VMM-side event exactly when it happens.
+ * The seam between a vCPU and its runstate accounting. The vCPU thread
+ * reports each VMM-side event exactly when it happens; the sampler on the
+ * io thread folds in the kernel's view (KVM binary stats, schedstat);
+ * anyone may take a snapshot. Everything lives in v->rt.
  */
 #ifndef VCPU_VCPU_STATS_H
 #define VCPU_VCPU_STATS_H
 
 struct vcpu;
+struct vcpu_snapshot;
+struct vm_stats;
 
 enum vcpu_event {
 	VCPU_EVENT_START,	/* thread started: offline -> runnable */
@@ -17,13 +21,41 @@ enum vcpu_event {
 	VCPU_EVENT_STOP,	/* thread ends */
 };
 
-/* Allocate v->rt. Called by vcpu_create(). 0 or -errno. */
+/*
+ * Allocate v->rt: the runstate (offline; also down when KVM says this
+ * vCPU waits for INIT/SIPI) and the KVM stats fd. Called by vcpu_create()
+ * after KVM_CREATE_VCPU, before the thread starts. Missing KVM stats are
+ * not an error (logged at info level). Returns 0 or -errno.
+ */
 int vcpu_stats_create(struct vcpu *v);
 
-/* Record @event for @v. vCPU thread only. */
+/*
+ * Record @event for @v at the current time. vCPU thread only (START reads
+ * v->tid, so set it first). ENTER and EXIT are cheap when nothing changes
+ * (an atomic load), so they may be called around every KVM_RUN. On EXIT a
+ * vCPU still down asks KVM for its own mp_state (allowed: it is this
+ * thread's vCPU) and comes up once the guest has started it.
+ */
 void vcpu_stats_event(struct vcpu *v, enum vcpu_event event);
 
-/* Free v->rt. */
+/*
+ * Fold the kernel's counters into @v's runstate (runstate_fold()). The
+ * sampler's thread only (the io thread): it owns the schedstat fd, opened
+ * here once the thread id is known.
+ */
+void vcpu_stats_sample(struct vcpu *v);
+
+/* Copy @v's runstate and KVM counters into @out. Any thread. */
+void vcpu_stats_snapshot(struct vcpu *v, struct vcpu_snapshot *out);
+
+/*
+ * Snapshot @nr vCPUs into @st (allocated with vm_stats_alloc() for at
+ * least @nr) and stamp it with the time after the last copy. Any thread.
+ */
+void vcpu_stats_collect(struct vcpu *vcpus, unsigned int nr,
+			struct vm_stats *st);
+
+/* Free v->rt. After the thread has ended. */
 void vcpu_stats_destroy(struct vcpu *v);
 
 #endif /* VCPU_VCPU_STATS_H */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -93,6 +94,48 @@ static int read_file(const char *what, const char *path, uint64_t max,
 	return 0;
 }
 
+/*
+ * Interrupt routing as on a PC (and as the MADT / MP table describe it):
+ * ISA IRQs 0-15 on the PICs, GSIs 0-23 on IOAPIC pins with the PIT's
+ * IRQ 0 on pin 2; GSI 2 is the PIC cascade and goes nowhere else.
+ */
+static int vm_setup_irq_routing(int vm_fd)
+{
+	struct kvm_irq_routing *table;
+	unsigned int n = 0;
+	int r = 0;
+
+	table = calloc(1, sizeof(*table) + 48 * sizeof(table->entries[0]));
+	if (!table)
+		return -ENOMEM;
+	for (unsigned int gsi = 0; gsi < 16; gsi++) {
+		if (gsi == 2)
+			continue;
+		table->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi,
+			.type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+						     : KVM_IRQCHIP_PIC_SLAVE,
+			.u.irqchip.pin = gsi % 8,
+		};
+	}
+	for (unsigned int gsi = 0; gsi < LAYOUT_IOAPIC_PINS; gsi++) {
+		if (gsi == 2)
+			continue;
+		table->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi,
+			.type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC,
+			.u.irqchip.pin = gsi == 0 ? 2 : gsi,
+		};
+	}
+	table->nr = n;
+	if (ioctl(vm_fd, KVM_SET_GSI_ROUTING, table) < 0)
+		r = -errno;
+	free(table);
+	return r;
+}
+
 static int vm_setup_kvm(struct vm *vm, char *err, size_t err_len,
 			int *status)
 {
@@ -142,7 +185,10 @@ static int vm_setup_kvm(struct vm *vm, char *err, size_t err_len,
 	VM_IOCTL(KVM_CREATE_IRQCHIP, 0);
 	VM_IOCTL(KVM_CREATE_PIT2, &pit);
 #undef VM_IOCTL
-	return 0;
+	r = vm_setup_irq_routing(vm->vm_fd);
+	if (r)
+		snprintf(err, err_len, "KVM_SET_GSI_ROUTING: %s", strerror(-r));
+	return r;
 }
 
 static int vm_setup_memory(struct vm *vm, char *err, size_t err_len)
@@ -320,11 +366,16 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	return vm_setup_vcpus(vm, err, err_len);
 }
 
+bool vm_exiting(struct vm *vm)
+{
+	return __atomic_load_n(&vm->exit_requested, __ATOMIC_ACQUIRE);
+}
+
 void vm_request_exit(struct vm *vm, int status, const char *why)
 {
 	pthread_mutex_lock(&vm->exit_lock);
 	if (!vm->exit_requested) {
-		vm->exit_requested = true;
+		__atomic_store_n(&vm->exit_requested, true, __ATOMIC_RELEASE);
 		vm->exit_status = status;
 		pr_info("%s (exit status %d)", why, status);
 		if (vm->loop)
@@ -358,6 +409,39 @@ int vm_handle_signals(struct vm *vm, const sigset_t *set)
 	return io_loop_watch(vm->loop, &vm->signal_src);
 }
 
+/*
+ * The VMM's own memory cost: resident set minus the guest pages that are
+ * resident (touched by the guest or the loader), as mincore() sees them.
+ */
+static void vm_report_memory(struct vm *vm)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long long guest = 0, rss_pages = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (!f)
+		return;
+	if (fscanf(f, "%*u %llu", &rss_pages) != 1)
+		rss_pages = 0;
+	fclose(f);
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
+		const struct mem_region *m = &vm->mem.regions[i];
+		size_t n = m->size / (uint64_t)page;
+		unsigned char *vec = malloc(n);
+
+		if (!vec || mincore(m->host, m->size, vec) < 0) {
+			free(vec);
+			return;
+		}
+		for (size_t j = 0; j < n; j++)
+			guest += vec[j] & 1;
+		free(vec);
+	}
+	pr_info("memory: rss %llu KiB, guest resident %llu KiB, vmm overhead %llu KiB",
+		rss_pages * page / 1024, guest * page / 1024,
+		(rss_pages - MIN(guest, rss_pages)) * page / 1024);
+}
+
 int vm_run(struct vm *vm)
 {
 	int r = 0;
@@ -382,6 +466,8 @@ int vm_run(struct vm *vm)
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_wait_parked(&vm->vcpus[i]);
 	vm_extras_stop(vm);
+	if (log_enabled(LOG_INFO))
+		vm_report_memory(vm);
 	pthread_mutex_lock(&vm->exit_lock);
 	r = vm->exit_requested ? vm->exit_status : VMM_EXIT_ERROR;
 	pthread_mutex_unlock(&vm->exit_lock);

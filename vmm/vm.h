@@ -90,6 +90,9 @@ void vm_destroy(struct vm *vm);
  */
 void vm_request_exit(struct vm *vm, int status, const char *why);
 
+/* True once an exit was requested; vCPUs stop entering the guest. Any thread. */
+bool vm_exiting(struct vm *vm);
+
 /*
  * Route these (already blocked) signals to the io loop, where they end the
  * VM with VMM_EXIT_ERROR. Call before vm_run(). Returns 0 or -errno.

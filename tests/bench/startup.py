@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Start-up and memory benchmark for vmm (make bench).
+
+Boots a tiny guest N times and reports, as min / median / max:
+  - time from just before exec of vmm to the BSP's first KVM_RUN
+    (vmm -v logs CLOCK_MONOTONIC at that point; same clock as here),
+  - total wall time until vmm has exited,
+  - the VMM's own memory: RSS minus resident guest pages (vmm -v at exit).
+Figures are printed, never asserted.
+"""
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+
+def run_once(vmm, kernel, extra):
+    cmd = [vmm, "-v", "--kernel", kernel, "--serial", "none",
+           "--debug-exit", "--mem", "256M"] + extra
+    t0 = time.monotonic_ns()
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True, timeout=60)
+    t1 = time.monotonic_ns()
+    first = re.search(r"first KVM_RUN at monotonic (\d+) ns", p.stderr)
+    mem = re.search(r"vmm overhead (\d+) KiB", p.stderr)
+    rss = re.search(r"rss (\d+) KiB", p.stderr)
+    if not first or not mem:
+        sys.exit("bench: unexpected vmm output (status %d):\n%s"
+                 % (p.returncode, p.stderr))
+    return ((int(first.group(1)) - t0) / 1e6, (t1 - t0) / 1e6,
+            int(mem.group(1)) / 1024, int(rss.group(1)) / 1024)
+
+
+def summary(values, unit):
+    return "%.2f / %.2f / %.2f %s" % (min(values), statistics.median(values),
+                                      max(values), unit)
+
+
+def main():
+    vmm = os.environ.get("VMM", "build/vmm")
+    kernel = sys.argv[1] if len(sys.argv) > 1 else "build/guests/hello.bzImage"
+    runs = int(os.environ.get("RUNS", "11"))
+    for cpus in (1, 2):
+        extra = ["--cpus", str(cpus), "--cmdline", "action=exit:0"]
+        run_once(vmm, kernel, extra)  # warm the page cache
+        res = [run_once(vmm, kernel, extra) for _ in range(runs)]
+        print("startup, %d vCPU, %d runs (min / median / max):" % (cpus, runs))
+        print("  exec -> first KVM_RUN   %s" % summary([r[0] for r in res], "ms"))
+        print("  exec -> vmm exited      %s" % summary([r[1] for r in res], "ms"))
+        print("  VMM memory overhead     %s" % summary([r[2] for r in res], "MiB"))
+        print("  total RSS at exit       %s" % summary([r[3] for r in res], "MiB"))
+
+
+if __name__ == "__main__":
+    main()

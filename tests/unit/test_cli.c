@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command-line parsing: sizes, ranges, backends, ports, errors.
+ */
+#include <string.h>
+
+#include "check.h"
+#include "vmm/cli.h"
+
+#define MAX_ARGS 16
+
+/* Parse a NULL-terminated list of arguments (copied: cli may split them). */
+static enum cli_result parse(struct vm_config *cfg, char *err,
+			     const char *const *args)
+{
+	static char store[MAX_ARGS][128];
+	char *argv[MAX_ARGS + 1];
+	int argc = 0;
+
+	argv[argc++] = strcpy(store[0], "vmm");
+	for (; *args && argc < MAX_ARGS; args++, argc++)
+		argv[argc] = strcpy(store[argc], *args);
+	argv[argc] = NULL;
+	return cli_parse(argc, argv, cfg, err, 256);
+}
+
+#define PARSE(...) parse(&cfg, err, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_sizes(void)
+{
+	uint64_t v = 0;
+
+	CHECK_EQ(cli_parse_size("256M", &v), 0);
+	CHECK_EQ(v, 256ULL << 20);
+	CHECK_EQ(cli_parse_size("1G", &v), 0);
+	CHECK_EQ(v, 1ULL << 30);
+	CHECK_EQ(cli_parse_size("3584m", &v), 0);
+	CHECK_EQ(v, 3584ULL << 20);
+	CHECK_EQ(cli_parse_size("512K", &v), 0);
+	CHECK_EQ(v, 512ULL << 10);
+	CHECK_EQ(cli_parse_size("64", &v), 0);
+	CHECK_EQ(v, 64ULL << 20);
+	CHECK_EQ(cli_parse_size("2GiB", &v), 0);
+	CHECK_EQ(v, 2ULL << 30);
+	CHECK_EQ(cli_parse_size("1048576B", &v), 0);
+	CHECK_EQ(v, 1ULL << 20);
+	CHECK(cli_parse_size("", &v) < 0);
+	CHECK(cli_parse_size("M", &v) < 0);
+	CHECK(cli_parse_size("-1G", &v) < 0);
+	CHECK(cli_parse_size("12X", &v) < 0);
+	CHECK(cli_parse_size("1GG", &v) < 0);
+	CHECK(cli_parse_size("99999999999999999999G", &v) < 0);
+	CHECK(cli_parse_size("17179869184G", &v) < 0); /* 2^64 bytes */
+}
+
+static void test_defaults_and_options(void)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	CHECK_EQ(PARSE("--kernel", "k"), CLI_RUN);
+	CHECK(!strcmp(cfg.kernel, "k"));
+	CHECK_EQ(cfg.mem_size, 256ULL << 20);
+	CHECK_EQ(cfg.nr_cpus, 1);
+	CHECK(!strcmp(cfg.serial, "stdio"));
+	CHECK(cfg.initrd == NULL && cfg.cmdline == NULL && !cfg.debug_exit);
+
+	CHECK_EQ(PARSE("-k", "k", "--initrd", "i", "--cmdline", "a b",
+		       "--mem", "5G", "--cpus", "64", "--serial", "file:/x",
+		       "--debug-exit", "-v", "-v"), CLI_RUN);
+	CHECK(!strcmp(cfg.initrd, "i") && !strcmp(cfg.cmdline, "a b"));
+	CHECK_EQ(cfg.mem_size, 5ULL << 30);
+	CHECK_EQ(cfg.nr_cpus, 64);
+	CHECK(!strcmp(cfg.serial, "file:/x"));
+	CHECK(cfg.debug_exit);
+	CHECK_EQ(cfg.verbosity, 2);
+
+	CHECK_EQ(PARSE("--help"), CLI_HELP);
+	CHECK_EQ(PARSE("--version"), CLI_VERSION);
+	CHECK_EQ(PARSE("-k", "k", "--cpus", "254"), CLI_RUN);
+}
+
+static void test_errors(void)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	CHECK_EQ(PARSE("--cpus", "2"), CLI_ERROR);
+	CHECK(strstr(err, "--kernel") != NULL);
+	CHECK_EQ(PARSE("-k", "k", "--cpus", "0"), CLI_ERROR);
+	CHECK(strstr(err, "--cpus") != NULL);
+	CHECK_EQ(PARSE("-k", "k", "--cpus", "255"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--cpus", "two"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--mem", "1M"), CLI_ERROR);
+	CHECK(strstr(err, "too small") != NULL);
+	CHECK_EQ(PARSE("-k", "k", "--mem", "999999G"), CLI_ERROR);
+	CHECK(strstr(err, "too large") != NULL);
+	CHECK_EQ(PARSE("-k", "k", "--mem", "lots"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--bogus"), CLI_ERROR);
+	CHECK(strstr(err, "--bogus") != NULL);
+	CHECK_EQ(PARSE("-k", "k", "-x"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k"), CLI_ERROR);
+	CHECK(strstr(err, "needs an argument") != NULL);
+	CHECK_EQ(PARSE("-k", "k", "extra"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--serial", "carrier-pigeon"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--serial", "file:"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--sample-ms", "0"), CLI_ERROR);
+}
+
+static void test_ports(void)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	CHECK_EQ(PARSE("-k", "k", "--console", "pty", "--port",
+		       "log=file:/tmp/l", "--port", "ctl=socket:/tmp/s"),
+		 CLI_RUN);
+	CHECK(!strcmp(cfg.console, "pty"));
+	CHECK_EQ(cfg.nr_ports, 2);
+	CHECK(!strcmp(cfg.ports[0].name, "log"));
+	CHECK(!strcmp(cfg.ports[0].backend, "file:/tmp/l"));
+	CHECK(!strcmp(cfg.ports[1].name, "ctl"));
+	CHECK_EQ(PARSE("-k", "k", "--port", "a=pty"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--console", "pty", "--port", "a"),
+		 CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--console", "pty", "--port", "=pty"),
+		 CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--console", "pty", "--port", "a=pty",
+		       "--port", "a=none"), CLI_ERROR);
+}
+
+int main(void)
+{
+	test_sizes();
+	test_defaults_and_options();
+	test_errors();
+	test_ports();
+	return check_done("test_cli");
+}

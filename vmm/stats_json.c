@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * struct vm_stats -> json-c objects, and the --stats file. json-c reports
+ * allocation failure with NULL; each builder checks and unwinds with one
+ * json_object_put() of the partly built object.
+ */
+#include "stats_json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+int vm_stats_alloc(struct vm_stats *st, unsigned int nr)
+{
+	memset(st, 0, sizeof(*st));
+	st->vcpus = calloc(nr ? nr : 1, sizeof(*st->vcpus));
+	if (!st->vcpus)
+		return -ENOMEM;
+	st->nr_vcpus = nr;
+	return 0;
+}
+
+void vm_stats_free(struct vm_stats *st)
+{
+	free(st->vcpus);
+	st->vcpus = NULL;
+	st->nr_vcpus = 0;
+}
+
+/* Add @key: @val to @obj; false (and @val freed) when out of memory. */
+static bool add(struct json_object *obj, const char *key,
+		struct json_object *val)
+{
+	if (!val || json_object_object_add(obj, key, val)) {
+		json_object_put(val);
+		return false;
+	}
+	return true;
+}
+
+static bool add_u64(struct json_object *obj, const char *key, uint64_t v)
+{
+	return add(obj, key, json_object_new_uint64(v));
+}
+
+static struct json_object *times_obj(const struct runstate_snapshot *rs,
+				     uint64_t now)
+{
+	struct json_object *o = json_object_new_object();
+	uint64_t t[RUNSTATE_NR];
+
+	if (!o)
+		return NULL;
+	runstate_times_at(rs, now, t);
+	for (unsigned int i = 0; i < RUNSTATE_NR; i++) {
+		if (!add_u64(o, runstate_name(i), t[i])) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+/* Only the edges the table allows: the others are always 0. */
+static struct json_object *transitions_obj(const struct runstate_snapshot *rs)
+{
+	struct json_object *o = json_object_new_object();
+	char key[32];
+
+	if (!o)
+		return NULL;
+	for (unsigned int f = 0; f < RUNSTATE_NR; f++) {
+		for (unsigned int t = 0; t < RUNSTATE_NR; t++) {
+			if (!runstate_edge_allowed(f, t))
+				continue;
+			snprintf(key, sizeof(key), "%s->%s", runstate_name(f),
+				 runstate_name(t));
+			if (!add_u64(o, key, rs->transitions[f][t])) {
+				json_object_put(o);
+				return NULL;
+			}
+		}
+	}
+	return o;
+}
+
+static struct json_object *hist_arr(const struct runstate_snapshot *rs)
+{
+	struct json_object *a = json_object_new_array_ext(RUNSTATE_HIST_BUCKETS);
+
+	if (!a)
+		return NULL;
+	for (unsigned int i = 0; i < RUNSTATE_HIST_BUCKETS; i++) {
+		struct json_object *v = json_object_new_uint64(rs->wake_hist[i]);
+
+		if (!v || json_object_array_add(a, v)) {
+			json_object_put(v);
+			json_object_put(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static struct json_object *kvm_obj(const struct kvm_stats_values *kv)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	for (unsigned int i = 0; i < KVM_STAT_NR; i++) {
+		if (!(kv->present & (1u << i)))
+			continue;
+		if (!add_u64(o, kvm_stat_name(i), kv->v[i])) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+/* id, tid, state, paused, down: the part both forms share. */
+static bool fill_head(struct json_object *o, const struct vcpu_snapshot *v)
+{
+	const struct runstate_snapshot *rs = &v->rs;
+
+	return add_u64(o, "id", v->id) && add_u64(o, "tid", rs->tid) &&
+	       add(o, "state", json_object_new_string(
+				       runstate_name((unsigned int)rs->state))) &&
+	       add(o, "paused", json_object_new_boolean(
+					rs->flags & RUNSTATE_F_PAUSED)) &&
+	       add(o, "down", json_object_new_boolean(
+				      rs->flags & RUNSTATE_F_DOWN));
+}
+
+static bool fill_full(struct json_object *o, const struct vcpu_snapshot *v,
+		      uint64_t now)
+{
+	const struct runstate_snapshot *rs = &v->rs;
+
+	return add_u64(o, "created_ns", rs->created) &&
+	       add_u64(o, "state_entry_ns", rs->state_entry_time) &&
+	       add(o, "time_ns", times_obj(rs, now)) &&
+	       add(o, "transitions", transitions_obj(rs)) &&
+	       add_u64(o, "invalid_transitions", rs->invalid) &&
+	       add_u64(o, "wakeups", rs->wakeups) &&
+	       add(o, "wake_latency_log2_ns", hist_arr(rs)) &&
+	       add_u64(o, "unattributed_ns", rs->unattributed_ns) &&
+	       add(o, "kvm", kvm_obj(&v->kvm));
+}
+
+static struct json_object *vcpu_obj(const struct vcpu_snapshot *v,
+				    uint64_t now, bool brief)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (!fill_head(o, v) || (!brief && !fill_full(o, v, now))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+int stats_json_fill(struct json_object *obj, const struct vm_stats *st,
+		    bool brief)
+{
+	struct json_object *arr;
+
+	if (!brief && !add_u64(obj, "time_ns", st->time_ns))
+		return -ENOMEM;
+	arr = json_object_new_array_ext((int)st->nr_vcpus);
+	if (!arr)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < st->nr_vcpus; i++) {
+		struct json_object *v = vcpu_obj(&st->vcpus[i], st->time_ns,
+						 brief);
+
+		if (!v || json_object_array_add(arr, v)) {
+			json_object_put(v);
+			json_object_put(arr);
+			return -ENOMEM;
+		}
+	}
+	return add(obj, "vcpus", arr) ? 0 : -ENOMEM;
+}
+
+int stats_json_write(const char *path, const struct vm_stats *st)
+{
+	struct json_object *doc = json_object_new_object();
+	const char *text;
+	FILE *f;
+	int r;
+
+	if (!doc)
+		return -ENOMEM;
+	r = stats_json_fill(doc, st, false);
+	if (r)
+		goto out_put;
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+					      JSON_C_TO_STRING_SPACED |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text) {
+		r = -ENOMEM;
+		goto out_put;
+	}
+	f = fopen(path, "we");
+	if (!f) {
+		r = -errno;
+		goto out_put;
+	}
+	if (fputs(text, f) == EOF || fputc('\n', f) == EOF)
+		r = -EIO;
+	if (fclose(f) && !r)
+		r = -errno;
+out_put:
+	json_object_put(doc);
+	return r;
+}
