@@ -28,6 +28,7 @@
 #define LAYOUT_PDPT 0xa000
 #define LAYOUT_PD 0xb000 /* 4 pages: 0xb000..0xefff */
 #define LAYOUT_PD_COUNT 4
+/* 0x10000-0x10fff stays free RAM: the smp test guest's AP trampoline. */
 /* Kernel command line; 64 KiB leaves room for any cmdline_size. */
 #define LAYOUT_CMDLINE 0x20000
 #define LAYOUT_CMDLINE_MAX 0x10000

@@ -7,7 +7,8 @@
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
-export O VMM="$PWD/$O/vmm"
+case $O in /*) VMM=$O/vmm ;; *) VMM=$PWD/$O/vmm ;; esac
+export O VMM
 passed=0 failed=0 skipped=0
 failures=()
 log_dir="$O/test-logs"
