@@ -102,6 +102,29 @@ static void serial_rearm(void *arg)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/*
+ * Loop thread: the backend's input fd changed (a pty reader or a socket
+ * client came or went). Watch the new one.
+ */
+static void serial_console_event(struct console *c, enum console_event ev,
+				 void *opaque)
+{
+	struct serial *s = opaque;
+
+	if (ev != CONSOLE_EV_INPUT)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (s->in_watched)
+		(void)io_loop_unwatch(s->vm->loop, &s->in_src);
+	s->in_watched = false;
+	s->in_eof = c->in_fd < 0;
+	s->in_src.fd = c->in_fd;
+	if (!s->in_eof && s->rx_count < SERIAL_FIFO_SIZE &&
+	    io_loop_watch(s->vm->loop, &s->in_src) == 0)
+		s->in_watched = true;
+	pthread_mutex_unlock(&s->lock);
+}
+
 static uint8_t serial_rx_pop(struct serial *s)
 {
 	uint8_t c;
@@ -111,8 +134,7 @@ static uint8_t serial_rx_pop(struct serial *s)
 	c = s->rx[s->rx_head];
 	s->rx_head = (s->rx_head + 1) % SERIAL_FIFO_SIZE;
 	s->rx_count--;
-	if (!s->in_watched && !s->in_eof && !s->rearm_queued &&
-	    s->con->in_fd >= 0) {
+	if (!s->in_watched && !s->in_eof && !s->rearm_queued) {
 		s->rearm_queued = true;
 		if (io_loop_call(s->vm->loop, serial_rearm, s) < 0)
 			s->rearm_queued = false;
@@ -240,10 +262,16 @@ int serial_create(struct serial **out, struct vm *vm, struct console *con,
 		serial_destroy(s);
 		return r;
 	}
+	s->in_src = (struct io_source){ .fd = con->in_fd, .events = POLLIN,
+					.ready = serial_input_ready };
+	s->in_eof = con->in_fd < 0;
+	console_set_listener(con, serial_console_event, s);
+	r = console_start(con, vm->loop);
+	if (r) {
+		serial_destroy(s);
+		return r;
+	}
 	if (con->in_fd >= 0) {
-		s->in_src = (struct io_source){ .fd = con->in_fd,
-						.events = POLLIN,
-						.ready = serial_input_ready };
 		r = io_loop_watch(vm->loop, &s->in_src);
 		if (r) {
 			serial_destroy(s);
