@@ -25,19 +25,26 @@
 /* Offsets beyond this are not believed. */
 #define KVM_STATS_MAX_DATA (1u << 24)
 
-static const char *const names[KVM_STAT_NR] = {
-	[KVM_STAT_EXITS] = "exits",
-	[KVM_STAT_IO_EXITS] = "io_exits",
-	[KVM_STAT_MMIO_EXITS] = "mmio_exits",
-	[KVM_STAT_HALT_EXITS] = "halt_exits",
-	[KVM_STAT_HALT_WAKEUP] = "halt_wakeup",
-	[KVM_STAT_HALT_WAIT_NS] = "halt_wait_ns",
-	[KVM_STAT_BLOCKING] = "blocking",
+/* Histograms longer than this are not believed. */
+#define KVM_STATS_MAX_BUCKETS 64
+
+/* The names KVM exports. */
+static const char *const kvm_names[KVM_STAT_NR] = {
+    [KVM_STAT_EXITS] = "exits",
+    [KVM_STAT_IO_EXITS] = "io_exits",
+    [KVM_STAT_MMIO_EXITS] = "mmio_exits",
+    [KVM_STAT_HALT_EXITS] = "halt_exits",
+    [KVM_STAT_HALT_WAKEUP] = "halt_wakeup",
+    [KVM_STAT_HALT_WAIT_NS] = "halt_wait_ns",
+    [KVM_STAT_BLOCKING] = "blocking",
+    [KVM_STAT_HALT_WAITS] = "halt_wait_hist",
 };
 
 const char *kvm_stat_name(unsigned int s)
 {
-	return s < KVM_STAT_NR ? names[s] : "?";
+	if (s == KVM_STAT_HALT_WAITS)
+		return "halt_waits";
+	return s < KVM_STAT_NR ? kvm_names[s] : "?";
 }
 
 void kvm_stats_init(struct kvm_stats *ks)
@@ -82,22 +89,29 @@ static bool desc_usable(const struct kvm_stats_desc *d, unsigned int which)
 	uint32_t type = d->flags & KVM_STATS_TYPE_MASK;
 	uint32_t unit = d->flags & KVM_STATS_UNIT_MASK;
 
-	if (d->size != 1 || d->offset > KVM_STATS_MAX_DATA - sizeof(uint64_t))
+	if (which == KVM_STAT_HALT_WAITS) {
+		if (type != KVM_STATS_TYPE_LOG_HIST || !d->size ||
+		    d->size > KVM_STATS_MAX_BUCKETS)
+			return false;
+	} else if (d->size != 1 || (type != KVM_STATS_TYPE_CUMULATIVE &&
+				    type != KVM_STATS_TYPE_INSTANT &&
+				    type != KVM_STATS_TYPE_PEAK)) {
 		return false;
-	if (type != KVM_STATS_TYPE_CUMULATIVE && type != KVM_STATS_TYPE_INSTANT &&
-	    type != KVM_STATS_TYPE_PEAK)
+	}
+	/* Both terms are bounded: no overflow. */
+	if (d->offset > KVM_STATS_MAX_DATA - d->size * sizeof(uint64_t))
 		return false;
 	/* The one time counter: the model wants nanoseconds. */
 	if (which == KVM_STAT_HALT_WAIT_NS)
 		return unit == KVM_STATS_UNIT_SECONDS &&
-		       (d->flags & KVM_STATS_BASE_MASK) == KVM_STATS_BASE_POW10 &&
+		       (d->flags & KVM_STATS_BASE_MASK) ==
+			   KVM_STATS_BASE_POW10 &&
 		       d->exponent == -9;
 	return true;
 }
 
 /* Match one descriptor of @desc_size bytes against the wanted names. */
-static void parse_desc(struct kvm_stats *ks, const char *raw,
-		       size_t name_size)
+static void parse_desc(struct kvm_stats *ks, const char *raw, size_t name_size)
 {
 	struct kvm_stats_desc d;
 	const char *name = raw + sizeof(d);
@@ -107,11 +121,12 @@ static void parse_desc(struct kvm_stats *ks, const char *raw,
 	if (len == name_size)
 		return; /* not NUL-terminated inside its field */
 	for (unsigned int i = 0; i < KVM_STAT_NR; i++) {
-		if (strcmp(name, names[i]) || ks->off[i] >= 0)
+		if (strcmp(name, kvm_names[i]) || ks->off[i] >= 0)
 			continue;
-		if (desc_usable(&d, i))
+		if (desc_usable(&d, i)) {
 			ks->off[i] = d.offset;
-		else
+			ks->size[i] = d.size;
+		} else
 			pr_debug("%s: unexpected layout (flags 0x%x size %u)",
 				 name, d.flags, d.size);
 	}
@@ -127,8 +142,8 @@ static void compute_span(struct kvm_stats *ks)
 			continue;
 		if (lo < 0 || ks->off[i] < lo)
 			lo = ks->off[i];
-		if (ks->off[i] + 8 > hi)
-			hi = ks->off[i] + 8;
+		if (ks->off[i] + 8 * ks->size[i] > hi)
+			hi = ks->off[i] + 8 * ks->size[i];
 	}
 	ks->span_start = lo < 0 ? 0 : (uint32_t)lo;
 	ks->span_len = lo < 0 ? 0 : (uint32_t)(hi - lo);
@@ -166,20 +181,35 @@ int kvm_stats_parse(struct kvm_stats *ks, int fd)
 	return r;
 }
 
+/* Sum the @n u64 items at @p (one for a counter, all buckets else). */
+static uint64_t sum_items(const uint8_t *p, unsigned int n)
+{
+	uint64_t v, sum = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		memcpy(&v, p + i * sizeof(v), sizeof(v));
+		sum += v;
+	}
+	return sum;
+}
+
 /* Fallback for a spread-out layout: one pread() per counter. */
 static int read_each(const struct kvm_stats *ks, struct kvm_stats_values *out)
 {
+	uint8_t buf[KVM_STATS_MAX_BUCKETS * sizeof(uint64_t)];
+
 	for (unsigned int i = 0; i < KVM_STAT_NR; i++) {
 		int r;
 
 		if (ks->off[i] < 0)
 			continue;
-		r = pread_all(ks->fd, &out->v[i], sizeof(uint64_t),
+		r = pread_all(ks->fd, buf, ks->size[i] * sizeof(uint64_t),
 			      ks->data_offset + (uint64_t)ks->off[i]);
 		if (r) {
 			out->present = 0;
 			return r;
 		}
+		out->v[i] = sum_items(buf, ks->size[i]);
 		out->present |= 1u << i;
 	}
 	return 0;
@@ -204,8 +234,8 @@ int kvm_stats_read(const struct kvm_stats *ks, struct kvm_stats_values *out)
 	for (unsigned int i = 0; i < KVM_STAT_NR; i++) {
 		if (ks->off[i] < 0)
 			continue;
-		memcpy(&out->v[i], buf + (ks->off[i] - ks->span_start),
-		       sizeof(uint64_t));
+		out->v[i] =
+		    sum_items(buf + (ks->off[i] - ks->span_start), ks->size[i]);
 		out->present |= 1u << i;
 	}
 	return 0;

@@ -15,13 +15,15 @@
 #include <stdint.h>
 
 enum kvm_stat {
-	KVM_STAT_EXITS,		/* every VM exit */
-	KVM_STAT_IO_EXITS,	/* exits to userspace for port I/O */
-	KVM_STAT_MMIO_EXITS,	/* exits to userspace for MMIO */
-	KVM_STAT_HALT_EXITS,	/* HLT instructions */
-	KVM_STAT_HALT_WAKEUP,	/* wake-ups of a halted (blocked) vCPU */
-	KVM_STAT_HALT_WAIT_NS,	/* ns halted, credited when a halt ends */
-	KVM_STAT_BLOCKING,	/* 1 while the vCPU is halted (instant) */
+	KVM_STAT_EXITS,	       /* every VM exit */
+	KVM_STAT_IO_EXITS,     /* exits to userspace for port I/O */
+	KVM_STAT_MMIO_EXITS,   /* exits to userspace for MMIO */
+	KVM_STAT_HALT_EXITS,   /* HLT instructions */
+	KVM_STAT_HALT_WAKEUP,  /* wake-ups of a halted (blocked) vCPU */
+	KVM_STAT_HALT_WAIT_NS, /* ns halted, credited when a halt ends */
+	KVM_STAT_BLOCKING,     /* 1 while the vCPU is halted (instant) */
+	KVM_STAT_HALT_WAITS,   /* halts that blocked and ended: the sum of
+				* the "halt_wait_hist" log histogram */
 	KVM_STAT_NR,
 };
 
@@ -30,19 +32,23 @@ enum kvm_stat {
 #define KVM_STATS_MAX_DESC 65536
 
 struct kvm_stats {
-	int fd;			/* the stats fd, -1 when closed */
-	uint64_t data_offset;	/* of the data block in the file */
-	uint32_t span_start;	/* bytes of the data block one read covers */
-	uint32_t span_len;	/* 0: nothing present */
-	int64_t off[KVM_STAT_NR];	/* in the data block; -1 absent */
+	int fd;			  /* the stats fd, -1 when closed */
+	uint64_t data_offset;	  /* of the data block in the file */
+	uint32_t span_start;	  /* bytes of the data block one read covers */
+	uint32_t span_len;	  /* 0: nothing present */
+	int64_t off[KVM_STAT_NR]; /* in the data block; -1 absent */
+	uint16_t size[KVM_STAT_NR]; /* u64 items (histogram buckets) */
 };
 
 struct kvm_stats_values {
 	uint64_t v[KVM_STAT_NR];
-	uint32_t present;	/* bit (1 << enum kvm_stat) per value read */
+	uint32_t present; /* bit (1 << enum kvm_stat) per value read */
 };
 
-/* The KVM name of @s ("halt_wait_ns"...), "?" out of range. */
+/*
+ * The name @s is reported under: KVM's own ("halt_wait_ns"...), except
+ * "halt_waits" for KVM_STAT_HALT_WAITS. "?" out of range.
+ */
 const char *kvm_stat_name(unsigned int s);
 
 /* Mark @ks closed with nothing present (so kvm_stats_close() is safe). */
@@ -58,8 +64,9 @@ int kvm_stats_open(struct kvm_stats *ks, int vcpu_fd);
 /*
  * Parse the header and descriptors of the stats file @fd and keep @fd
  * (closed by kvm_stats_close(), also when this fails). A counter counts
- * as present only with its exact name, one u64 and a sane offset;
- * halt_wait_ns must be in nanoseconds. Returns 0 (even with nothing
+ * as present only with its exact name, one u64 (halt_wait_hist: a log
+ * histogram of at most 64 buckets) and a sane offset; halt_wait_ns must
+ * be in nanoseconds. Returns 0 (even with nothing
  * present), or -EINVAL for a malformed header, -EIO for a short read,
  * -ENOMEM, or -errno of pread().
  */

@@ -27,14 +27,17 @@
  * (pause, stop). Self-edges are not transitions.
  */
 static const bool edges[RUNSTATE_NR][RUNSTATE_NR] = {
-	[R] = { [Q] = true, [B] = true, [O] = true },	/* preempt, halt */
-	[Q] = { [R] = true, [O] = true },		/* scheduled */
-	[B] = { [Q] = true, [O] = true },		/* woken */
-	[O] = { [Q] = true },				/* start, resume, up */
+    [R] = {[Q] = true, [B] = true, [O] = true}, /* preempt, halt */
+    [Q] = {[R] = true, [O] = true},		/* scheduled */
+    [B] = {[Q] = true, [O] = true},		/* woken */
+    [O] = {[Q] = true},				/* start, resume, up */
 };
 
 static const char *const names[RUNSTATE_NR] = {
-	[R] = "running", [Q] = "runnable", [B] = "blocked", [O] = "offline",
+    [R] = "running",
+    [Q] = "runnable",
+    [B] = "blocked",
+    [O] = "offline",
 };
 
 /* The snapshot as the words it is published in. */
@@ -122,8 +125,8 @@ void runstate_read(const struct runstate *rs, struct runstate_snapshot *out)
 
 enum runstate_state runstate_state(const struct runstate *rs)
 {
-	return (enum runstate_state)atomic_load_explicit(
-		&rs->pub[WORD_STATE], memory_order_acquire);
+	return (enum runstate_state)atomic_load_explicit(&rs->pub[WORD_STATE],
+							 memory_order_acquire);
 }
 
 unsigned int runstate_flags(const struct runstate *rs)
@@ -195,6 +198,12 @@ static int change(struct runstate *rs, unsigned int to, uint64_t now,
 	}
 	account(rs, now);
 	w->transitions[from][to]++;
+	if (from == B) {
+		rs->ends_live++;
+		rs->left_blocked = true;
+	}
+	if (to == B)
+		rs->wakeup_mark = rs->last.halt_wakeup;
 	if (from == B && to == Q) {
 		w->wakeups++;
 		rs->wake_pending = exact;
@@ -215,8 +224,7 @@ static void bump(struct runstate *rs)
 	atomic_fetch_add_explicit(&rs->gen, 1, memory_order_release);
 }
 
-int runstate_change(struct runstate *rs, enum runstate_state to,
-		    uint64_t now)
+int runstate_change(struct runstate *rs, enum runstate_state to, uint64_t now)
 {
 	int r;
 
@@ -304,20 +312,25 @@ static uint64_t delta(uint64_t cur, uint64_t last)
 	return cur > last ? cur - last : 0;
 }
 
-/* Step 1 of runstate_fold(): follow the live state. Lock held. */
+/*
+ * Step 1 of runstate_fold(): follow the live state. @k holds the current
+ * counters, @d their deltas. Lock held.
+ */
 static void fold_live(struct runstate *rs, uint64_t now,
-		      const struct runstate_kernel *k, uint64_t dexits)
+		      const struct runstate_kernel *k,
+		      const struct runstate_kernel *d)
 {
 	struct runstate_snapshot *w = &rs->w;
 
 	if (w->state == R && k->blocking) {
 		(void)change(rs, B, now, false);
-	} else if (w->state == B && !k->blocking) {
+		rs->wakeup_mark = k->halt_wakeup;
+	} else if (w->state == B && !k->blocking &&
+		   k->halt_wakeup != rs->wakeup_mark) {
 		(void)change(rs, Q, now, false);
 		(void)change(rs, R, now, false);
-		rs->wakes_live++;
 	} else if (w->state == O && w->flags == RUNSTATE_F_DOWN &&
-		   dexits > 0) {
+		   d->exits > 0) {
 		/* Only guest code makes exits: the guest started this AP. */
 		w->flags = 0;
 		(void)change(rs, Q, now, false);
@@ -327,16 +340,17 @@ static void fold_live(struct runstate *rs, uint64_t now,
 
 /* Steps 2-4: re-attribute kernel-measured time. Lock held. */
 static void fold_time(struct runstate *rs, const uint64_t acc[RUNSTATE_NR],
-		      uint64_t dhalt, uint64_t dwake, uint64_t ddelay)
+		      const struct runstate_kernel *d)
 {
 	struct runstate_snapshot *w = &rs->w;
 	uint64_t q, wl, kb, m, moved;
 
-	q = ddelay > acc[Q] ? ddelay - acc[Q] : 0;
-	wl = dwake ? MIN(q, dhalt) : 0;
-	kb = dhalt - wl;
-	if (dwake)
-		w->wake_hist[runstate_hist_bucket(wl / dwake)] += dwake;
+	q = d->run_delay_ns > acc[Q] ? d->run_delay_ns - acc[Q] : 0;
+	wl = d->halt_waits ? MIN(q, d->halt_wait_ns) : 0;
+	kb = d->halt_wait_ns - wl;
+	if (d->halt_waits)
+		w->wake_hist[runstate_hist_bucket(wl / d->halt_waits)] +=
+		    d->halt_waits;
 
 	rs->blk_live += acc[B];
 	m = MIN(kb, rs->blk_live);
@@ -344,21 +358,33 @@ static void fold_time(struct runstate *rs, const uint64_t acc[RUNSTATE_NR],
 	rs->blk_live -= m;
 	moved = move(rs, R, B, kb);
 	w->unattributed_ns += kb - moved;
-	if (w->state != B) {
-		(void)move(rs, B, R, rs->blk_live);
-		rs->blk_live = 0;
+	if (w->state != B || rs->left_blocked) {
+		/* The modelled halt ended: nothing more will confirm it. */
+		m = rs->blk_live;
+	} else if (d->halt_waits) {
+		/*
+		 * Still blocked, but halts ended in between: the vCPU ran
+		 * (and waited to run) between them while the model saw
+		 * it halted at every sample.
+		 */
+		m = MIN(rs->blk_live, d->run_ns + q);
+	} else {
+		m = 0;
 	}
+	(void)move(rs, B, R, m);
+	rs->blk_live -= m;
+	rs->left_blocked = false;
 	moved = move(rs, R, Q, q);
 	w->unattributed_ns += q - moved;
 }
 
-/* Step 5: wake-ups the model did not see become whole episodes. */
+/* Step 5: halt ends the model did not see become whole episodes. */
 static void fold_wakeups(struct runstate *rs, uint64_t dwake)
 {
 	struct runstate_snapshot *w = &rs->w;
-	uint64_t seen = MIN(dwake, rs->wakes_live), extra = dwake - seen;
+	uint64_t seen = MIN(dwake, rs->ends_live), extra = dwake - seen;
 
-	rs->wakes_live -= seen;
+	rs->ends_live -= seen;
 	w->transitions[R][B] += extra;
 	w->transitions[B][Q] += extra;
 	w->transitions[Q][R] += extra;
@@ -369,28 +395,32 @@ int runstate_fold(struct runstate *rs, uint64_t now,
 		  const struct runstate_kernel *k, uint64_t gen)
 {
 	struct runstate_snapshot *w = &rs->w;
-	uint64_t acc[RUNSTATE_NR], dhalt, dwake, ddelay, dexits;
+	struct runstate_kernel d;
+	uint64_t acc[RUNSTATE_NR];
 
 	pthread_mutex_lock(&rs->lock);
 	if (atomic_load_explicit(&rs->gen, memory_order_relaxed) != gen) {
 		pthread_mutex_unlock(&rs->lock);
 		return -EAGAIN;
 	}
-	dhalt = delta(k->halt_wait_ns, rs->last.halt_wait_ns);
-	dwake = delta(k->halt_wakeup, rs->last.halt_wakeup);
-	dexits = delta(k->exits, rs->last.exits);
-	ddelay = delta(k->run_delay_ns, rs->last.run_delay_ns);
-	/* Run-queue waits of an AP that is down are offline time. */
+	d = (struct runstate_kernel){
+	    .halt_wait_ns = delta(k->halt_wait_ns, rs->last.halt_wait_ns),
+	    .halt_waits = delta(k->halt_waits, rs->last.halt_waits),
+	    .exits = delta(k->exits, rs->last.exits),
+	    .run_ns = delta(k->run_ns, rs->last.run_ns),
+	    .run_delay_ns = delta(k->run_delay_ns, rs->last.run_delay_ns),
+	};
+	/* An AP that is down is offline, however the kernel waits for SIPI. */
 	if (w->flags & RUNSTATE_F_DOWN)
-		ddelay = 0;
+		d.halt_wait_ns = d.halt_waits = d.run_delay_ns = 0;
 	rs->last = *k;
 
-	fold_live(rs, now, k, dexits);
+	fold_live(rs, now, k, &d);
 	account(rs, now);
 	for (unsigned int i = 0; i < RUNSTATE_NR; i++)
 		acc[i] = w->time[i] - rs->mark[i];
-	fold_time(rs, acc, dhalt, dwake, ddelay);
-	fold_wakeups(rs, dwake);
+	fold_time(rs, acc, &d);
+	fold_wakeups(rs, d.halt_waits);
 	memcpy(rs->mark, w->time, sizeof(rs->mark));
 	publish(rs);
 	pthread_mutex_unlock(&rs->lock);

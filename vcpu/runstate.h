@@ -31,10 +31,10 @@
 
 /* The values are Xen's RUNSTATE_* numbers. */
 enum runstate_state {
-	RUNSTATE_RUNNING = 0,	/* the thread runs the guest (or its exits) */
-	RUNSTATE_RUNNABLE = 1,	/* ready to run, waiting for a host CPU */
-	RUNSTATE_BLOCKED = 2,	/* guest halted: HLT waiting in the kernel */
-	RUNSTATE_OFFLINE = 3,	/* not started, down, paused or stopped */
+	RUNSTATE_RUNNING = 0,  /* the thread runs the guest (or its exits) */
+	RUNSTATE_RUNNABLE = 1, /* ready to run, waiting for a host CPU */
+	RUNSTATE_BLOCKED = 2,  /* guest halted: HLT waiting in the kernel */
+	RUNSTATE_OFFLINE = 3,  /* not started, down, paused or stopped */
 	RUNSTATE_NR = 4,
 };
 
@@ -42,8 +42,8 @@ enum runstate_state {
 #define RUNSTATE_HIST_BUCKETS 32
 
 /* Why an offline vCPU is offline (Xen's pause flags). */
-#define RUNSTATE_F_PAUSED (1u << 0)	/* not started, paused or stopped */
-#define RUNSTATE_F_DOWN (1u << 1)	/* AP waiting for INIT/SIPI (_VPF_down) */
+#define RUNSTATE_F_PAUSED (1u << 0) /* not started, paused or stopped */
+#define RUNSTATE_F_DOWN	  (1u << 1) /* AP waiting for INIT/SIPI (_VPF_down) */
 
 /*
  * What readers get. Only uint64_t members: it is published word by word.
@@ -51,17 +51,17 @@ enum runstate_state {
  * since state_entry_time is added by runstate_times_at().
  */
 struct runstate_snapshot {
-	uint64_t state;			/* enum runstate_state */
-	uint64_t state_entry_time;	/* ns */
-	uint64_t time[RUNSTATE_NR];	/* ns, indexed by state */
-	uint64_t created;		/* ns */
-	uint64_t flags;			/* RUNSTATE_F_* */
-	uint64_t tid;			/* host thread id, 0 until started */
-	uint64_t transitions[RUNSTATE_NR][RUNSTATE_NR];	/* [from][to] */
-	uint64_t invalid;		/* transitions rejected by the table */
-	uint64_t wakeups;		/* blocked -> runnable */
+	uint64_t state;		    /* enum runstate_state */
+	uint64_t state_entry_time;  /* ns */
+	uint64_t time[RUNSTATE_NR]; /* ns, indexed by state */
+	uint64_t created;	    /* ns */
+	uint64_t flags;		    /* RUNSTATE_F_* */
+	uint64_t tid;		    /* host thread id, 0 until started */
+	uint64_t transitions[RUNSTATE_NR][RUNSTATE_NR]; /* [from][to] */
+	uint64_t invalid; /* transitions rejected by the table */
+	uint64_t wakeups; /* blocked -> runnable */
 	uint64_t wake_hist[RUNSTATE_HIST_BUCKETS];
-	uint64_t unattributed_ns;	/* kernel time runstate_fold() dropped */
+	uint64_t unattributed_ns; /* kernel time runstate_fold() dropped */
 };
 
 #define RUNSTATE_WORDS (sizeof(struct runstate_snapshot) / sizeof(uint64_t))
@@ -71,11 +71,16 @@ struct runstate_snapshot {
  * Counters that the host lacks are passed as 0 (and blocking as false).
  */
 struct runstate_kernel {
-	uint64_t halt_wait_ns;	/* KVM "halt_wait_ns": time halted */
-	uint64_t halt_wakeup;	/* KVM "halt_wakeup": wakes of a halted vCPU */
-	uint64_t exits;		/* KVM "exits": moves only while in the guest */
-	uint64_t run_delay_ns;	/* schedstat field 2: time on a run queue */
-	bool blocking;		/* KVM "blocking": halted right now */
+	uint64_t halt_wait_ns; /* KVM "halt_wait_ns": time halted */
+	uint64_t halt_waits;   /* halts that blocked and ended (the sum of
+				* KVM's "halt_wait_hist"; "halt_wakeup" also
+				* counts spurious wake-ups) */
+	uint64_t halt_wakeup;  /* KVM "halt_wakeup": wake-ups of a halted
+				* vCPU, by the waker (not by a signal) */
+	uint64_t exits;	       /* KVM "exits": moves only while in the guest */
+	uint64_t run_ns;       /* schedstat field 1: time on a CPU */
+	uint64_t run_delay_ns; /* schedstat field 2: time on a run queue */
+	bool blocking;	       /* KVM "blocking": halted right now */
 };
 
 /*
@@ -83,16 +88,18 @@ struct runstate_kernel {
  * members are private to runstate.c.
  */
 struct runstate {
-	pthread_mutex_t lock;		/* serialises writers */
-	struct runstate_snapshot w;	/* the writers' copy */
-	bool wake_pending;		/* blocked -> runnable not yet run */
+	pthread_mutex_t lock;	    /* serialises writers */
+	struct runstate_snapshot w; /* the writers' copy */
+	bool wake_pending;	    /* blocked -> runnable not yet run */
 	uint64_t wake_time;
-	struct runstate_kernel last;	/* kernel counters at the last fold */
-	uint64_t mark[RUNSTATE_NR];	/* w.time[] after the last fold */
-	uint64_t blk_live;		/* modelled halt time not yet confirmed */
-	uint64_t wakes_live;		/* modelled wake-ups not yet confirmed */
-	_Atomic uint64_t gen;	/* bumped by every vCPU-thread event */
-	_Atomic unsigned int seq;		/* odd while publishing */
+	struct runstate_kernel last; /* kernel counters at the last fold */
+	uint64_t mark[RUNSTATE_NR];  /* w.time[] after the last fold */
+	uint64_t blk_live;	     /* modelled halt time not yet confirmed */
+	uint64_t ends_live;	     /* modelled halt ends not yet confirmed */
+	uint64_t wakeup_mark;	     /* halt_wakeup when BLOCKED began */
+	bool left_blocked;	     /* left BLOCKED since the last fold */
+	_Atomic uint64_t gen;	     /* bumped by every vCPU-thread event */
+	_Atomic unsigned int seq;    /* odd while publishing */
 	_Atomic uint64_t pub[RUNSTATE_WORDS];
 };
 
@@ -139,8 +146,7 @@ void runstate_destroy(struct runstate *rs);
  * accounts 0 ns and keeps the entry time. Any writer thread. Returns 0,
  * or -EINVAL (counted in invalid, nothing else changes).
  */
-int runstate_change(struct runstate *rs, enum runstate_state to,
-		    uint64_t now);
+int runstate_change(struct runstate *rs, enum runstate_state to, uint64_t now);
 
 /* Publish the host thread id of the vCPU thread. Any thread. */
 void runstate_set_tid(struct runstate *rs, int tid);
@@ -180,24 +186,32 @@ uint64_t runstate_generation(const struct runstate *rs);
  * With d* the counter deltas since the previous fold and a[] the time the
  * model put in each state over the same interval:
  *  1. Live state. RUNNING with blocking set: the guest halted, RUNNING ->
- *     BLOCKED at now. BLOCKED with blocking clear: it woke, BLOCKED ->
- *     RUNNABLE -> RUNNING at now. Offline and down, not paused, with
- *     dexits > 0: the AP was started by the guest, up and running at now.
+ *     BLOCKED at now. BLOCKED with blocking clear and halt_wakeup moved
+ *     since: it was woken (Xen's vcpu_unblock()), BLOCKED -> RUNNABLE ->
+ *     RUNNING at now. A halt that ended without a wake-up was ended by a
+ *     signal (a pause or stop kick): the vCPU is still halted, and stays
+ *     BLOCKED until the thread reports the pause. Offline and down, not paused,
+ * with dexits > 0: the AP was started by the guest, up and running at now.
+ *     While down, the kernel's halt and run-queue figures are ignored (an
+ *     AP waiting for SIPI is offline, as in Xen).
  *  2. Run delay not already modelled as runnable, q = max(0, drun_delay -
  *     a[RUNNABLE]), moves from RUNNING to RUNNABLE (host preemption).
  *  3. Wake latency. KVM counts the run-queue wait after a wake-up in both
- *     halt_wait_ns and run_delay; if dhalt_wakeup > 0 the overlap is taken
+ *     halt_wait_ns and run_delay; if dhalt_waits > 0 the overlap is taken
  *     as wl = min(q, dhalt_wait) and removed from the halt time, so it is
  *     runnable (Xen: vcpu_wake() makes a blocked vCPU runnable at once).
- *     Each wake-up of the interval is binned at wl / dhalt_wakeup.
+ *     Each halt end of the interval is binned at wl / dhalt_waits.
  *  4. Halt time kb = dhalt_wait - wl is first matched against blocked time
  *     the model already has from step 1 (halt_wait_ns is only credited
  *     when a halt ends); the rest moves from RUNNING to BLOCKED. Once the
- *     model is no longer blocked, modelled blocked time the kernel never
- *     confirmed moves back to RUNNING.
- *  5. Wake-ups the kernel counted beyond those modelled in step 1 are
- *     added as complete episodes (running -> blocked -> runnable ->
- *     running) to the transition counts and to wakeups.
+ *     modelled halt has ended (the model left BLOCKED since the previous
+ *     fold), modelled blocked time the kernel never confirmed moves back
+ *     to RUNNING. If the model stayed BLOCKED but dhalt_waits > 0, the
+ *     vCPU ran between those halts while every sample found it halted:
+ *     up to drun + q of the unconfirmed blocked time moves back.
+ *  5. Halt ends the kernel counted beyond those the model saw (every edge
+ *     out of BLOCKED) are added as complete episodes (running -> blocked
+ *     -> runnable -> running) to the transition counts and to wakeups.
  * Every move takes at most what the source state holds, so no time is
  * negative and sum(time) == state_entry_time - created still holds; what
  * could not be moved is added to unattributed_ns.

@@ -52,6 +52,7 @@ int sampler_start(struct sampler *s, struct io_loop *l, struct vcpu *vcpus,
 	ns = (uint64_t)period_ms * 1000000;
 	its.it_interval.tv_sec = (time_t)(ns / 1000000000);
 	its.it_interval.tv_nsec = (long)(ns % 1000000000);
+	/* The first sample one period from now, then periodically. */
 	its.it_value = its.it_interval;
 
 	memset(s, 0, sizeof(*s));

@@ -17,8 +17,8 @@
 struct vcpu;
 
 struct sampler {
-	struct io_source src;	/* the timerfd */
-	struct io_loop *loop;	/* NULL while not started */
+	struct io_source src; /* the timerfd */
+	struct io_loop *loop; /* NULL while not started */
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;
 };

@@ -13,9 +13,9 @@
 #include <sys/types.h>
 
 struct schedstat {
-	uint64_t run_ns;	/* on a CPU */
-	uint64_t run_delay_ns;	/* runnable, waiting on a run queue */
-	uint64_t timeslices;	/* times it was scheduled */
+	uint64_t run_ns;       /* on a CPU */
+	uint64_t run_delay_ns; /* runnable, waiting on a run queue */
+	uint64_t timeslices;   /* times it was scheduled */
 };
 
 /*

@@ -27,9 +27,9 @@
 struct vcpu_runtime {
 	struct runstate rs;
 	struct kvm_stats ks;
-	_Atomic int tid;	/* published at START for the sampler */
-	int sched_fd;		/* sampler thread only; -1 until opened */
-	bool sched_failed;	/* do not retry a failed open */
+	_Atomic int tid;   /* published at START for the sampler */
+	int sched_fd;	   /* sampler thread only; -1 until opened */
+	bool sched_failed; /* do not retry a failed open */
 };
 
 /* Is this vCPU waiting for INIT/SIPI? Its own thread, or before it runs. */
@@ -75,6 +75,11 @@ void vcpu_stats_event(struct vcpu *v, enum vcpu_event event)
 		runstate_unpause(rs, runstate_clock_ns());
 		break;
 	case VCPU_EVENT_ENTER:
+		/*
+		 * Before every KVM_RUN: only the first after a start,
+		 * resume or up changes anything (exit handling counts as
+		 * running, as Xen counts its own emulation).
+		 */
 		if (runstate_state(rs) == RUNSTATE_RUNNABLE)
 			runstate_enter(rs, runstate_clock_ns());
 		break;
@@ -84,9 +89,7 @@ void vcpu_stats_event(struct vcpu *v, enum vcpu_event event)
 			runstate_up(rs, runstate_clock_ns());
 		break;
 	case VCPU_EVENT_PAUSE:
-	case VCPU_EVENT_STOP:
-		runstate_pause(rs, runstate_clock_ns());
-		break;
+	case VCPU_EVENT_STOP: runstate_pause(rs, runstate_clock_ns()); break;
 	case VCPU_EVENT_RESUME:
 		runstate_unpause(rs, runstate_clock_ns());
 		break;
@@ -104,6 +107,10 @@ static void read_kernel(struct vcpu_runtime *rt, struct runstate_kernel *k)
 	if (!kvm_stats_read(&rt->ks, &kv)) {
 		k->halt_wait_ns = kv.v[KVM_STAT_HALT_WAIT_NS];
 		k->halt_wakeup = kv.v[KVM_STAT_HALT_WAKEUP];
+		/* Older kernels lack the histogram; wakeups are close. */
+		k->halt_waits = kv.present & (1u << KVM_STAT_HALT_WAITS)
+				    ? kv.v[KVM_STAT_HALT_WAITS]
+				    : kv.v[KVM_STAT_HALT_WAKEUP];
 		k->exits = kv.v[KVM_STAT_EXITS];
 		k->blocking = kv.v[KVM_STAT_BLOCKING] != 0;
 	}
@@ -111,15 +118,23 @@ static void read_kernel(struct vcpu_runtime *rt, struct runstate_kernel *k)
 	if (rt->sched_fd < 0 && tid && !rt->sched_failed) {
 		rt->sched_fd = schedstat_open(tid);
 		if (rt->sched_fd < 0) {
-			pr_info("tid %d: no schedstat (%s): host preemption unseen",
-				tid, strerror(-rt->sched_fd));
+			pr_info(
+			    "tid %d: no schedstat (%s): host preemption unseen",
+			    tid, strerror(-rt->sched_fd));
 			rt->sched_failed = true;
 		}
 	}
-	if (rt->sched_fd >= 0 && !schedstat_read(rt->sched_fd, &ss))
+	if (rt->sched_fd >= 0 && !schedstat_read(rt->sched_fd, &ss)) {
+		k->run_ns = ss.run_ns;
 		k->run_delay_ns = ss.run_delay_ns;
+	}
 }
 
+/*
+ * The generation is taken before the counters are read: if the vCPU
+ * thread reports an event in between, the counters may describe the
+ * state before it, and runstate_fold() refuses them.
+ */
 void vcpu_stats_sample(struct vcpu *v)
 {
 	struct vcpu_runtime *rt = v->rt;

@@ -13,12 +13,12 @@ struct vcpu_snapshot;
 struct vm_stats;
 
 enum vcpu_event {
-	VCPU_EVENT_START,	/* thread started: offline -> runnable */
-	VCPU_EVENT_ENTER,	/* about to enter KVM_RUN */
-	VCPU_EVENT_EXIT,	/* KVM_RUN returned */
-	VCPU_EVENT_PAUSE,	/* parked by a pause request */
-	VCPU_EVENT_RESUME,	/* unparked */
-	VCPU_EVENT_STOP,	/* thread ends */
+	VCPU_EVENT_START,  /* thread started: offline -> runnable */
+	VCPU_EVENT_ENTER,  /* about to enter KVM_RUN */
+	VCPU_EVENT_EXIT,   /* KVM_RUN returned */
+	VCPU_EVENT_PAUSE,  /* parked by a pause request */
+	VCPU_EVENT_RESUME, /* unparked */
+	VCPU_EVENT_STOP,   /* thread ends */
 };
 
 /*

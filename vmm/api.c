@@ -25,13 +25,13 @@
 struct api_client {
 	struct api *api;
 	struct api_client *next;
-	struct io_source in;	/* POLLIN while no reply is pending */
-	struct io_source out;	/* POLLOUT while one is */
+	struct io_source in;  /* POLLIN while no reply is pending */
+	struct io_source out; /* POLLOUT while one is */
 	int fd;
-	bool discarding;	/* inside an oversized line, until '\n' */
+	bool discarding; /* inside an oversized line, until '\n' */
 	size_t len;
 	char buf[API_MAX_LINE];
-	char *reply;		/* pending output, with its newline */
+	char *reply; /* pending output, with its newline */
 	size_t reply_len, reply_off;
 };
 
@@ -56,7 +56,12 @@ static void client_close(struct api_client *c)
 	free(c);
 }
 
-/* Send what is pending. 0 when all went out, -EAGAIN, or -errno. */
+/*
+ * Send what is pending. MSG_DONTWAIT rather than O_NONBLOCK, so the fd may
+ * come from anywhere (api_add_client()); MSG_NOSIGNAL because a client
+ * that hung up must cost us an EPIPE, not the process. Returns 0 when all
+ * went out, -EAGAIN (the rest waits for POLLOUT), or -errno.
+ */
 static int client_flush(struct api_client *c)
 {
 	while (c->reply_off < c->reply_len) {
@@ -76,7 +81,11 @@ static int client_flush(struct api_client *c)
 	return 0;
 }
 
-/* Queue the reply to one request and try to send it at once. */
+/*
+ * Queue the reply to one request and try to send it at once: replies are
+ * small and the socket is almost always writable, so POLLOUT is only
+ * armed when this comes back -EAGAIN. @reply is taken over.
+ */
 static int client_reply(struct api_client *c, char *reply)
 {
 	size_t n;
@@ -109,7 +118,11 @@ static int client_line(struct api_client *c, size_t n)
 	return r;
 }
 
-/* Swap POLLIN for POLLOUT (or back). */
+/*
+ * Swap POLLIN for POLLOUT (or back). Never both: while a reply is stuck
+ * the client's further requests stay in the kernel's socket buffer, which
+ * is the backpressure, and our memory per client stays bounded.
+ */
 static int client_watch(struct api_client *c, bool want_out)
 {
 	struct io_source *on = want_out ? &c->out : &c->in;
@@ -136,6 +149,7 @@ static int client_pump(struct api_client *c)
 		if (c->reply)
 			return client_watch(c, true);
 		nl = memchr(c->buf, '\n', c->len);
+		/* Lines already buffered first, then read more. */
 		if (nl) {
 			r = client_line(c, (size_t)(nl - c->buf));
 		} else if (c->len == sizeof(c->buf)) {
@@ -146,8 +160,12 @@ static int client_pump(struct api_client *c)
 							       sizeof(c->buf)));
 			c->discarding = true;
 		} else {
-			n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len,
-				 MSG_DONTWAIT);
+			/*
+			 * Drain to EAGAIN: the multishot poll only fires
+			 * again when new data arrives.
+			 */
+			n = recv(c->fd, c->buf + c->len,
+				 sizeof(c->buf) - c->len, MSG_DONTWAIT);
 			if (n == 0)
 				return -ECONNRESET;
 			if (n < 0 && errno == EINTR)
@@ -198,10 +216,10 @@ int api_add_client(struct api *api, int fd)
 	}
 	c->api = api;
 	c->fd = fd;
-	c->in = (struct io_source){ .fd = fd, .events = POLLIN,
-				    .ready = client_in_ready };
-	c->out = (struct io_source){ .fd = fd, .events = POLLOUT,
-				     .ready = client_out_ready };
+	c->in = (struct io_source){
+	    .fd = fd, .events = POLLIN, .ready = client_in_ready};
+	c->out = (struct io_source){
+	    .fd = fd, .events = POLLOUT, .ready = client_out_ready};
 	c->next = api->clients;
 	api->clients = c;
 	api->nr_clients++;
@@ -220,8 +238,8 @@ static void listen_ready(struct io_source *src, int res)
 		return;
 	}
 	for (;;) {
-		int fd = accept4(src->fd, NULL, NULL,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(src->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -230,6 +248,7 @@ static void listen_ready(struct io_source *src, int res)
 				return;
 			continue;
 		}
+		/* Over the limit the connection is closed at once. */
 		if (api_add_client(api, fd) == -EMFILE)
 			pr_warn_once("more than %d clients: refusing",
 				     API_MAX_CLIENTS);
@@ -264,6 +283,11 @@ static bool stale_socket(const struct sockaddr_un *sa)
 	return r == ECONNREFUSED;
 }
 
+/*
+ * bind() fails with EADDRINUSE on any existing file; only a socket that
+ * refuses connections is taken to be stale and replaced, so a second vmm
+ * given the same --api path fails instead of stealing the first's socket.
+ */
 static int bind_listen(int fd, const struct sockaddr_un *sa)
 {
 	const struct sockaddr *a = (const struct sockaddr *)sa;
@@ -280,15 +304,15 @@ static int bind_listen(int fd, const struct sockaddr_un *sa)
 int api_open(struct api *api, const char *path, struct io_loop *l,
 	     const struct api_ops *ops, void *vm, unsigned int nr_vcpus)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int r;
 
 	api_init(api, l, ops, vm, nr_vcpus);
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
-	api->listen.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-					 SOCK_CLOEXEC, 0);
+	api->listen.fd =
+	    socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (api->listen.fd < 0)
 		return -errno;
 	r = bind_listen(api->listen.fd, &sa);

@@ -28,7 +28,7 @@
 
 #include "../io/loop.h"
 
-#define API_MAX_LINE 4096
+#define API_MAX_LINE	4096
 #define API_MAX_CLIENTS 16
 
 struct vm_stats;
@@ -54,12 +54,12 @@ struct api_ops {
 };
 
 struct api {
-	struct io_source listen;	/* fd -1 without a socket */
+	struct io_source listen; /* fd -1 without a socket */
 	struct io_loop *loop;
 	const struct api_ops *ops;
 	void *vm;
 	unsigned int nr_vcpus;
-	char *path;			/* unlinked by api_close() */
+	char *path; /* unlinked by api_close() */
 	struct api_client *clients;
 	unsigned int nr_clients;
 };

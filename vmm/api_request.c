@@ -28,11 +28,9 @@ static const struct {
 	const char *name;
 	bool takes_vcpu;
 } cmds[] = {
-	[CMD_PAUSE] = { "pause", true },
-	[CMD_RESUME] = { "resume", true },
-	[CMD_STOP] = { "stop", false },
-	[CMD_STATS] = { "stats", false },
-	[CMD_VCPUS] = { "vcpus", false },
+    [CMD_PAUSE] = {"pause", true},  [CMD_RESUME] = {"resume", true},
+    [CMD_STOP] = {"stop", false},   [CMD_STATS] = {"stats", false},
+    [CMD_VCPUS] = {"vcpus", false},
 };
 
 /* Serialise @obj as one line, drop it, return a malloc'd copy. */
@@ -43,8 +41,8 @@ static char *to_line(struct json_object *obj)
 
 	if (!obj)
 		return NULL;
-	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(
+	    obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (s)
 		line = strdup(s);
 	json_object_put(obj);
@@ -75,8 +73,7 @@ static struct json_object *reply_ok(void)
  * Parse @line as a JSON object. NULL with @why set when it is not exactly
  * one well-formed object (trailing bytes, NULs, bad UTF-8, too deep).
  */
-static struct json_object *parse(const char *line, size_t len,
-				 const char **why)
+static struct json_object *parse(const char *line, size_t len, const char **why)
 {
 	struct json_tokener *tok;
 	struct json_object *obj;
@@ -105,7 +102,7 @@ static struct json_object *parse(const char *line, size_t len,
 		return NULL;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-				    JSON_TOKENER_VALIDATE_UTF8);
+					JSON_TOKENER_VALIDATE_UTF8);
 	/* Including the NUL tells the tokener the input ends there. */
 	obj = json_tokener_parse_ex(tok, buf, (int)len + 1);
 	if (obj && (json_tokener_get_error(tok) != json_tokener_success ||
@@ -131,17 +128,17 @@ static const char *validate(const struct api *api, struct json_object *req,
 {
 	struct json_object *c = NULL, *v = NULL;
 	const char *name;
+	bool has_vcpu;
 	size_t i;
 	int64_t n;
 
-	json_object_object_foreach(req, key, val) {
-		(void)val;
-		if (strcmp(key, "cmd") && strcmp(key, "vcpu"))
-			return "unknown field";
-	}
 	if (!json_object_object_get_ex(req, "cmd", &c) ||
 	    !json_object_is_type(c, json_type_string))
 		return "missing \"cmd\" string";
+	has_vcpu = json_object_object_get_ex(req, "vcpu", &v);
+	/* Any key besides these two is one we do not know. */
+	if (json_object_object_length(req) != 1 + has_vcpu)
+		return "unknown field";
 	name = json_object_get_string(c);
 	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (!strcmp(name, cmds[i].name))
@@ -150,7 +147,7 @@ static const char *validate(const struct api *api, struct json_object *req,
 		return "unknown command";
 	*cmd = (enum api_cmd)i;
 	*vcpu = -1;
-	if (!json_object_object_get_ex(req, "vcpu", &v))
+	if (!has_vcpu)
 		return NULL;
 	if (!cmds[*cmd].takes_vcpu)
 		return "this command takes no \"vcpu\"";
@@ -192,19 +189,11 @@ static char *dispatch(struct api *api, enum api_cmd cmd, int vcpu)
 	int r = 0;
 
 	switch (cmd) {
-	case CMD_PAUSE:
-		r = api->ops->pause(api->vm, vcpu);
-		break;
-	case CMD_RESUME:
-		r = api->ops->resume(api->vm, vcpu);
-		break;
-	case CMD_STOP:
-		r = api->ops->stop(api->vm);
-		break;
-	case CMD_STATS:
-		return reply_stats(api, false);
-	case CMD_VCPUS:
-		return reply_stats(api, true);
+	case CMD_PAUSE: r = api->ops->pause(api->vm, vcpu); break;
+	case CMD_RESUME: r = api->ops->resume(api->vm, vcpu); break;
+	case CMD_STOP: r = api->ops->stop(api->vm); break;
+	case CMD_STATS: return reply_stats(api, false);
+	case CMD_VCPUS: return reply_stats(api, true);
 	}
 	if (r)
 		return reply_error(strerror(-r));

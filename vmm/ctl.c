@@ -18,12 +18,16 @@
 
 #include <json-c/json.h>
 
+/*
+ * A pause waits for every vCPU to park, normally milliseconds; a reply
+ * that takes this long means the vmm is stuck, and ctl should say so.
+ */
 #define CTL_TIMEOUT_S 30
 
 int ctl_connect(const char *path, unsigned int timeout_s)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = timeout_s };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = timeout_s};
 	int fd, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -110,7 +114,10 @@ int ctl_request(int fd, const char *request, char **reply)
 	return r ? r : read_line(fd, reply);
 }
 
-/* "3" -> 3; anything but a plain decimal below 2^31 is -EINVAL. */
+/*
+ * "3" -> 3; anything but a plain decimal below 2^31 is -EINVAL. The range
+ * against the VM's vCPU count is the server's to check.
+ */
 static int parse_vcpu(const char *s)
 {
 	char *end;
@@ -127,7 +134,7 @@ static int parse_vcpu(const char *s)
 
 int ctl_build_request(int argc, char *const argv[], char *out, size_t len)
 {
-	static const char *const simple[] = { "stop", "stats", "vcpus" };
+	static const char *const simple[] = {"stop", "stats", "vcpus"};
 	const char *cmd;
 	int n, vcpu;
 
@@ -188,8 +195,8 @@ int ctl_main(int argc, char **argv)
 	char request[8192], *reply = NULL;
 	int fd, r;
 
-	if (argc < 3 || ctl_build_request(argc - 2, argv + 2, request,
-					  sizeof(request))) {
+	if (argc < 3 ||
+	    ctl_build_request(argc - 2, argv + 2, request, sizeof(request))) {
 		ctl_usage();
 		return 2;
 	}

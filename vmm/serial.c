@@ -125,6 +125,16 @@ static void serial_console_event(struct console *c, enum console_event ev,
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Lock held: the FIFO has room again; have the loop watch the backend. */
+static void serial_rx_room(struct serial *s)
+{
+	if (!s->in_watched && !s->in_eof && !s->rearm_queued) {
+		s->rearm_queued = true;
+		if (io_loop_call(s->vm->loop, serial_rearm, s) < 0)
+			s->rearm_queued = false;
+	}
+}
+
 static uint8_t serial_rx_pop(struct serial *s)
 {
 	uint8_t c;
@@ -134,11 +144,7 @@ static uint8_t serial_rx_pop(struct serial *s)
 	c = s->rx[s->rx_head];
 	s->rx_head = (s->rx_head + 1) % SERIAL_FIFO_SIZE;
 	s->rx_count--;
-	if (!s->in_watched && !s->in_eof && !s->rearm_queued) {
-		s->rearm_queued = true;
-		if (io_loop_call(s->vm->loop, serial_rearm, s) < 0)
-			s->rearm_queued = false;
-	}
+	serial_rx_room(s);
 	return c;
 }
 
@@ -176,9 +182,11 @@ static void serial_read(void *opaque, uint64_t off, void *data, uint32_t len)
 		    (s->rx_count ? UART_LSR_DR : 0);
 		break;
 	case UART_MSR:
+		/* Loopback: DCD=OUT2, RI=OUT1, DSR=DTR, CTS=RTS. */
 		if (s->mcr & UART_MCR_LOOP)
 			v = (uint8_t)((s->mcr & 0x0c) << 4) |
-			    (uint8_t)((s->mcr & 0x03) << 4);
+			    (uint8_t)((s->mcr & UART_MCR_DTR) << 5) |
+			    (uint8_t)((s->mcr & UART_MCR_RTS) << 3);
 		else
 			v = UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
 		break;
@@ -228,8 +236,10 @@ static void serial_write(void *opaque, uint64_t off, const void *data,
 		s->ier = v & 0x0f;
 		break;
 	case UART_FCR:
-		if (v & UART_FCR_CLEAR_RCVR)
+		if (v & UART_FCR_CLEAR_RCVR) {
 			s->rx_count = 0;
+			serial_rx_room(s);
+		}
 		s->fcr = v & (UART_FCR_ENABLE_FIFO | 0xc0);
 		break;
 	case UART_LCR: s->lcr = v; break;

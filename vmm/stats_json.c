@@ -41,11 +41,19 @@ static bool add(struct json_object *obj, const char *key,
 	return true;
 }
 
+/*
+ * Every counter is a uint64 (json-c keeps the full range, where a double
+ * would round nanosecond totals above 2^53).
+ */
 static bool add_u64(struct json_object *obj, const char *key, uint64_t v)
 {
 	return add(obj, key, json_object_new_uint64(v));
 }
 
+/*
+ * Live times at the snapshot's own clock, so that they add up to
+ * time_ns - created_ns exactly, as Xen's runstate times do.
+ */
 static struct json_object *times_obj(const struct runstate_snapshot *rs,
 				     uint64_t now)
 {
@@ -89,12 +97,14 @@ static struct json_object *transitions_obj(const struct runstate_snapshot *rs)
 
 static struct json_object *hist_arr(const struct runstate_snapshot *rs)
 {
-	struct json_object *a = json_object_new_array_ext(RUNSTATE_HIST_BUCKETS);
+	struct json_object *a =
+	    json_object_new_array_ext(RUNSTATE_HIST_BUCKETS);
 
 	if (!a)
 		return NULL;
 	for (unsigned int i = 0; i < RUNSTATE_HIST_BUCKETS; i++) {
-		struct json_object *v = json_object_new_uint64(rs->wake_hist[i]);
+		struct json_object *v =
+		    json_object_new_uint64(rs->wake_hist[i]);
 
 		if (!v || json_object_array_add(a, v)) {
 			json_object_put(v);
@@ -105,6 +115,7 @@ static struct json_object *hist_arr(const struct runstate_snapshot *rs)
 	return a;
 }
 
+/* Counters the host kernel lacks are left out rather than shown as 0. */
 static struct json_object *kvm_obj(const struct kvm_stats_values *kv)
 {
 	struct json_object *o = json_object_new_object();
@@ -128,12 +139,13 @@ static bool fill_head(struct json_object *o, const struct vcpu_snapshot *v)
 	const struct runstate_snapshot *rs = &v->rs;
 
 	return add_u64(o, "id", v->id) && add_u64(o, "tid", rs->tid) &&
-	       add(o, "state", json_object_new_string(
-				       runstate_name((unsigned int)rs->state))) &&
-	       add(o, "paused", json_object_new_boolean(
-					rs->flags & RUNSTATE_F_PAUSED)) &&
-	       add(o, "down", json_object_new_boolean(
-				      rs->flags & RUNSTATE_F_DOWN));
+	       add(o, "state",
+		   json_object_new_string(
+		       runstate_name((unsigned int)rs->state))) &&
+	       add(o, "paused",
+		   json_object_new_boolean(rs->flags & RUNSTATE_F_PAUSED)) &&
+	       add(o, "down",
+		   json_object_new_boolean(rs->flags & RUNSTATE_F_DOWN));
 }
 
 static bool fill_full(struct json_object *o, const struct vcpu_snapshot *v,
@@ -152,8 +164,8 @@ static bool fill_full(struct json_object *o, const struct vcpu_snapshot *v,
 	       add(o, "kvm", kvm_obj(&v->kvm));
 }
 
-static struct json_object *vcpu_obj(const struct vcpu_snapshot *v,
-				    uint64_t now, bool brief)
+static struct json_object *vcpu_obj(const struct vcpu_snapshot *v, uint64_t now,
+				    bool brief)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -177,8 +189,8 @@ int stats_json_fill(struct json_object *obj, const struct vm_stats *st,
 	if (!arr)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < st->nr_vcpus; i++) {
-		struct json_object *v = vcpu_obj(&st->vcpus[i], st->time_ns,
-						 brief);
+		struct json_object *v =
+		    vcpu_obj(&st->vcpus[i], st->time_ns, brief);
 
 		if (!v || json_object_array_add(arr, v)) {
 			json_object_put(v);
@@ -201,13 +213,14 @@ int stats_json_write(const char *path, const struct vm_stats *st)
 	r = stats_json_fill(doc, st, false);
 	if (r)
 		goto out_put;
-	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-					      JSON_C_TO_STRING_SPACED |
-					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = json_object_to_json_string_ext(
+	    doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		     JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text) {
 		r = -ENOMEM;
 		goto out_put;
 	}
+	/* Written once at exit; a reader never races with us. */
 	f = fopen(path, "we");
 	if (!f) {
 		r = -errno;

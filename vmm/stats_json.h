@@ -46,7 +46,7 @@ struct vcpu_snapshot {
 
 /* The whole VM: @vcpus has @nr_vcpus entries, owned by the struct. */
 struct vm_stats {
-	uint64_t time_ns;	/* taken after every vCPU was copied */
+	uint64_t time_ns; /* taken after every vCPU was copied */
 	unsigned int nr_vcpus;
 	struct vcpu_snapshot *vcpus;
 };

@@ -6,10 +6,13 @@
 
 #include <string.h>
 
+#include "ctl.h"
+#include "top.h"
 #include "util.h"
 
 static const struct subcommand subcommands[] = {
-	{ NULL, NULL },
+	{ "ctl", ctl_main },
+	{ "top", top_main },
 };
 
 const struct subcommand *subcommand_find(const char *name)

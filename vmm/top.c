@@ -96,6 +96,7 @@ void top_frame_free(struct top_frame *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* Rows are matched by vCPU id, not position, in case the list changes. */
 static const struct top_row *find_row(const struct top_frame *f,
 				      unsigned int id)
 {
@@ -110,6 +111,11 @@ static uint64_t sub(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
+/*
+ * The shares are of the state times' own growth, not of the wall-clock
+ * interval: both snapshots are exact at their time_ns, so the four
+ * deltas add up to the interval and the row always totals 100%.
+ */
 static void print_row(FILE *out, const struct top_row *p,
 		      const struct top_row *c, double secs)
 {
@@ -122,9 +128,10 @@ static void print_row(FILE *out, const struct top_row *p,
 	fprintf(out, "%4u %8llu %-9s", c->id, (unsigned long long)c->tid,
 		c->state);
 	for (unsigned int i = 0; i < RUNSTATE_NR; i++)
-		fprintf(out, " %8.1f", total ? 100.0 * (double)d[i] / (double)total
-					     : 0.0);
-	fprintf(out, " %8.0f", (double)sub(c->wakeups, p ? p->wakeups : 0) / secs);
+		fprintf(out, " %8.1f",
+			total ? 100.0 * (double)d[i] / (double)total : 0.0);
+	fprintf(out, " %8.0f",
+		(double)sub(c->wakeups, p ? p->wakeups : 0) / secs);
 	if (c->has_exits)
 		fprintf(out, " %8.0f\n",
 			(double)sub(c->exits, p ? p->exits : 0) / secs);
@@ -146,6 +153,7 @@ void top_print(FILE *out, const struct top_frame *prev,
 			  secs);
 }
 
+/* One connection for the whole session: one request, one reply. */
 static int fetch(int fd, struct top_frame *f)
 {
 	char *reply;
@@ -161,8 +169,8 @@ static int fetch(int fd, struct top_frame *f)
 static void nap(double secs)
 {
 	struct timespec ts = {
-		.tv_sec = (time_t)secs,
-		.tv_nsec = (long)((secs - floor(secs)) * 1e9),
+	    .tv_sec = (time_t)secs,
+	    .tv_nsec = (long)((secs - floor(secs)) * 1e9),
 	};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
@@ -171,7 +179,8 @@ static void nap(double secs)
 
 static int top_usage(void)
 {
-	fprintf(stderr, "usage: vmm top SOCKET [-d SECONDS] [-n COUNT] [--once]\n");
+	fprintf(stderr,
+		"usage: vmm top SOCKET [-d SECONDS] [-n COUNT] [--once]\n");
 	return 2;
 }
 
@@ -179,10 +188,10 @@ static int top_usage(void)
 static int top_options(int argc, char **argv, double *interval, long *count)
 {
 	static const struct option opts[] = {
-		{ "once", no_argument, NULL, '1' },
-		{ "delay", required_argument, NULL, 'd' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
+	    {"once", no_argument, NULL, '1'},
+	    {"delay", required_argument, NULL, 'd'},
+	    {"iterations", required_argument, NULL, 'n'},
+	    {NULL, 0, NULL, 0},
 	};
 	char *end;
 	int c;
@@ -190,9 +199,7 @@ static int top_options(int argc, char **argv, double *interval, long *count)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:n:", opts, NULL)) != -1) {
 		switch (c) {
-		case '1':
-			*count = 1;
-			break;
+		case '1': *count = 1; break;
 		case 'd':
 			*interval = strtod(optarg, &end);
 			if (*end || !(*interval >= 0.01 && *interval <= 3600))
@@ -203,8 +210,7 @@ static int top_options(int argc, char **argv, double *interval, long *count)
 			if (*end || *count < 1)
 				return top_usage();
 			break;
-		default:
-			return top_usage();
+		default: return top_usage();
 		}
 	}
 	return optind + 1 == argc ? 0 : top_usage();
@@ -245,7 +251,8 @@ int top_main(int argc, char **argv)
 	top_frame_free(&prev);
 	close(fd);
 	if (r) {
-		fprintf(stderr, "vmm top: %s: %s\n", argv[optind], strerror(-r));
+		fprintf(stderr, "vmm top: %s: %s\n", argv[optind],
+			strerror(-r));
 		return 1;
 	}
 	return 0;

@@ -20,7 +20,7 @@ struct top_row {
 	unsigned int id;
 	uint64_t tid;
 	char state[16];
-	uint64_t time[RUNSTATE_NR];	/* ns, live at the reply's time_ns */
+	uint64_t time[RUNSTATE_NR]; /* ns, live at the reply's time_ns */
 	uint64_t wakeups;
 	uint64_t exits;
 	bool has_exits;
@@ -29,7 +29,7 @@ struct top_row {
 struct top_frame {
 	uint64_t time_ns;
 	unsigned int nr;
-	struct top_row *rows;	/* malloc'd */
+	struct top_row *rows; /* malloc'd */
 };
 
 /*

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of vmm/stats_json.c: the --stats document written to a
+ * file and read back, its invariants (times add up to time since
+ * creation), the brief form, and absent KVM counters left out.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "check.h"
+#include "../../vmm/stats_json.h"
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	CHECK(json_object_object_get_ex(o, key, &v));
+	return v;
+}
+
+static void fill(struct vm_stats *st)
+{
+	struct vcpu_snapshot *v = &st->vcpus[1];
+
+	st->time_ns = 10000;
+	st->vcpus[0].id = 0;
+	st->vcpus[0].rs.state = RUNSTATE_OFFLINE;
+	st->vcpus[0].rs.flags = RUNSTATE_F_DOWN;
+	st->vcpus[0].rs.created = 10000;
+	st->vcpus[0].rs.state_entry_time = 10000;
+	v->id = 1;
+	v->rs.tid = 777;
+	v->rs.state = RUNSTATE_RUNNING;
+	v->rs.created = 1000;
+	v->rs.state_entry_time = 8000;
+	v->rs.time[RUNSTATE_OFFLINE] = 1000;
+	v->rs.time[RUNSTATE_RUNNABLE] = 500;
+	v->rs.time[RUNSTATE_BLOCKED] = 5500;
+	v->rs.transitions[RUNSTATE_OFFLINE][RUNSTATE_RUNNABLE] = 1;
+	v->rs.transitions[RUNSTATE_BLOCKED][RUNSTATE_RUNNABLE] = 9;
+	v->rs.wakeups = 9;
+	v->rs.wake_hist[31] = 9;
+	v->kvm.present = (1u << KVM_STAT_NR) - 1;
+	v->kvm.v[KVM_STAT_HALT_WAIT_NS] = 5500;
+	v->kvm.v[KVM_STAT_BLOCKING] = 0;
+}
+
+static void test_document(void)
+{
+	char path[] = "/tmp/test_stats_json.XXXXXX";
+	struct json_object *doc, *vcpus, *v, *t, *k;
+	struct vm_stats st;
+	uint64_t sum = 0;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ(vm_stats_alloc(&st, 2), 0);
+	fill(&st);
+	CHECK_EQ(stats_json_write(path, &st), 0);
+	doc = json_object_from_file(path);
+	CHECK(doc != NULL);
+	CHECK_EQ(json_object_get_uint64(get(doc, "time_ns")), 10000);
+	vcpus = get(doc, "vcpus");
+	CHECK_EQ(json_object_array_length(vcpus), 2);
+
+	v = json_object_array_get_idx(vcpus, 0);
+	CHECK(!strcmp(json_object_get_string(get(v, "state")), "offline"));
+	CHECK(json_object_get_boolean(get(v, "down")));
+	CHECK(!json_object_get_boolean(get(v, "paused")));
+	CHECK_EQ(json_object_object_length(get(v, "kvm")), 0);
+
+	v = json_object_array_get_idx(vcpus, 1);
+	CHECK_EQ(json_object_get_int(get(v, "tid")), 777);
+	CHECK(!strcmp(json_object_get_string(get(v, "state")), "running"));
+	t = get(v, "time_ns");
+	CHECK_EQ(json_object_get_uint64(get(t, "running")), 2000);
+	CHECK_EQ(json_object_get_uint64(get(t, "blocked")), 5500);
+	for (unsigned int i = 0; i < RUNSTATE_NR; i++)
+		sum += json_object_get_uint64(get(t, runstate_name(i)));
+	CHECK_EQ(json_object_object_length(t), RUNSTATE_NR);
+	CHECK_EQ(sum, 10000 - json_object_get_uint64(get(v, "created_ns")));
+	t = get(v, "transitions");
+	CHECK_EQ(json_object_get_int(get(t, "offline->runnable")), 1);
+	CHECK_EQ(json_object_get_int(get(t, "blocked->runnable")), 9);
+	CHECK(!json_object_object_get_ex(t, "blocked->running", NULL));
+	CHECK_EQ(json_object_get_int(json_object_array_get_idx(
+		     get(v, "wake_latency_log2_ns"), 31)),
+		 9);
+	k = get(v, "kvm");
+	CHECK_EQ(json_object_object_length(k), KVM_STAT_NR);
+	CHECK_EQ(json_object_get_int(get(k, "halt_wait_ns")), 5500);
+	json_object_put(doc);
+
+	/* The brief list for "vcpus". */
+	doc = json_object_new_object();
+	CHECK_EQ(stats_json_fill(doc, &st, true), 0);
+	CHECK(!json_object_object_get_ex(doc, "time_ns", NULL));
+	v = json_object_array_get_idx(get(doc, "vcpus"), 1);
+	CHECK_EQ(json_object_object_length(v), 5);
+	json_object_put(doc);
+
+	CHECK_EQ(stats_json_write("/nonexistent/dir/x.json", &st), -ENOENT);
+	vm_stats_free(&st);
+	vm_stats_free(&st);
+	unlink(path);
+}
+
+int main(void)
+{
+	test_document();
+	return check_done("test_stats_json");
+}
