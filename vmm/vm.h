@@ -54,7 +54,7 @@ struct vm {
 	struct i8042 *i8042;
 	struct acpi_pm *acpi_pm;
 	struct debug_exit *debug_exit;
-	struct vm_extras *extras;	/* virtio, api, sampler (vm_devices.c) */
+	struct vm_extras *extras;	/* virtio, api, sampler (vm_extras.c) */
 
 	struct io_source signal_src;	/* SIGTERM/SIGINT/SIGHUP via signalfd */
 

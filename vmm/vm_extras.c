@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Optional VM parts: virtio-mmio devices, control socket, sampler.
+ * Optional VM parts: virtio-mmio devices (placed in the MMIO hole, one
+ * window and one GSI each, announced both in the DSDT as LNRO0005 and as
+ * virtio_mmio.device= command-line entries), the control socket and the
+ * runstate sampler.
  */
 #include "vm_extras.h"
 
@@ -12,10 +15,76 @@
 #include "vm.h"
 #include "vm_control.h"
 #include "../boot/acpi.h"
+#include "../boot/layout.h"
+#include "../virtio/console.h"
+#include "../virtio/mmio.h"
+
+/* "virtio_mmio.device=4K@0xd0000000:16 " per device. */
+#define EXTRAS_CMDLINE_MAX (LAYOUT_VIRTIO_MMIO_MAX * 48)
 
 struct vm_extras {
 	struct vm_control control;
+	struct vcon *vcon;
+	struct virtio_mmio *mmio[LAYOUT_VIRTIO_MMIO_MAX];
+	struct acpi_mmio_device acpi[LAYOUT_VIRTIO_MMIO_MAX];
+	unsigned int nr_mmio;
+	char cmdline[EXTRAS_CMDLINE_MAX];
 };
+
+int vm_extras_add_virtio(struct vm *vm, struct virtio_dev *dev)
+{
+	struct vm_extras *x = vm->extras;
+	const struct virtio_mmio_env env = {
+		.vm_fd = vm->vm_fd,
+		.mem = &vm->mem,
+		.loop = vm->loop,
+		.mmio_bus = &vm->mmio_bus,
+	};
+	unsigned int n = x->nr_mmio;
+	gpa_t base = LAYOUT_VIRTIO_MMIO_BASE + n * LAYOUT_VIRTIO_MMIO_SIZE;
+	unsigned int gsi = LAYOUT_VIRTIO_IRQ_BASE + n;
+	size_t used = strlen(x->cmdline);
+	int r;
+
+	if (n == LAYOUT_VIRTIO_MMIO_MAX)
+		return -ENOSPC;
+	r = virtio_mmio_create(&x->mmio[n], &env, dev, base, gsi);
+	if (r)
+		return r;
+	x->acpi[n] = (struct acpi_mmio_device){
+		.base = base, .size = LAYOUT_VIRTIO_MMIO_SIZE, .gsi = gsi,
+	};
+	snprintf(x->cmdline + used, sizeof(x->cmdline) - used,
+		 "%svirtio_mmio.device=%uK@0x%llx:%u", used ? " " : "",
+		 LAYOUT_VIRTIO_MMIO_SIZE / 1024, (unsigned long long)base, gsi);
+	x->nr_mmio++;
+	return 0;
+}
+
+static int vm_extras_console(struct vm *vm, char *err, size_t err_len,
+			     int *status)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct vcon_config vc = { .nr_ports = 1 + cfg->nr_ports };
+	int r;
+
+	vc.ports[0].backend = cfg->console;
+	for (unsigned int i = 0; i < cfg->nr_ports; i++)
+		vc.ports[i + 1] = (struct vcon_port_config){
+			.name = cfg->ports[i].name,
+			.backend = cfg->ports[i].backend,
+		};
+	r = vcon_create(&vm->extras->vcon, &vc, &vm->mem, vm->loop, err,
+			err_len);
+	if (r) {
+		*status = VMM_EXIT_USAGE;
+		return r;
+	}
+	r = vm_extras_add_virtio(vm, vcon_dev(vm->extras->vcon));
+	if (r)
+		snprintf(err, err_len, "virtio-console: %s", strerror(-r));
+	return r;
+}
 
 int vm_extras_create(struct vm *vm, char *err, size_t err_len, int *status)
 {
@@ -24,9 +93,15 @@ int vm_extras_create(struct vm *vm, char *err, size_t err_len, int *status)
 	vm->extras = calloc(1, sizeof(*vm->extras));
 	if (!vm->extras)
 		return -ENOMEM;
+	if (vm->cfg->console) {
+		r = vm_extras_console(vm, err, err_len, status);
+		if (r)
+			return r;
+	}
 	r = vm_control_create(&vm->extras->control, vm);
 	if (r) {
-		snprintf(err, err_len, "--api: %s", strerror(-r));
+		snprintf(err, err_len, "--api %s: %s", vm->cfg->api_path,
+			 strerror(-r));
 		*status = VMM_EXIT_USAGE;
 	}
 	return r;
@@ -34,14 +109,13 @@ int vm_extras_create(struct vm *vm, char *err, size_t err_len, int *status)
 
 const char *vm_extras_cmdline(struct vm *vm)
 {
-	(void)vm;
-	return "";
+	return vm->extras ? vm->extras->cmdline : "";
 }
 
 void vm_extras_acpi_devices(struct vm *vm, struct acpi_config *acpi)
 {
-	(void)vm;
-	acpi->nr_virtio = 0;
+	acpi->virtio = vm->extras->acpi;
+	acpi->nr_virtio = vm->extras->nr_mmio;
 }
 
 void vm_extras_start(struct vm *vm)
@@ -56,9 +130,14 @@ void vm_extras_stop(struct vm *vm)
 
 void vm_extras_destroy(struct vm *vm)
 {
-	if (!vm->extras)
+	struct vm_extras *x = vm->extras;
+
+	if (!x)
 		return;
-	vm_control_destroy(&vm->extras->control);
-	free(vm->extras);
+	vm_control_destroy(&x->control);
+	for (unsigned int i = 0; i < x->nr_mmio; i++)
+		virtio_mmio_destroy(x->mmio[i]);
+	vcon_destroy(x->vcon);
+	free(x);
 	vm->extras = NULL;
 }

@@ -11,9 +11,17 @@
 
 struct vm;
 struct acpi_config;
+struct virtio_dev;
 
 /* Create the configured extras. 0 or -errno with @err and *@status set. */
 int vm_extras_create(struct vm *vm, char *err, size_t err_len, int *status);
+
+/*
+ * Put @dev behind the next virtio-mmio window and GSI, and announce it in
+ * the DSDT and on the command line. During vm_extras_create() only (before
+ * the command line and ACPI tables are built). 0 or -errno.
+ */
+int vm_extras_add_virtio(struct vm *vm, struct virtio_dev *dev);
 
 /* Command-line entries the devices need ("" if none). Owned by @vm. */
 const char *vm_extras_cmdline(struct vm *vm);
