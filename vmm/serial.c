@@ -297,6 +297,9 @@ void serial_destroy(struct serial *s)
 {
 	if (!s)
 		return;
+	/* The loop outlives us and would clear in_src.watch after the free. */
+	if (io_source_watched(&s->in_src))
+		(void)io_loop_unwatch(s->vm->loop, &s->in_src); /* watched */
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -37,6 +37,10 @@
 #define GUEST_EXIT_USAGE 20
 /* hello: a device interrupt did not arrive through the IOAPIC. */
 #define GUEST_EXIT_IRQ 21
+/* uart: a 16550 register did not behave as the data sheet says. */
+#define GUEST_EXIT_UART 22
+/* doorbell: the bench device misbehaved or a round trip never completed. */
+#define GUEST_EXIT_BENCH 23
 
 #ifndef __ASSEMBLER__
 /*
