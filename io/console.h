@@ -13,7 +13,7 @@
  *    written; short writes, EINTR and EAGAIN are handled inside. Requests
  *    complete in submission order.
  * While a pty or socket backend has no reader, output goes into a bounded
- * replay ring (it never stalls the guest) and is replayed to the first
+ * replay ring (it never stalls the guest) and is replayed to the next
  * reader; with a reader attached, a slow reader means backpressure.
  *
  * Input: the device watches in_fd (when >= 0) only while it has room for
@@ -33,42 +33,44 @@
 #include <sys/uio.h>
 
 #include "loop.h"
+#include "replay_ring.h"
 
 struct console;
 
 struct console_backend_ops {
-	const char *name;	/* "stdio", "file", ... */
-	bool needs_arg;		/* "file:PATH" */
-	bool out_is_socket;	/* send with MSG_NOSIGNAL instead of writev */
-	/* Sets in_fd/out_fd/priv. Returns 0 or -errno (err text via c). */
+	const char *name;   /* "stdio", "file", ... */
+	bool needs_arg;	    /* "file:PATH" */
+	bool out_is_socket; /* send with MSG_NOSIGNAL instead of writev */
+	/*
+	 * Set in_fd/out_fd/priv; a backend whose reader comes and goes calls
+	 * console_ring_init() and starts detached (fds -1). Returns 0 or
+	 * -errno (a specific reason via console_set_error()).
+	 */
 	int (*open)(struct console *c, const char *arg);
 	/* Undo open() and restore terminal modes. Called once. */
 	void (*close)(struct console *c);
 	/* Optional: begin loop-driven work (accept clients, watch a pty). */
 	int (*start)(struct console *c);
-	/* Optional (default: read(2) on a nonblocking in_fd). */
+	/*
+	 * Optional (default: read(2) on a nonblocking in_fd). Called with
+	 * c->lock held and in_fd >= 0; detaching uses the _locked helpers.
+	 */
 	ssize_t (*read)(struct console *c, void *buf, size_t len);
 	/*
-	 * Optional: keep output written while out_fd < 0 (the replay ring).
-	 * NULL: such output is discarded. Called with c->lock held.
-	 */
-	void (*capture)(struct console *c, const struct iovec *iov,
-			unsigned int iovcnt);
-	/*
-	 * Optional: a write on out_fd failed with @err. Return true if the
-	 * backend detached the reader (out_fd is now -1, the rest of the
-	 * output is captured); false reports the error to the writer.
-	 * Called with c->lock held.
+	 * Optional: a write on out_fd failed with @err. Return true after
+	 * console_detach_locked() (the rest of the output is then kept in the
+	 * replay ring); false reports the error to the writer. Called with
+	 * c->lock held, on any thread.
 	 */
 	bool (*out_error)(struct console *c, int err);
 	/* Optional: terminal size; -ENOTTY when there is none. */
 	int (*get_winsize)(struct console *c, uint16_t *rows, uint16_t *cols);
 };
 
-/* What a listener hears about (loop thread). */
+/* What a listener hears about (loop thread, no console lock held). */
 enum console_event {
-	CONSOLE_EV_INPUT,	/* in_fd changed: re-read it, watch anew */
-	CONSOLE_EV_RESIZE,	/* the terminal size changed */
+	CONSOLE_EV_INPUT,  /* in_fd changed: re-read it, watch anew */
+	CONSOLE_EV_RESIZE, /* the terminal size changed */
 };
 
 /* An asynchronous write; see console_write_async(). */
@@ -81,23 +83,42 @@ struct console_req {
 	struct iovec *iov;
 	unsigned int iovcnt;
 	size_t total;
+	unsigned int gen; /* c->attach_gen when submitted */
+	int defer_res;
+	bool replay;
 	struct msghdr msg;
 	struct console_req *next;
 };
 
 struct console {
 	const struct console_backend_ops *ops;
-	int in_fd;	/* -1: no input (now) */
-	int out_fd;	/* -1: output captured or discarded */
-	void *priv;	/* backend state */
-	struct io_loop *loop;	/* set by console_start() */
-	/* Guards in_fd/out_fd switching and backend output state. */
+	int in_fd;  /* -1: no input (now) */
+	int out_fd; /* -1: output goes to the replay ring, or nowhere */
+	void *priv; /* backend state */
+	struct io_loop *loop; /* set by console_start() */
+	char spec[256];	      /* for messages */
+	char label[64];	      /* "console", or a port name (pty message) */
+	char peer[108];	      /* where a user connects: pty or socket path */
+	char *err;	      /* console_open()'s error buffer, in open() */
+	size_t err_len;
+
+	/*
+	 * Guards in_fd/out_fd, the ring, attach state and pending events
+	 * against vCPU-thread writers.
+	 */
 	pthread_mutex_t lock;
+	pthread_cond_t replay_done;
 	bool lock_init;
 	bool out_err_reported;
-	char spec[256];	/* for messages */
-	char *err;	/* console_open()'s error buffer, during open() */
-	size_t err_len;
+	bool has_ring;
+	struct replay_ring ring;
+	unsigned int attach_gen; /* bumped by attach and detach */
+	bool replaying;		 /* sync writers wait for the replay */
+	struct console_req replay_req;
+	struct iovec replay_iov[2];
+	unsigned int ev_pending; /* 1 << enum console_event */
+	bool ev_scheduled;
+
 	/* Listener (one per console: the device using it). */
 	void (*listener)(struct console *c, enum console_event ev,
 			 void *opaque);
@@ -115,6 +136,18 @@ struct console {
  */
 int console_open(struct console *c, const char *spec, char *err,
 		 size_t err_len);
+
+/* console_open() naming the console @label in messages ("console: ..."). */
+int console_open_as(struct console *c, const char *spec, const char *label,
+		    char *err, size_t err_len);
+
+/*
+ * console_open() with the backend given directly (tests' fake backends).
+ * @spec only names the console in messages (NULL: ops->name).
+ */
+int console_open_ops(struct console *c, const struct console_backend_ops *ops,
+		     const char *arg, const char *spec, char *err,
+		     size_t err_len);
 
 /*
  * Attach the console to the loop: required before console_write_async()
@@ -150,14 +183,42 @@ ssize_t console_write(struct console *c, const void *buf, size_t len);
 int console_write_async(struct console *c, struct console_req *req,
 			struct iovec *iov, unsigned int iovcnt);
 
-/* Read up to @len bytes; 0 on EOF, -EAGAIN when nothing is pending. */
+/*
+ * Read up to @len bytes; 0 on EOF, -EAGAIN when nothing is pending (or no
+ * reader is attached). Never blocks.
+ */
 ssize_t console_read(struct console *c, void *buf, size_t len);
+
+/* The current in_fd (-1: none), read under the console's lock. */
+int console_in_fd(struct console *c);
 
 /* Terminal size of the backend, or -ENOTTY. */
 int console_get_winsize(struct console *c, uint16_t *rows, uint16_t *cols);
 
-/* Tell the listener (loop thread): for backends reporting changes. */
+/*
+ * Tell the listener about @ev: from the loop at its next iteration (so
+ * never inside a caller's locks), or at once before console_start().
+ * Any thread; events of one kind coalesce.
+ */
 void console_notify(struct console *c, enum console_event ev);
+
+/* For backends: keep output in a replay ring of @cap bytes while detached. */
+int console_ring_init(struct console *c, size_t cap);
+
+/*
+ * For backends, loop thread: a reader arrived on @in_fd/@out_fd. What the
+ * ring holds is written to it first (async writes queue behind it, sync
+ * writers wait), then output flows with backpressure. Notifies INPUT.
+ */
+void console_attach(struct console *c, int in_fd, int out_fd);
+
+/*
+ * For backends: the reader left; output goes to the ring again. Notifies
+ * INPUT. console_detach() takes c->lock; console_detach_locked() is for
+ * out_error() and other callers that hold it.
+ */
+void console_detach(struct console *c);
+void console_detach_locked(struct console *c);
 
 /* True if @spec names a known backend (for CLI validation). */
 bool console_spec_valid(const char *spec);
@@ -171,6 +232,6 @@ extern const struct console_backend_ops console_socket_ops;
 
 /* Set c's error text for console_open() (backends' open() use it). */
 void console_set_error(struct console *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif /* IO_CONSOLE_H */

@@ -26,7 +26,7 @@ struct msghdr;
 
 struct io_source {
 	int fd;
-	uint32_t events;	/* poll mask to watch, POLLIN if 0 */
+	uint32_t events; /* poll mask to watch, POLLIN if 0 */
 	/*
 	 * Loop thread. @res: the poll mask that fired, or -errno. After a
 	 * negative @res the source is no longer watched (watch it again to
@@ -93,7 +93,8 @@ static inline bool io_source_watched(const struct io_source *src)
  * short count: the caller resubmits the rest. Returns 0 or -errno.
  */
 int io_loop_writev(struct io_loop *l, struct io_request *req, int fd,
-		   const struct iovec *iov, unsigned int iovcnt, int64_t offset);
+		   const struct iovec *iov, unsigned int iovcnt,
+		   int64_t offset);
 
 /* As io_loop_writev() with sendmsg(2) (e.g. MSG_NOSIGNAL on sockets). */
 int io_loop_sendmsg(struct io_loop *l, struct io_request *req, int fd,
