@@ -33,6 +33,22 @@ CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -fstack-protector-strong \
 LDFLAGS += $(SAN_FLAGS)
 LDLIBS = -luring -lfdt -ljson-c -lpthread -lm
 
+# Missing build packages: `make run` and `make test` install them (apt-get),
+# anything else stops with their names.
+ifeq ($(filter deps clean format check-format,$(MAKECMDGOALS)),)
+MISSING_DEPS := $(shell tools/install-deps.sh --check)
+ifneq ($(strip $(MISSING_DEPS)),)
+ifneq ($(filter run test,$(MAKECMDGOALS)),)
+$(info installing missing packages: $(MISSING_DEPS))
+$(shell tools/install-deps.sh >&2)
+MISSING_DEPS := $(shell tools/install-deps.sh --check)
+endif
+endif
+ifneq ($(strip $(MISSING_DEPS)),)
+$(error missing Debian packages: $(MISSING_DEPS)-- run 'make deps' or apt-get install them)
+endif
+endif
+
 ifeq ($(V),1)
 Q =
 else
@@ -71,7 +87,15 @@ unit-tests: $(UNIT_BINS)
 
 -include guests/guests.mk
 
-test: all unit-tests guests
+# Real Linux guests (built from Debian packages; the kernel build takes a
+# few minutes once, then is cached) and the nested L1 that runs them on
+# hosts whose /dev/kvm cannot run Linux.
+guests-linux:
+	$(Q)guests/linux/build.sh $(O)/guests/linux
+	$(Q)guests/stock/build.sh $(O)/guests/stock
+	$(Q)guests/l1/build.sh $(O)/guests/l1
+
+test: deps all unit-tests guests guests-linux
 	$(Q)O=$(O) tests/run.sh all
 
 test-unit: unit-tests
@@ -80,13 +104,13 @@ test-unit: unit-tests
 test-guest: all guests
 	$(Q)O=$(O) tests/run.sh guest
 
-test-linux: all
+test-linux: all guests-linux
 	$(Q)O=$(O) tests/run.sh linux
 
 bench: all guests
 	$(Q)O=$(O) tests/bench/run.sh
 
-run: all
+run: deps all guests-linux
 	$(Q)O=$(O) guests/run-demo.sh
 
 deps:
@@ -111,6 +135,6 @@ clean:
 .SECONDARY:
 
 .PHONY: all test test-unit test-guest test-linux unit-tests bench run deps \
-	format check-format check-headers clean guests
+	format check-format check-headers clean guests guests-linux
 
 -include $(LIB_OBJS:.o=.d) $(O)/obj/vmm/main.d $(UNIT_HELPERS:%.c=$(O)/obj/%.d)

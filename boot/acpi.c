@@ -115,7 +115,11 @@ static int acpi_fadt(struct acpi_area *ar, gpa_t dsdt, gpa_t *gpa)
 	 * sleep registers for S5 (acpi_sleep_state_supported()).
 	 */
 	f->flags = ACPI_FADT_F_HW_REDUCED | ACPI_FADT_F_RESET_REG_SUP;
-	f->iapc_boot_arch = ACPI_FADT_BOOT_NO_VGA;
+	/*
+	 * No VGA, and no CMOS RTC at 0x70: without this flag Linux probes the
+	 * RTC and stalls for seconds before giving up on it.
+	 */
+	f->iapc_boot_arch = ACPI_FADT_BOOT_NO_VGA | ACPI_FADT_BOOT_NO_CMOS_RTC;
 	f->reset_reg = acpi_mmio_byte(LAYOUT_ACPI_RESET_REG);
 	f->reset_value = LAYOUT_ACPI_RESET_VALUE;
 	f->x_dsdt = dsdt;

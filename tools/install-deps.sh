@@ -1,34 +1,38 @@
 #!/usr/bin/env bash
-# Install everything vmm needs to build, test and benchmark, from Debian 12's
-# archive. Idempotent: skips apt-get entirely when every package is present.
+# Dependencies of vmm, all from Debian 12's archive.
+#   tools/install-deps.sh          install whatever is missing (apt-get)
+#   tools/install-deps.sh --check  print the missing build packages, if any
+# Idempotent: apt-get runs only when something is missing.
 set -euo pipefail
 
 # build: compiler, KVM uapi headers, liburing, libfdt, json-c
-# tests: acpica-tools (iasl -d), socat, python3
-# guests: busybox-static, cpio, linux-source-6.1 + kernel build tools,
-#         qemu-system-x86 for the nested L1 that runs real Linux
-packages=(
-	build-essential linux-libc-dev liburing-dev libfdt-dev libjson-c-dev
-	acpica-tools socat python3 coreutils
+build=(gcc make libc6-dev linux-libc-dev liburing-dev libfdt-dev libjson-c-dev)
+# tests and guests: iasl -d for ACPI tables, socat/python3 for console tests,
+# busybox + cpio for initramfs images, linux-source-6.1 and its build tools
+# for the minimal kernel, qemu-system-x86 for the nested L1 that runs Linux
+rest=(acpica-tools socat python3 coreutils
 	busybox-static cpio xz-utils gzip lz4 zstd kmod
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev
-	qemu-system-x86
-)
+	qemu-system-x86)
 
-missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-		missing+=("$p")
-done
-if [ ${#missing[@]} -eq 0 ]; then
+missing() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q "ok installed" || echo "$p"
+	done
+}
+
+if [ "${1:-}" = --check ]; then
+	missing "${build[@]}" | tr '\n' ' '
 	exit 0
 fi
-echo "installing: ${missing[*]}"
-if [ "$(id -u)" -ne 0 ]; then
-	SUDO=sudo
-else
-	SUDO=
-fi
+mapfile -t todo < <(missing "${build[@]}" "${rest[@]}")
+[ ${#todo[@]} -eq 0 ] && exit 0
+echo "installing: ${todo[*]}" >&2
+SUDO=
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Guest scripts also apt-get download kernels, so the lists must be fresh.
+$SUDO apt-get update -qq >&2
+$SUDO apt-get install -y -qq --no-install-recommends "${todo[@]}" >&2

@@ -52,7 +52,9 @@ static const char usage_text[] =
 	"  2  usage error or unusable input (options, kernel, initrd, backend)\n"
 	"  3  the guest rebooted (ACPI reset register or i8042 reset)\n"
 	"  4  the guest crashed: triple fault, KVM internal or emulation error\n"
-	"  V  with --debug-exit, the value the guest wrote to port 0xf4\n";
+	"  V  with --debug-exit, the value the guest wrote to port 0xf4\n"
+	"  128+N  ended by signal N (SIGTERM, SIGINT, SIGHUP), after an\n"
+	"         orderly stop\n";
 
 const char *cli_usage(void)
 {

@@ -395,7 +395,8 @@ static void vm_signal_ready(struct io_source *src, int res)
 		return;
 	snprintf(why, sizeof(why), "terminated by signal %s",
 		 sigabbrev_np((int)si.ssi_signo));
-	vm_request_exit(vm, VMM_EXIT_ERROR, why);
+	/* The shell's convention for a process ended by a signal. */
+	vm_request_exit(vm, 128 + (int)si.ssi_signo, why);
 }
 
 int vm_handle_signals(struct vm *vm, const sigset_t *set)

@@ -95,7 +95,7 @@ bool vm_exiting(struct vm *vm);
 
 /*
  * Route these (already blocked) signals to the io loop, where they end the
- * VM with VMM_EXIT_ERROR. Call before vm_run(). Returns 0 or -errno.
+ * VM (orderly: vCPUs stopped, terminal restored) with status 128 + signo. Call before vm_run(). Returns 0 or -errno.
  */
 int vm_handle_signals(struct vm *vm, const sigset_t *set);
 

@@ -1,0 +1,109 @@
+#!/bin/bash
+# guests/l1/build.sh OUTDIR: the nested L1 used to run our VMM on real KVM.
+#
+# This machine's /dev/kvm (PVM) cannot run Linux guests, so Linux tests boot
+# QEMU TCG with `-cpu max` (which emulates AMD SVM), run Debian's generic
+# kernel in it (L1), load kvm-amd there and run our VMM inside L1 (see
+# guests/l1/run.sh). This script prepares the parts that do not change
+# between runs, in OUTDIR:
+#   vmlinuz      /boot/vmlinuz-<abi>-amd64 of linux-image-<abi>-amd64 (the
+#                generic flavour: the cloud one has no kvm-amd)
+#   vmlinux      the same kernel decompressed (ELF, PVH entry): QEMU boots it
+#                directly, which saves the ~3 s TCG spends un-xz-ing vmlinuz
+#   base.cpio    uncompressed newc archive: busybox-static, guests/l1/init.sh
+#                as /init, irqbypass ccp kvm kvm-amd in /lib/modules with
+#                their load order (modinfo dependencies) in load-order
+#   abi          the kernel release, e.g. 6.1.0-56-amd64
+# The archive is left uncompressed on purpose: under TCG the L1 kernel
+# unpacks plain cpio much faster than it gunzips.
+# The .deb is cached in OUTDIR/deb (fetched once with apt-get download).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/../linux/lib.sh"
+
+[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
+mkdir -p "$1"
+out=$(cd "$1" && pwd)
+need_cmd apt-get apt
+need_cmd dpkg-deb dpkg
+need_cmd modinfo kmod
+
+# kvm-amd pulls in kvm, ccp (SEV) and irqbypass; the list is completed from
+# modinfo, so only the top-level module is named here.
+WANT_MODULES="kvm_amd"
+
+abi=${L1_ABI:-}
+if [ -z "$abi" ]; then
+	if [ -f "$out/abi" ] && [ -d "$out/pkg/lib/modules/$(cat "$out/abi")" ]; then
+		abi=$(cat "$out/abi")
+	else
+		abi=$(debian_kernel_abi linux-image-amd64)
+	fi
+fi
+pkg=$out/pkg
+if [ ! -f "$pkg/.unpacked-$abi" ]; then
+	deb=$(debian_kernel_deb "linux-image-$abi" "$out/deb")
+	echo "[l1] unpacking $deb"
+	rm -rf "$pkg"
+	mkdir -p "$pkg"
+	# Only the kernel and the modules we need: the full tree is ~400 MB.
+	dpkg-deb --fsys-tarfile "$deb" |
+		tar -C "$pkg" -x --wildcards "./boot/vmlinuz-$abi" \
+			"./lib/modules/$abi/kernel/arch/x86/kvm/*" \
+			"./lib/modules/$abi/kernel/virt/lib/*" \
+			"./lib/modules/$abi/kernel/drivers/crypto/ccp/*"
+	touch "$pkg/.unpacked-$abi"
+fi
+moddir=$pkg/lib/modules/$abi
+[ -f "$pkg/boot/vmlinuz-$abi" ] || die "no boot/vmlinuz-$abi in the package"
+
+declare -A kopath
+while IFS= read -r ko; do
+	name=$(basename "$ko" .ko)
+	kopath[${name//-/_}]=$ko
+done < <(find "$moddir" -name '*.ko')
+order=()
+add_module() { # depth-first: dependencies first, each module once
+	local m=${1//-/_} d
+	[[ " ${order[*]:-} " == *" $m "* ]] && return 0
+	[ -n "${kopath[$m]:-}" ] || die "module $m not found under $moddir (extraction list in $0 incomplete?)"
+	for d in $(modinfo -F depends "${kopath[$m]}" | tr ',' ' '); do
+		add_module "$d"
+	done
+	order+=("$m")
+}
+for m in $WANT_MODULES; do add_module "$m"; done
+echo "[l1] module load order: ${order[*]}"
+
+cp "$pkg/boot/vmlinuz-$abi" "$out/vmlinuz.tmp" && mv "$out/vmlinuz.tmp" "$out/vmlinuz"
+
+# vmlinux: the xz stream inside the bzImage, decompressed (xz stops at the
+# end of the stream and complains about the trailing bytes: expected).
+if [ ! -f "$out/vmlinux" ] || [ "$out/vmlinuz" -nt "$out/vmlinux" ]; then
+	need_cmd xz xz-utils
+	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$out/vmlinuz" | head -n1 | cut -d: -f1)
+	rm -f "$out/vmlinux"
+	if [ -n "$off" ]; then
+		tail -c +$((off + 1)) "$out/vmlinuz" | xz -dc >"$out/vmlinux.tmp" 2>/dev/null || true
+		if LC_ALL=C readelf -n "$out/vmlinux.tmp" 2>/dev/null | grep -E '^ *Xen ' | grep -q '0x00000012'; then
+			mv "$out/vmlinux.tmp" "$out/vmlinux"
+		fi
+	fi
+	rm -f "$out/vmlinux.tmp"
+	[ -f "$out/vmlinux" ] || echo "[l1] note: no PVH vmlinux extracted; run.sh boots vmlinuz (slower)"
+fi
+root=$out/base.root
+rm -rf "$root"
+busybox_tree "$root"
+install -m 755 "$here/init.sh" "$root/init"
+mkdir -p "$root/lib/modules" "$root/guest"
+for m in "${order[@]}"; do
+	cp "${kopath[$m]}" "$root/lib/modules/$m.ko"
+	echo "$m" >>"$root/lib/modules/load-order"
+done
+pack_cpio "$root" "$out/base.cpio"
+rm -rf "$root"
+echo "$abi" >"$out/abi"
+ls -l "$out/vmlinuz" "$out/base.cpio" "$out"/vmlinux 2>/dev/null || true
+echo "[l1] done: $out ($abi)"

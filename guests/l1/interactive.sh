@@ -1,0 +1,47 @@
+#!/bin/bash
+# guests/l1/interactive.sh [VMM ARGS...] : `make run` on a host whose KVM
+# cannot run Linux (PVM): the demo runs nested.
+#
+# Boots the nested L1 (guests/l1/run.sh -i: QEMU TCG, kvm-amd inside) with
+# its console on this terminal and, inside it, runs in the foreground
+#   vmm --kernel <stock vmlinuz> --initrd <stock initramfs>
+#       --cmdline 'console=ttyS0 interactive=1 panic=-1 reboot=acpi'
+#       --cpus 2 --mem 512M --serial stdio [VMM ARGS...]
+# so the user lands in a shell of Debian's cloud kernel (L2). Leaving that
+# shell powers L2 off, vmm exits, L1 powers off and QEMU ends; Ctrl-A X kills
+# QEMU at any time. Needs the outputs of guests/stock/build.sh and
+# guests/l1/build.sh under $GUESTS (default build/guests) and $O/vmm.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+O=${O:-build}
+case $O in /*) ob=$O ;; *) ob=$top/$O ;; esac
+vmm=${VMM:-$ob/vmm}
+guests=${GUESTS:-$top/build/guests}
+stock=$guests/stock
+
+for f in "$stock/vmlinuz" "$stock/initramfs.cpio.gz"; do
+	[ -f "$f" ] || { echo "interactive.sh: $f missing; run: guests/stock/build.sh $stock" >&2; exit 2; }
+done
+
+script=$(mktemp "${TMPDIR:-/tmp}/l1-demo.XXXXXX")
+trap 'rm -f "$script"' EXIT
+{
+	echo '#!/bin/sh'
+	echo 'echo "L1: starting vmm with the Debian cloud kernel (2 vCPUs, 512M); exit its shell to quit"'
+	printf 'timeout 7200 "$VMM" --kernel /guest/stock-vmlinuz --initrd /guest/stock-initramfs.cpio.gz'
+	printf " --cmdline 'console=ttyS0 interactive=1 panic=-1 reboot=acpi'"
+	printf ' --cpus 2 --mem 512M --serial stdio'
+	for a in "$@"; do printf ' %q' "$a"; done
+	echo
+	echo 'rc=$?'
+	echo 'stty sane 2>/dev/null'
+	echo 'echo "L1: vmm exited with status $rc"'
+	echo 'exit $rc'
+} >"$script"
+
+echo "note: this host's KVM cannot run Linux guests, so the demo runs nested: vmm inside a QEMU TCG L1 VM (slower; Ctrl-A X quits QEMU)."
+"$here/run.sh" -i --vmm "$vmm" --l1 "$guests/l1" \
+	-f "$stock/vmlinuz:stock-vmlinuz" \
+	-f "$stock/initramfs.cpio.gz:stock-initramfs.cpio.gz" -- "$script"

@@ -1,0 +1,157 @@
+#!/bin/bash
+# guests/l1/run.sh [options] -- SCRIPT : run SCRIPT inside a nested L1 with KVM.
+#
+# Boots `qemu-system-x86_64 -M q35 -accel tcg -cpu max` (TCG emulates AMD
+# SVM) with Debian's generic kernel (guests/l1/build.sh; its decompressed PVH
+# vmlinux if there, else vmlinuz; $L1_KERNEL overrides) and an initramfs made
+# of build/guests/l1/base.cpio (busybox, kvm modules, /init) plus, for this
+# run: the VMM as /bin/vmm with every shared library `ldd` lists for it (and
+# the loader), the guest files given with -f in /guest/, and SCRIPT as
+# /test.sh. L1's /init (guests/l1/init.sh) loads kvm-amd, waits for /dev/kvm,
+# runs /test.sh and prints "L1_RESULT rc=N". Everything L1 prints on its
+# serial console is written to the log file (and streamed to stdout unless
+# -q); this script exits with N, or with
+#   124  the overall timeout expired (QEMU killed)
+#   125  L1 ended without a result line (crash, no /dev/kvm, ...; see the log)
+#   2    usage error or missing parts (qemu, the L1 build, the VMM)
+# Inside L1, SCRIPT must wrap every VMM run in `timeout`: a VMM that misses the
+# guest's power-off would otherwise hang until the overall timeout.
+#
+# Options:
+#   -f FILE[:NAME]   copy FILE to /guest/NAME in L1 (NAME defaults to basename)
+#   -t SECONDS       overall timeout for QEMU (default 600)
+#   -l LOGFILE       L1 console log (default build/guests/l1/last-run.log)
+#   -m MEM           L1 memory (default 2048M)
+#   -s CPUS          L1 vCPUs (default 2)
+#   -a ARGS          extra L1 kernel command line arguments
+#   -q               do not stream the console to stdout
+#   -i               interactive: console on this terminal (-serial mon:stdio,
+#                    Ctrl-A X quits QEMU), no log; exit status is QEMU's
+#   --vmm PATH       the VMM binary (default $VMM or build/vmm)
+#   --l1 DIR         output of guests/l1/build.sh (default build/guests/l1)
+#   --single-thread  one TCG thread instead of MTTCG (for experiments only:
+#                    measured here, L2 then never printed anything in 60 s)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/../linux/lib.sh"
+
+usage() {
+	sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+files=() timeout_s=600 log='' mem=2048M cpus=2 extra_args='' quiet=0 interactive=0
+vmm=${VMM:-$top/build/vmm} l1dir=$top/build/guests/l1 tcg=tcg,thread=multi
+while [ $# -gt 0 ]; do
+	case $1 in
+	-f) files+=("$2"); shift 2 ;;
+	-t) timeout_s=$2; shift 2 ;;
+	-l) log=$2; shift 2 ;;
+	-m) mem=$2; shift 2 ;;
+	-s) cpus=$2; shift 2 ;;
+	-a) extra_args=$2; shift 2 ;;
+	-q) quiet=1; shift ;;
+	-i) interactive=1; shift ;;
+	--vmm) vmm=$2; shift 2 ;;
+	--l1) l1dir=$2; shift 2 ;;
+	--single-thread) tcg=tcg,thread=single; shift ;;
+	--) shift; break ;;
+	-h | --help) usage ;;
+	*) echo "run.sh: unknown option '$1'" >&2; usage ;;
+	esac
+done
+[ $# -eq 1 ] || usage
+script=$1
+
+fail() { echo "l1/run.sh: error: $*" >&2; exit 2; }
+command -v qemu-system-x86_64 >/dev/null ||
+	fail "qemu-system-x86_64 not found; apt-get install -y qemu-system-x86"
+[ -f "$l1dir/vmlinuz" ] && [ -f "$l1dir/base.cpio" ] ||
+	fail "L1 kernel/initramfs missing in $l1dir; run guests/l1/build.sh $l1dir"
+# The decompressed PVH vmlinux boots ~3 s faster under TCG than vmlinuz.
+kernel=${L1_KERNEL:-$l1dir/vmlinuz}
+[ -z "${L1_KERNEL:-}" ] && [ -f "$l1dir/vmlinux" ] && kernel=$l1dir/vmlinux
+[ -x "$vmm" ] || fail "VMM binary '$vmm' missing; build it first (make)"
+[ -f "$script" ] || fail "script '$script' not found"
+
+# --- per-run part of the initramfs ------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/l1run.XXXXXX")
+qpid='' tailpid=''
+cleanup() {
+	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null
+	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+root=$work/root
+mkdir -p "$root/bin" "$root/guest"
+cp "$vmm" "$root/bin/vmm"
+# Shared libraries at their host paths, e.g. /lib/x86_64-linux-gnu/liburing.so.2,
+# and the loader (/lib64/ld-linux-x86-64.so.2). A static VMM lists none.
+for lib in $(ldd "$vmm" 2>/dev/null | grep -oE '/[^ ]+' || true); do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+for spec in ${files[@]+"${files[@]}"}; do
+	src=${spec%%:*} name=${spec#*:}
+	[ "$name" != "$spec" ] || name=$(basename "$src")
+	[ -f "$src" ] || fail "guest file '$src' not found"
+	cp "$src" "$root/guest/$name"
+done
+install -m 755 "$script" "$root/test.sh"
+pack_cpio "$root" "$work/run.cpio"
+cat "$l1dir/base.cpio" "$work/run.cpio" >"$work/l1.cpio"
+rm -rf "$root" "$work/run.cpio"
+
+# --- QEMU -----------------------------------------------------------------------------
+# quiet: fewer console bytes through TCG; mitigations=off: less work per
+# syscall and context switch in L1 (and L2's exits through it).
+append="console=ttyS0 quiet panic=-1 mitigations=off nokaslr $extra_args"
+qemu=(qemu-system-x86_64 -M q35 -accel "$tcg" -cpu max -m "$mem" -smp "$cpus"
+	-nodefaults -no-user-config -display none -no-reboot
+	-kernel "$kernel" -initrd "$work/l1.cpio" -append "$append")
+
+if [ $interactive = 1 ]; then
+	"${qemu[@]}" -serial mon:stdio
+	exit
+fi
+
+log=${log:-$l1dir/last-run.log}
+mkdir -p "$(dirname "$log")"
+: >"$log"
+start=$(date +%s)
+timeout -k 10 "$timeout_s" "${qemu[@]}" -serial "file:$log" </dev/null \
+	>"$work/qemu.out" 2>&1 &
+qpid=$!
+if [ $quiet = 0 ]; then
+	tail -n +1 -f --pid=$qpid "$log" &
+	tailpid=$!
+fi
+set +e
+wait $qpid
+qrc=$?
+set -e
+qpid=''
+if [ -n "$tailpid" ]; then
+	wait "$tailpid" 2>/dev/null || true
+	tailpid=
+fi
+elapsed=$(($(date +%s) - start))
+
+result=$(tr -d '\r' <"$log" | sed -n 's/^L1_RESULT rc=\([0-9]\{1,\}\).*/\1/p' | tail -n1)
+if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+	echo "l1/run.sh: TIMEOUT: L1 did not finish within ${timeout_s} s; log: $log" >&2
+	exit 124
+fi
+if [ -z "$result" ]; then
+	echo "l1/run.sh: L1 ended (qemu rc=$qrc after ${elapsed} s) without an L1_RESULT line; log: $log" >&2
+	sed 's/^/qemu: /' "$work/qemu.out" >&2
+	tail -n 20 "$log" | sed 's/^/L1: /' >&2
+	exit 125
+fi
+echo "l1/run.sh: L1 finished in ${elapsed} s, script rc=$result (log: $log)" >&2
+exit "$result"

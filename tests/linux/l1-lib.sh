@@ -1,0 +1,57 @@
+# tests/linux/l1-lib.sh: runs inside the nested L1 (busybox sh), as the first
+# part of the /test.sh that tests/linux/run.sh generates; the second part is
+# one `run_case NAME TIMEOUT ARGS` line per case of tests/linux/cases.
+#
+# run_case boots one L2 with $VMM (set by L1's /init), bounded by `timeout`,
+# notes when INIT_REACHED first shows up in any of its outputs, then prints
+#   CASE_BEGIN <name>
+#   [<name>:<stream>] <line>     for stream in stdout stderr serial console
+#   CASE_END <name> rc=<n> secs=<s> init_secs=<s or -> timed_out=<0|1>
+# The host side (tests/linux/run.sh) parses this from L1's console log.
+
+up() { cut -d' ' -f1 /proc/uptime; }
+dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+run_case() {
+	name=$1 limit=$2 args=$3
+	d=/tmp/cases/$name
+	mkdir -p "$d"
+	echo "CASE_BEGIN $name"
+	# Word-split the argument string with shell quoting rules.
+	eval "set -- $args"
+	t0=$(up)
+	init_s=-
+	# TERM at the limit; KILL 15 s later should the VMM ignore TERM.
+	timeout -s KILL $((limit + 15)) timeout "$limit" "$VMM" "$@" \
+		</dev/null >"$d/stdout.log" 2>"$d/stderr.log" &
+	pid=$!
+	reader=
+	while kill -0 "$pid" 2>/dev/null; do
+		# --console pty: attach to the printed pts like a user would, raw
+		# and without echo, reading into the "console" stream. Output
+		# from before we attached comes from vmm's replay ring.
+		if [ -z "$reader" ]; then
+			pts=$(sed -n 's/^console: \(\/dev\/pts\/[0-9]*\)$/\1/p' "$d/stderr.log" 2>/dev/null)
+			if [ -n "$pts" ]; then
+				(exec 3<"$pts"; stty raw -echo <&3; exec cat <&3) >"$d/console.log" 2>/dev/null &
+				reader=$!
+			fi
+		fi
+		if [ "$init_s" = - ] && cat "$d"/*.log 2>/dev/null | grep -q INIT_REACHED; then
+			init_s=$(dt "$t0" "$(up)")
+		fi
+		sleep 0.1
+	done
+	wait "$pid"
+	rc=$?
+	[ -n "$reader" ] && { sleep 0.2; kill "$reader" 2>/dev/null; wait "$reader" 2>/dev/null; }
+	t1=$(up)
+	for s in stdout stderr serial console; do
+		[ -s "$d/$s.log" ] || continue
+		tr -d '\r' <"$d/$s.log" | sed "s/^/[$name:$s] /"
+		echo
+	done
+	# A VMM stopped by timeout's SIGTERM may exit with any status: judge by time.
+	late=$(awk -v a="$t0" -v b="$t1" -v l="$limit" 'BEGIN { print (b - a >= l) ? 1 : 0 }')
+	echo "CASE_END $name rc=$rc secs=$(dt "$t0" "$t1") init_secs=$init_s timed_out=$late"
+}

@@ -1,0 +1,204 @@
+#!/bin/bash
+# tests/linux/run.sh [-v] [NAME...] : the Linux test tier.
+#
+# Boots real Linux guests (L2) with our VMM inside ONE nested L1 (QEMU TCG,
+# kvm-amd; see guests/l1/run.sh), one case after the other, as listed in
+# tests/linux/cases (or only the cases named on the command line). Each case
+# is a vmm command line plus the markers its output must show. Prints one
+# line per case:
+#   PASS <name> (<s> s, /init after <s> s)
+#   FAIL <name>: <reason>
+#   SKIP <name>: <reason>
+# then "N passed, N failed, N skipped"; exits 0 only if every case passed,
+# 77 (with a SKIP line) if qemu, the VMM or the guest images are missing.
+# Logs: $O/test-logs/linux/ (l1.log = L1's whole console, <name>/<stream>.log).
+# -v streams L1's console while it runs.
+#
+# Needs: `make` ($O/vmm) and the guest images of guests/linux/build.sh,
+# guests/stock/build.sh and guests/l1/build.sh under build/guests/.
+# Environment: O (build), VMM ($O/vmm), GUESTS (build/guests), CASES (the
+# case list, tests/linux/cases), LINUX_LOGDIR ($O/test-logs/linux).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+O=${O:-build}
+case $O in /*) ob=$O ;; *) ob=$top/$O ;; esac
+vmm=${VMM:-$ob/vmm}
+guests=${GUESTS:-$top/build/guests} # the same images for every $O
+logdir=${LINUX_LOGDIR:-$ob/test-logs/linux}
+cases_file=${CASES:-$here/cases}
+base_cmdline="console=ttyS0 panic=-1 reboot=acpi"
+
+verbose=0
+if [ "${1:-}" = -v ]; then verbose=1; shift; fi
+only=("$@")
+
+skip_all() {
+	echo "SKIP linux: $*"
+	exit 77
+}
+
+# --- prerequisites ----------------------------------------------------------------
+command -v qemu-system-x86_64 >/dev/null ||
+	skip_all "qemu-system-x86_64 not installed (apt-get install -y qemu-system-x86)"
+[ -x "$vmm" ] || skip_all "VMM binary $vmm missing (run make)"
+gfiles=(
+	"$guests/linux/bzImage:bzImage"
+	"$guests/linux/vmlinux:vmlinux"
+	"$guests/linux/initramfs.cpio.gz:initramfs.cpio.gz"
+	"$guests/stock/vmlinuz:stock-vmlinuz"
+	"$guests/stock/initramfs.cpio.gz:stock-initramfs.cpio.gz"
+)
+for f in "${gfiles[@]}" "$guests/l1/vmlinuz:" "$guests/l1/base.cpio:"; do
+	[ -f "${f%%:*}" ] || skip_all "${f%%:*} missing (run make guests)"
+done
+
+# --- cases -----------------------------------------------------------------------------
+trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
+names=()
+declare -A c_args c_expect c_timeout
+while IFS= read -r line; do
+	case $line in '#'* | '') continue ;; esac
+	IFS='|' read -r f_name f_args f_expect f_opts <<<"$line"
+	name=$(trim "$f_name")
+	[[ $name =~ ^[A-Za-z0-9._-]+$ ]] || { echo "FAIL linux: bad case name '$name' in $cases_file"; exit 1; }
+	if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $name "* ]]; then continue; fi
+	names+=("$name")
+	c_args[$name]=$(trim "$f_args")
+	c_expect[$name]=$(trim "$f_expect")
+	c_timeout[$name]=180
+	for o in ${f_opts:-}; do
+		case $o in timeout=*) c_timeout[$name]=${o#timeout=} ;; esac
+	done
+done <"$cases_file"
+[ ${#names[@]} -gt 0 ] || skip_all "no case selected from $cases_file"
+
+# --- the script L1 runs ----------------------------------------------------------------
+rm -rf "$logdir"
+mkdir -p "$logdir"
+script=$logdir/l1-test.sh
+total_limit=120 # L1 boot and power-off
+{
+	echo "#!/bin/sh"
+	cat "$here/l1-lib.sh"
+	for name in "${names[@]}"; do
+		args=${c_args[$name]}
+		args=${args//@G@//guest}
+		args=${args//@CMDLINE@/$base_cmdline}
+		args=${args//@SERIAL@//tmp/cases/$name/serial.log}
+		args=${args//@CONSOLE@//tmp/cases/$name/console.log}
+		args=${args//@DIR@//tmp/cases/$name}
+		# The arguments go through eval inside L1: quote them for it once more.
+		printf 'run_case %s %s %q\n' "$name" "${c_timeout[$name]}" "$args"
+		total_limit=$((total_limit + c_timeout[$name] + 15))
+	done
+	echo 'echo "ALL_CASES_DONE"'
+	echo 'exit 0'
+} >"$script"
+# busybox sh has no $'...' quoting, which printf %q may emit; refuse it.
+grep -q "\$'" "$script" && { echo "FAIL linux: a case's arguments need \$'...' quoting (no control characters please)"; exit 1; }
+
+l1_args=(-t "$total_limit" -l "$logdir/l1.log" --vmm "$vmm" --l1 "$guests/l1")
+for f in "${gfiles[@]}"; do l1_args+=(-f "$f"); done
+[ $verbose = 1 ] || l1_args+=(-q)
+start=$(date +%s)
+set +e
+"$top/guests/l1/run.sh" "${l1_args[@]}" -- "$script" 2>"$logdir/harness.err"
+l1rc=$?
+set -e
+elapsed=$(($(date +%s) - start))
+l1_failure=
+if [ $l1rc != 0 ]; then
+	l1_failure="L1 run failed (rc=$l1rc): $(tail -n 1 "$logdir/harness.err")"
+fi
+
+# --- split L1's console into per-case stream logs --------------------------------------
+tr -d '\r' <"$logdir/l1.log" >"$logdir/l1.clean.log"
+awk -v dir="$logdir" '
+	match($0, /^\[[A-Za-z0-9._-]+:(stdout|stderr|serial|console)\] ?/) {
+		tag = substr($0, 2, RLENGTH - 2); sub(/\] ?$/, "", tag)
+		split(tag, p, ":")
+		f = dir "/" p[1] "/" p[2] ".log"
+		if (!(p[1] in made)) { system("mkdir -p \"" dir "/" p[1] "\""); made[p[1]] = 1 }
+		print substr($0, RLENGTH + 1) >> f
+		close(f)
+	}' "$logdir/l1.clean.log"
+
+# --- verdicts ------------------------------------------------------------------------------
+# check_marker NAME MARKER: return 0 if it holds; prints the reason if not.
+check_marker() {
+	local name=$1 m=$2 streams=(stdout stderr serial console) files=() f neg=0
+	if [[ $m =~ ^(stdout|stderr|serial|console):(.*)$ ]]; then
+		streams=("${BASH_REMATCH[1]}")
+		m=${BASH_REMATCH[2]}
+	fi
+	for f in "${streams[@]}"; do
+		[ -f "$logdir/$name/$f.log" ] && files+=("$logdir/$name/$f.log")
+	done
+	[ ${#files[@]} -gt 0 ] || files=(/dev/null)
+	if [[ $m == '!'* ]]; then neg=1; m=${m#!}; fi
+	m=${m//+/ }
+	if [[ $m =~ ^([A-Za-z0-9_]+)~([0-9]+)/([0-9]+)$ ]]; then
+		local key=${BASH_REMATCH[1]} want=${BASH_REMATCH[2]} pct=${BASH_REMATCH[3]} got
+		got=$(grep -ohE "(^|[^A-Za-z0-9_])$key=[0-9]+" "${files[@]}" | head -n1 | sed 's/.*=//' || true)
+		if [ -z "$got" ]; then echo "no $key= line"; return 1; fi
+		if [ $(((got - want) * 100 > want * pct || (want - got) * 100 > want * pct)) = 1 ]; then
+			echo "$key=$got not within $pct% of $want"
+			return 1
+		fi
+		return 0
+	fi
+	if grep -qwF -- "$m" "${files[@]}"; then
+		[ $neg = 0 ] || { echo "unexpected '$m' in ${streams[*]}"; return 1; }
+	else
+		[ $neg = 1 ] || { echo "no '$m' in ${streams[*]}"; return 1; }
+	fi
+	return 0
+}
+
+passed=0 failed=0 skipped=0
+for name in "${names[@]}"; do
+	endline=$(grep -E "^CASE_END $name rc=" "$logdir/l1.clean.log" | tail -n1 || true)
+	if [ -z "$endline" ]; then
+		if grep -q "^CASE_BEGIN $name\$" "$logdir/l1.clean.log"; then
+			echo "FAIL $name: case started but never finished (${l1_failure:-L1 ended})"
+		else
+			echo "FAIL $name: case did not run (${l1_failure:-L1 ended before it})"
+		fi
+		failed=$((failed + 1))
+		continue
+	fi
+	rc=$(sed -n 's/.* rc=\([0-9]*\).*/\1/p' <<<"$endline")
+	secs=$(sed -n 's/.* secs=\([0-9.]*\).*/\1/p' <<<"$endline")
+	init_s=$(sed -n 's/.* init_secs=\([0-9.-]*\).*/\1/p' <<<"$endline")
+	reasons=()
+	if [[ $endline == *" timed_out=1"* ]]; then
+		reasons+=("timed out after ${c_timeout[$name]} s (vmm stopped, rc=$rc)")
+	fi
+	for m in ${c_expect[$name]}; do
+		if [[ $m =~ ^rc=([0-9]+)$ ]]; then
+			if [ "$rc" != "${BASH_REMATCH[1]}" ] && [[ $endline != *" timed_out=1"* ]]; then
+				reasons+=("vmm exit status $rc, want ${BASH_REMATCH[1]}")
+			fi
+		elif ! r=$(check_marker "$name" "$m"); then
+			reasons+=("$r")
+		fi
+	done
+	if [ ${#reasons[@]} = 0 ]; then
+		echo "PASS $name (${secs} s, /init after ${init_s} s)"
+		passed=$((passed + 1))
+	else
+		reason=$(printf '%s; ' "${reasons[@]}")
+		echo "FAIL $name: ${reason%; } (${secs} s; logs $logdir/$name/)"
+		for s in stderr serial stdout console; do
+			[ -s "$logdir/$name/$s.log" ] || continue
+			echo "    --- last lines of $s ---"
+			tail -n 12 "$logdir/$name/$s.log" | sed 's/^/    /'
+		done
+		failed=$((failed + 1))
+	fi
+done
+echo "linux tier: L1 run took ${elapsed} s ($(grep -m1 -o 'L1_KVM_READY uptime=[0-9.]*' "$logdir/l1.clean.log" || echo 'no /dev/kvm')); logs in $logdir"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed = 0 ]
