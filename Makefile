@@ -8,11 +8,18 @@
 #
 # Non-recursive: every source list is below. Objects go to $(O)/obj/.
 
+# The vmm binary is linked statically (liburing, libfdt and json-c ship .a
+# files in Debian): no loader work at start-up, half the RSS, and one file
+# to copy into a container or a nested VM. Sanitizer builds stay dynamic.
+STATIC ?= 1
+
 ifeq ($(SANITIZE),1)
+STATIC = 0
 O ?= build-san
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
 else ifeq ($(SANITIZE),thread)
+STATIC = 0
 O ?= build-tsan
 SAN_FLAGS = -fsanitize=thread -fno-omit-frame-pointer
 else
@@ -76,7 +83,7 @@ $(O)/libvmm.a: $(LIB_OBJS)
 
 $(O)/vmm: $(O)/obj/vmm/main.o $(O)/libvmm.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) $(if $(filter 1,$(STATIC)),-static) -o $@ $^ $(LDLIBS)
 
 $(O)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS:%.c=$(O)/obj/%.o) $(O)/libvmm.a
 	@mkdir -p $(dir $@)
