@@ -89,10 +89,10 @@ struct acpi_fadt {
 	uint64_t hypervisor_id;
 } __attribute__((packed));
 
-#define ACPI_FADT_MINOR_REVISION  3 /* FADT of ACPI 6.3 */
-#define ACPI_FADT_F_RESET_REG_SUP (1u << 10)
-#define ACPI_FADT_F_HW_REDUCED	  (1u << 20)
-#define ACPI_FADT_BOOT_NO_VGA	  (1u << 2) /* IAPC_BOOT_ARCH */
+#define ACPI_FADT_MINOR_REVISION   3 /* FADT of ACPI 6.3 */
+#define ACPI_FADT_F_RESET_REG_SUP  (1u << 10)
+#define ACPI_FADT_F_HW_REDUCED	   (1u << 20)
+#define ACPI_FADT_BOOT_NO_VGA	   (1u << 2) /* IAPC_BOOT_ARCH */
 #define ACPI_FADT_BOOT_NO_CMOS_RTC (1u << 5) /* IAPC_BOOT_ARCH */
 
 /* Multiple APIC Description Table and the entries we use. */

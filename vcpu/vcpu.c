@@ -97,7 +97,8 @@ static void handle_io(struct vcpu *v)
 		return;
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
 		if (!bus_dispatch(&v->vm->pio_bus, run->io.port, data,
-				  run->io.size, out) && !out)
+				  run->io.size, out) &&
+		    !out)
 			memset(data, 0xff, run->io.size);
 	}
 }
@@ -107,8 +108,8 @@ static void handle_mmio(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	uint32_t len = MIN(run->mmio.len, (uint32_t)sizeof(run->mmio.data));
 
-	if (!bus_dispatch(&v->vm->mmio_bus, run->mmio.phys_addr,
-			  run->mmio.data, len, run->mmio.is_write) &&
+	if (!bus_dispatch(&v->vm->mmio_bus, run->mmio.phys_addr, run->mmio.data,
+			  len, run->mmio.is_write) &&
 	    !run->mmio.is_write)
 		memset(run->mmio.data, 0xff, len);
 }
@@ -122,9 +123,7 @@ static void handle_system_event(struct vcpu *v)
 	case KVM_SYSTEM_EVENT_RESET:
 		vm_request_exit(v->vm, VMM_EXIT_RESET, "guest reset");
 		break;
-	default:
-		vcpu_crash(v, "system event (crash)");
-		break;
+	default: vcpu_crash(v, "system event (crash)"); break;
 	}
 }
 
@@ -135,32 +134,26 @@ static bool handle_exit(struct vcpu *v)
 	char what[96];
 
 	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		handle_io(v);
-		return true;
-	case KVM_EXIT_MMIO:
-		handle_mmio(v);
-		return true;
+	case KVM_EXIT_IO: handle_io(v); return true;
+	case KVM_EXIT_MMIO: handle_mmio(v); return true;
 	case KVM_EXIT_INTR:
 	case KVM_EXIT_HLT: /* not with an in-kernel LAPIC; just re-enter */
 		return true;
-	case KVM_EXIT_SYSTEM_EVENT:
-		handle_system_event(v);
-		return false;
-	case KVM_EXIT_SHUTDOWN:
-		vcpu_crash(v, "triple fault");
-		return false;
+	case KVM_EXIT_SYSTEM_EVENT: handle_system_event(v); return false;
+	case KVM_EXIT_SHUTDOWN: vcpu_crash(v, "triple fault"); return false;
 	case KVM_EXIT_INTERNAL_ERROR:
-		snprintf(what, sizeof(what), "KVM internal error (suberror %u%s)",
+		snprintf(what, sizeof(what),
+			 "KVM internal error (suberror %u%s)",
 			 run->internal.suberror,
-			 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ?
-				 ": instruction emulation failed" : "");
+			 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+			     ? ": instruction emulation failed"
+			     : "");
 		vcpu_crash(v, what);
 		return false;
 	case KVM_EXIT_FAIL_ENTRY:
 		snprintf(what, sizeof(what), "VM entry failed (reason 0x%llx)",
-			 (unsigned long long)run->fail_entry
-				 .hardware_entry_failure_reason);
+			 (unsigned long long)
+			     run->fail_entry.hardware_entry_failure_reason);
 		vcpu_crash(v, what);
 		return false;
 	default:
@@ -215,10 +208,12 @@ static void *vcpu_thread(void *arg)
 		if (!v->entered && v->id == 0 && log_enabled(LOG_INFO)) {
 			struct timespec ts;
 
-			/* For start-up benchmarks: same clock as the harness. */
+			/* For start-up benchmarks: same clock as the harness.
+			 */
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			pr_info("first KVM_RUN at monotonic %lld ns",
-				(long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+				(long long)ts.tv_sec * 1000000000LL +
+				    ts.tv_nsec);
 		}
 		vcpu_stats_event(v, VCPU_EVENT_ENTER);
 		int r = ioctl(v->fd, KVM_RUN, 0);
@@ -230,7 +225,8 @@ static void *vcpu_thread(void *arg)
 			if (err == EINTR || err == EAGAIN)
 				continue;
 			pr_err("vcpu %u: KVM_RUN: %s", v->id, strerror(err));
-			vm_request_exit(v->vm, VMM_EXIT_ERROR, "KVM_RUN failed");
+			vm_request_exit(v->vm, VMM_EXIT_ERROR,
+					"KVM_RUN failed");
 			break;
 		}
 		if (!handle_exit(v))
@@ -246,7 +242,7 @@ static void *vcpu_thread(void *arg)
 
 int vcpu_start(struct vcpu *v)
 {
-	struct sigaction sa = { .sa_handler = kick_handler };
+	struct sigaction sa = {.sa_handler = kick_handler};
 	sigset_t all, old;
 	int r;
 
@@ -254,7 +250,8 @@ int vcpu_start(struct vcpu *v)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(kick_signal(), &sa, NULL) < 0)
 		return -errno;
-	/* The thread takes only the kick; other signals go to the main thread. */
+	/* The thread takes only the kick; other signals go to the main thread.
+	 */
 	sigfillset(&all);
 	sigdelset(&all, kick_signal());
 	sigdelset(&all, SIGSEGV);

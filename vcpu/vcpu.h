@@ -23,21 +23,21 @@ struct vcpu_runtime;
 
 struct vcpu {
 	struct vm *vm;
-	unsigned int id;		/* also the APIC id */
+	unsigned int id; /* also the APIC id */
 	int fd;
 	struct kvm_run *run;
 	size_t run_size;
 	pthread_t thread;
 	bool thread_started;
-	pid_t tid;			/* host thread id, for pinning/cgroups */
+	pid_t tid; /* host thread id, for pinning/cgroups */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool pause_req;			/* guarded by lock */
-	bool stop_req;			/* guarded by lock */
-	bool parked;			/* thread is parked (paused or done) */
-	bool entered;			/* the first KVM_RUN happened */
-	struct vcpu_runtime *rt;	/* runstate & stats (vcpu_stats.c) */
+	bool pause_req;		 /* guarded by lock */
+	bool stop_req;		 /* guarded by lock */
+	bool parked;		 /* thread is parked (paused or done) */
+	bool entered;		 /* the first KVM_RUN happened */
+	struct vcpu_runtime *rt; /* runstate & stats (vcpu_stats.c) */
 };
 
 /*

@@ -21,31 +21,31 @@
 #include "../vmm/log.h"
 #include "../vmm/util.h"
 
-#define X86_CR0_PE (1ULL << 0)
-#define X86_CR0_ET (1ULL << 4)
-#define X86_CR0_PG (1ULL << 31)
-#define X86_CR4_PAE (1ULL << 5)
+#define X86_CR0_PE   (1ULL << 0)
+#define X86_CR0_ET   (1ULL << 4)
+#define X86_CR0_PG   (1ULL << 31)
+#define X86_CR4_PAE  (1ULL << 5)
 #define X86_EFER_LME (1ULL << 8)
 #define X86_EFER_LMA (1ULL << 10)
 
 #define PTE_PRESENT (1ULL << 0)
-#define PTE_RW (1ULL << 1)
-#define PTE_USER (1ULL << 2)	/* lets test guests run at CPL 3 */
-#define PTE_PS (1ULL << 7)
+#define PTE_RW	    (1ULL << 1)
+#define PTE_USER    (1ULL << 2) /* lets test guests run at CPL 3 */
+#define PTE_PS	    (1ULL << 7)
 
-#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MSR_IA32_MISC_ENABLE	0x1a0
 #define MISC_ENABLE_FAST_STRING (1ULL << 0)
 
 /* GDT selectors both entries use (Linux's __BOOT_CS / __BOOT_DS). */
-#define BOOT_CS 0x10
-#define BOOT_DS 0x18
+#define BOOT_CS	 0x10
+#define BOOT_DS	 0x18
 #define BOOT_TSS 0x20
 
 /* Flat descriptors: base 0, limit 4 GiB, granularity 4 KiB. */
 #define GDT_CODE64 0x00af9b000000ffffULL
 #define GDT_CODE32 0x00cf9b000000ffffULL
-#define GDT_DATA 0x00cf93000000ffffULL
-#define GDT_TSS32 0x00008b0000000067ULL /* busy 32-bit TSS, base 0 */
+#define GDT_DATA   0x00cf93000000ffffULL
+#define GDT_TSS32  0x00008b0000000067ULL /* busy 32-bit TSS, base 0 */
 
 static struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c,
 					   uint32_t function, uint32_t index)
@@ -108,13 +108,13 @@ void x86_cpuid_patch(struct kvm_cpuid2 *c, unsigned int id,
 	e = cpuid_find(c, 1, 0);
 	if (e) {
 		/* EBX[31:24] initial APIC id, [23:16] ids per package. */
-		e->ebx = (e->ebx & 0xffff) | (MIN(pkg_ids, 255U) << 16) |
-			 (id << 24);
+		e->ebx =
+		    (e->ebx & 0xffff) | (MIN(pkg_ids, 255U) << 16) | (id << 24);
 		if (nr_cpus > 1)
-			e->edx |= 1U << 28;	/* HTT: multi-core package */
+			e->edx |= 1U << 28; /* HTT: multi-core package */
 		else
 			e->edx &= ~(1U << 28);
-		e->ecx |= 1U << 31;		/* running under a hypervisor */
+		e->ecx |= 1U << 31; /* running under a hypervisor */
 	}
 	/* Leaf 4: EAX[31:26] = cores per package - 1 (power of two). */
 	for (uint32_t i = 0; i < c->nent; i++) {
@@ -151,9 +151,9 @@ int x86_set_msrs(int vcpu_fd)
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry entries[1];
 	} msrs = {
-		.hdr.nmsrs = 1,
-		.entries[0] = { .index = MSR_IA32_MISC_ENABLE,
-				.data = MISC_ENABLE_FAST_STRING },
+	    .hdr.nmsrs = 1,
+	    .entries[0] = {.index = MSR_IA32_MISC_ENABLE,
+			   .data = MISC_ENABLE_FAST_STRING},
 	};
 	int r = ioctl(vcpu_fd, KVM_SET_MSRS, &msrs);
 
@@ -185,8 +185,8 @@ int x86_write_boot_tables(struct mem *mem, enum boot_protocol protocol)
 	memset(pdpt, 0, 4096);
 	pml4[0] = LAYOUT_PDPT | PTE_PRESENT | PTE_RW | PTE_USER;
 	for (uint64_t i = 0; i < LAYOUT_PD_COUNT; i++)
-		pdpt[i] = (LAYOUT_PD + i * 4096) | PTE_PRESENT | PTE_RW |
-			  PTE_USER;
+		pdpt[i] =
+		    (LAYOUT_PD + i * 4096) | PTE_PRESENT | PTE_RW | PTE_USER;
 	/* 2048 entries of 2 MiB: the first 4 GiB, identity-mapped. */
 	for (uint64_t i = 0; i < LAYOUT_PD_COUNT * 512; i++)
 		pd[i] = (i << 21) | PTE_PRESENT | PTE_RW | PTE_USER | PTE_PS;
@@ -197,16 +197,16 @@ static struct kvm_segment flat_segment(uint16_t selector, uint8_t type,
 				       bool code64)
 {
 	return (struct kvm_segment){
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = selector,
-		.type = type,
-		.present = 1,
-		.dpl = 0,
-		.db = code64 ? 0 : 1,
-		.s = 1,
-		.l = code64 ? 1 : 0,
-		.g = 1,
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = selector,
+	    .type = type,
+	    .present = 1,
+	    .dpl = 0,
+	    .db = code64 ? 0 : 1,
+	    .s = 1,
+	    .l = code64 ? 1 : 0,
+	    .g = 1,
 	};
 }
 
@@ -224,9 +224,12 @@ int x86_set_boot_regs(int vcpu_fd, const struct boot_entry *entry)
 	sregs.idt.limit = 0;
 	sregs.cs = flat_segment(BOOT_CS, 0xb, lm);
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss =
-		flat_segment(BOOT_DS, 0x3, false);
+	    flat_segment(BOOT_DS, 0x3, false);
 	sregs.tr = (struct kvm_segment){
-		.selector = BOOT_TSS, .limit = 0x67, .type = 0xb, .present = 1,
+	    .selector = BOOT_TSS,
+	    .limit = 0x67,
+	    .type = 0xb,
+	    .present = 1,
 	};
 	if (lm) {
 		sregs.cr3 = LAYOUT_PML4;

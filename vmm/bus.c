@@ -57,8 +57,11 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t size,
 	memmove(&bus->ranges[pos + 1], &bus->ranges[pos],
 		(bus->nr_ranges - pos) * sizeof(bus->ranges[0]));
 	bus->ranges[pos] = (struct bus_range){
-		.base = base, .size = size, .name = name,
-		.ops = ops, .opaque = opaque,
+	    .base = base,
+	    .size = size,
+	    .name = name,
+	    .ops = ops,
+	    .opaque = opaque,
 	};
 	bus->nr_ranges++;
 	return 0;

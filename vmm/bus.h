@@ -29,7 +29,7 @@ struct bus_range {
 };
 
 struct bus {
-	struct bus_range *ranges;	/* sorted by base, never overlapping */
+	struct bus_range *ranges; /* sorted by base, never overlapping */
 	size_t nr_ranges;
 	size_t capacity;
 };

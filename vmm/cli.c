@@ -16,45 +16,48 @@
 #include "../io/console.h"
 
 static const char usage_text[] =
-	"usage: vmm --kernel PATH [options]\n"
-	"       vmm ctl SOCKET COMMAND [ARGS]   talk to a running vmm (--api)\n"
-	"       vmm top SOCKET                  live per-vCPU runstate view\n"
-	"       vmm bench doorbell [options]    doorbell latency benchmark\n"
-	"\n"
-	"Boot a Linux bzImage (64-bit boot protocol >= 2.12) or an ELF vmlinux\n"
-	"(PVH entry) in a KVM virtual machine.\n"
-	"\n"
-	"options:\n"
-	"  -k, --kernel PATH      bzImage or PVH ELF vmlinux to boot (required)\n"
-	"  -i, --initrd PATH      initial ramdisk\n"
-	"  -c, --cmdline STR      kernel command line (default: console on\n"
-	"                         ttyS0, or hvc0 with --console)\n"
-	"  -m, --mem SIZE         guest RAM, K/M/G suffix, plain number = MiB\n"
-	"                         (default 256M, at least 16M)\n"
-	"  -n, --cpus N           number of vCPUs, 1..254 and within KVM's limit\n"
-	"                         (default 1)\n"
-	"  -s, --serial BACKEND   16550 UART on COM1 (default stdio)\n"
-	"      --console BACKEND  virtio-console port 0 (hvc0)\n"
-	"      --port NAME=BACKEND  extra virtio-console port (repeatable)\n"
-	"      --stats PATH       write per-vCPU runstate statistics as JSON at exit\n"
-	"      --api PATH         JSON control socket (pause, resume, stop, stats)\n"
-	"      --sample-ms N      runstate sampling period (default 10)\n"
-	"      --debug-exit       guest writes of V to port 0xf4 end vmm with status V\n"
-	"  -v, --verbose          more messages (repeat for debug)\n"
-	"  -h, --help             this text\n"
-	"  -V, --version          print the version\n"
-	"\n"
-	"BACKEND: stdio | file:PATH | pty | socket:PATH | none\n"
-	"\n"
-	"exit status:\n"
-	"  0  the guest powered off (ACPI S5)\n"
-	"  1  VMM error at run time\n"
-	"  2  usage error or unusable input (options, kernel, initrd, backend)\n"
-	"  3  the guest rebooted (ACPI reset register or i8042 reset)\n"
-	"  4  the guest crashed: triple fault, KVM internal or emulation error\n"
-	"  V  with --debug-exit, the value the guest wrote to port 0xf4\n"
-	"  128+N  ended by signal N (SIGTERM, SIGINT, SIGHUP), after an\n"
-	"         orderly stop\n";
+    "usage: vmm --kernel PATH [options]\n"
+    "       vmm ctl SOCKET COMMAND [ARGS]   talk to a running vmm (--api)\n"
+    "       vmm top SOCKET                  live per-vCPU runstate view\n"
+    "       vmm bench doorbell [options]    doorbell latency benchmark\n"
+    "\n"
+    "Boot a Linux bzImage (64-bit boot protocol >= 2.12) or an ELF vmlinux\n"
+    "(PVH entry) in a KVM virtual machine.\n"
+    "\n"
+    "options:\n"
+    "  -k, --kernel PATH      bzImage or PVH ELF vmlinux to boot (required)\n"
+    "  -i, --initrd PATH      initial ramdisk\n"
+    "  -c, --cmdline STR      kernel command line (default: console on\n"
+    "                         ttyS0, or hvc0 with --console)\n"
+    "  -m, --mem SIZE         guest RAM, K/M/G suffix, plain number = MiB\n"
+    "                         (default 256M, at least 16M)\n"
+    "  -n, --cpus N           number of vCPUs, 1..254 and within KVM's limit\n"
+    "                         (default 1)\n"
+    "  -s, --serial BACKEND   16550 UART on COM1 (default stdio)\n"
+    "      --console BACKEND  virtio-console port 0 (hvc0)\n"
+    "      --port NAME=BACKEND  extra virtio-console port (repeatable)\n"
+    "      --stats PATH       write per-vCPU runstate statistics as JSON at "
+    "exit\n"
+    "      --api PATH         JSON control socket (pause, resume, stop, "
+    "stats)\n"
+    "      --sample-ms N      runstate sampling period (default 10)\n"
+    "      --debug-exit       guest writes of V to port 0xf4 end vmm with "
+    "status V\n"
+    "  -v, --verbose          more messages (repeat for debug)\n"
+    "  -h, --help             this text\n"
+    "  -V, --version          print the version\n"
+    "\n"
+    "BACKEND: stdio | file:PATH | pty | socket:PATH | none\n"
+    "\n"
+    "exit status:\n"
+    "  0  the guest powered off (ACPI S5)\n"
+    "  1  VMM error at run time\n"
+    "  2  usage error or unusable input (options, kernel, initrd, backend)\n"
+    "  3  the guest rebooted (ACPI reset register or i8042 reset)\n"
+    "  4  the guest crashed: triple fault, KVM internal or emulation error\n"
+    "  V  with --debug-exit, the value the guest wrote to port 0xf4\n"
+    "  128+N  ended by signal N (SIGTERM, SIGINT, SIGHUP), after an\n"
+    "         orderly stop\n";
 
 const char *cli_usage(void)
 {
@@ -75,11 +78,26 @@ int cli_parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	switch (toupper((unsigned char)*end)) {
 	case '\0': break;
-	case 'B': shift = 0; end++; break;
-	case 'K': shift = 10; end++; break;
-	case 'M': shift = 20; end++; break;
-	case 'G': shift = 30; end++; break;
-	case 'T': shift = 40; end++; break;
+	case 'B':
+		shift = 0;
+		end++;
+		break;
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 'T':
+		shift = 40;
+		end++;
+		break;
 	default: return -EINVAL;
 	}
 	/* Accept "M", "MB", "MiB" spellings after a unit letter. */
@@ -109,26 +127,32 @@ static int parse_uint(const char *s, unsigned long max, unsigned int *out)
 	return 0;
 }
 
-enum { OPT_CONSOLE = 256, OPT_PORT, OPT_STATS, OPT_API, OPT_SAMPLE_MS,
-       OPT_DEBUG_EXIT };
+enum {
+	OPT_CONSOLE = 256,
+	OPT_PORT,
+	OPT_STATS,
+	OPT_API,
+	OPT_SAMPLE_MS,
+	OPT_DEBUG_EXIT
+};
 
 static const struct option long_options[] = {
-	{ "kernel", required_argument, NULL, 'k' },
-	{ "initrd", required_argument, NULL, 'i' },
-	{ "cmdline", required_argument, NULL, 'c' },
-	{ "mem", required_argument, NULL, 'm' },
-	{ "cpus", required_argument, NULL, 'n' },
-	{ "serial", required_argument, NULL, 's' },
-	{ "console", required_argument, NULL, OPT_CONSOLE },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "stats", required_argument, NULL, OPT_STATS },
-	{ "api", required_argument, NULL, OPT_API },
-	{ "sample-ms", required_argument, NULL, OPT_SAMPLE_MS },
-	{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
+    {"kernel", required_argument, NULL, 'k'},
+    {"initrd", required_argument, NULL, 'i'},
+    {"cmdline", required_argument, NULL, 'c'},
+    {"mem", required_argument, NULL, 'm'},
+    {"cpus", required_argument, NULL, 'n'},
+    {"serial", required_argument, NULL, 's'},
+    {"console", required_argument, NULL, OPT_CONSOLE},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"stats", required_argument, NULL, OPT_STATS},
+    {"api", required_argument, NULL, OPT_API},
+    {"sample-ms", required_argument, NULL, OPT_SAMPLE_MS},
+    {"debug-exit", no_argument, NULL, OPT_DEBUG_EXIT},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 #define FAIL(...)                                                              \
@@ -152,7 +176,7 @@ static enum cli_result add_port(struct vm_config *cfg, char *arg, char *err,
 			FAIL("--port name '%s' given twice", arg);
 	if (!console_spec_valid(eq + 1))
 		FAIL("--port %s: unknown backend '%s'", arg, eq + 1);
-	cfg->ports[cfg->nr_ports++] = (struct cli_port){ arg, eq + 1 };
+	cfg->ports[cfg->nr_ports++] = (struct cli_port){arg, eq + 1};
 	return CLI_RUN;
 }
 
@@ -178,15 +202,18 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 			if (cli_parse_size(optarg, &cfg->mem_size))
 				FAIL("--mem: cannot parse size '%s'", optarg);
 			if (cfg->mem_size < CLI_MIN_MEM)
-				FAIL("--mem %s is too small (minimum 16M)", optarg);
+				FAIL("--mem %s is too small (minimum 16M)",
+				     optarg);
 			if (cfg->mem_size > CLI_MAX_MEM)
-				FAIL("--mem %s is too large (maximum 1T)", optarg);
+				FAIL("--mem %s is too large (maximum 1T)",
+				     optarg);
 			break;
 		case 'n':
 			if (parse_uint(optarg, CLI_MAX_CPUS, &cfg->nr_cpus) ||
 			    cfg->nr_cpus == 0)
-				FAIL("--cpus must be between 1 and %d, got '%s'",
-				     CLI_MAX_CPUS, optarg);
+				FAIL(
+				    "--cpus must be between 1 and %d, got '%s'",
+				    CLI_MAX_CPUS, optarg);
 			break;
 		case 's':
 			if (!console_spec_valid(optarg))
@@ -217,7 +244,8 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 		case ':':
 			FAIL("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			FAIL("unknown option '%s' (see --help)", argv[optind - 1]);
+			FAIL("unknown option '%s' (see --help)",
+			     argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -225,6 +253,7 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 	if (!cfg->kernel)
 		FAIL("no kernel given: use --kernel PATH (see --help)");
 	if (cfg->nr_ports && !cfg->console)
-		FAIL("--port needs --console (ports live on the virtio-console device)");
+		FAIL("--port needs --console (ports live on the virtio-console "
+		     "device)");
 	return CLI_RUN;
 }

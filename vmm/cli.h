@@ -10,40 +10,40 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLI_MAX_PORTS 16
+#define CLI_MAX_PORTS	16
 #define CLI_DEFAULT_MEM (256ULL << 20)
-#define CLI_MIN_MEM (16ULL << 20)
-#define CLI_MAX_MEM (1ULL << 40)
+#define CLI_MIN_MEM	(16ULL << 20)
+#define CLI_MAX_MEM	(1ULL << 40)
 /* xAPIC ids are 8 bits and 0xff is broadcast: the MADT/MP limit. */
 #define CLI_MAX_CPUS 254
 
 struct cli_port {
-	const char *name;	/* guest-visible port name */
-	const char *backend;	/* backend spec, e.g. "socket:/tmp/x" */
+	const char *name;    /* guest-visible port name */
+	const char *backend; /* backend spec, e.g. "socket:/tmp/x" */
 };
 
 struct vm_config {
 	const char *kernel;
-	const char *initrd;	/* NULL: none */
-	const char *cmdline;	/* NULL: the default command line */
+	const char *initrd;  /* NULL: none */
+	const char *cmdline; /* NULL: the default command line */
 	uint64_t mem_size;
 	unsigned int nr_cpus;
-	const char *serial;	/* serial backend spec */
-	const char *console;	/* virtio-console port 0 backend; NULL: none */
+	const char *serial;  /* serial backend spec */
+	const char *console; /* virtio-console port 0 backend; NULL: none */
 	struct cli_port ports[CLI_MAX_PORTS];
 	unsigned int nr_ports;
-	const char *stats_path;	/* --stats: JSON written at exit */
+	const char *stats_path; /* --stats: JSON written at exit */
 	const char *api_path;	/* --api: control socket */
-	unsigned int sample_ms;	/* runstate sampler period */
+	unsigned int sample_ms; /* runstate sampler period */
 	bool debug_exit;
 	int verbosity;
 };
 
 enum cli_result {
-	CLI_RUN,	/* cfg is complete: boot it */
-	CLI_HELP,	/* --help was given */
-	CLI_VERSION,	/* --version was given */
-	CLI_ERROR,	/* err holds a one-line reason */
+	CLI_RUN,     /* cfg is complete: boot it */
+	CLI_HELP,    /* --help was given */
+	CLI_VERSION, /* --version was given */
+	CLI_ERROR,   /* err holds a one-line reason */
 };
 
 /*

@@ -23,20 +23,23 @@ struct kvm_required_cap {
 	const char *name;
 };
 
-#define CAP(c) { c, #c }
+#define CAP(c)                                                                 \
+	{                                                                      \
+		c, #c                                                          \
+	}
 /* Everything the VMM uses unconditionally. */
 static const struct kvm_required_cap required_caps[] = {
-	CAP(KVM_CAP_IRQCHIP),		/* in-kernel LAPIC/IOAPIC/PIC */
-	CAP(KVM_CAP_PIT2),		/* in-kernel i8254 */
-	CAP(KVM_CAP_HLT),
-	CAP(KVM_CAP_USER_MEMORY),
-	CAP(KVM_CAP_SET_TSS_ADDR),
-	CAP(KVM_CAP_EXT_CPUID),
-	CAP(KVM_CAP_IOEVENTFD),		/* virtio doorbells without exits */
-	CAP(KVM_CAP_IRQFD),		/* interrupts from the io thread */
-	CAP(KVM_CAP_IMMEDIATE_EXIT),	/* race-free vCPU kick */
-	CAP(KVM_CAP_MP_STATE),
-	CAP(KVM_CAP_NR_MEMSLOTS),
+    CAP(KVM_CAP_IRQCHIP), /* in-kernel LAPIC/IOAPIC/PIC */
+    CAP(KVM_CAP_PIT2),	  /* in-kernel i8254 */
+    CAP(KVM_CAP_HLT),
+    CAP(KVM_CAP_USER_MEMORY),
+    CAP(KVM_CAP_SET_TSS_ADDR),
+    CAP(KVM_CAP_EXT_CPUID),
+    CAP(KVM_CAP_IOEVENTFD),	 /* virtio doorbells without exits */
+    CAP(KVM_CAP_IRQFD),		 /* interrupts from the io thread */
+    CAP(KVM_CAP_IMMEDIATE_EXIT), /* race-free vCPU kick */
+    CAP(KVM_CAP_MP_STATE),
+    CAP(KVM_CAP_NR_MEMSLOTS),
 };
 #undef CAP
 
@@ -102,8 +105,8 @@ int kvm_supported_cpuid(int kvm_fd, struct kvm_cpuid2 **out)
 {
 	/* Grow the table until KVM stops answering E2BIG. */
 	for (unsigned int n = 64; n <= 4096; n *= 2) {
-		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) +
-					      n * sizeof(c->entries[0]));
+		struct kvm_cpuid2 *c =
+		    calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
 
 		if (!c)
 			return -ENOMEM;

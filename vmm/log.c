@@ -22,7 +22,7 @@ bool log_enabled(enum log_level level)
 
 void log_print(enum log_level level, const char *fmt, ...)
 {
-	static const char *const tags[] = { "error: ", "warning: ", "", "" };
+	static const char *const tags[] = {"error: ", "warning: ", "", ""};
 	char line[1024];
 	va_list ap;
 

@@ -21,11 +21,11 @@ enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 void log_print(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
-#define pr_err(fmt, ...) log_print(LOG_ERR, pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_warn(fmt, ...) log_print(LOG_WARN, pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_info(fmt, ...) log_print(LOG_INFO, pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_err(fmt, ...)   log_print(LOG_ERR, pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_warn(fmt, ...)  log_print(LOG_WARN, pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_info(fmt, ...)  log_print(LOG_INFO, pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_debug(fmt, ...) log_print(LOG_DEBUG, pr_fmt(fmt), ##__VA_ARGS__)
 
 /*

@@ -27,29 +27,23 @@ static int boot(int argc, char **argv)
 	int status;
 
 	switch (cli_parse(argc, argv, &cfg, err, sizeof(err))) {
-	case CLI_HELP:
-		fputs(cli_usage(), stdout);
-		return 0;
-	case CLI_VERSION:
-		printf("vmm %s\n", VMM_VERSION);
-		return 0;
-	case CLI_ERROR:
-		pr_err("%s", err);
-		return VMM_EXIT_USAGE;
-	case CLI_RUN:
-		break;
+	case CLI_HELP: fputs(cli_usage(), stdout); return 0;
+	case CLI_VERSION: printf("vmm %s\n", VMM_VERSION); return 0;
+	case CLI_ERROR: pr_err("%s", err); return VMM_EXIT_USAGE;
+	case CLI_RUN: break;
 	}
-	log_set_level(cfg.verbosity >= 2 ? LOG_DEBUG :
-		      cfg.verbosity == 1 ? LOG_INFO : LOG_WARN);
+	log_set_level(cfg.verbosity >= 2   ? LOG_DEBUG
+		      : cfg.verbosity == 1 ? LOG_INFO
+					   : LOG_WARN);
 
 	/* Termination signals become an orderly stop on the io loop. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGWINCH);	/* read by console backends */
+	sigaddset(&sigs, SIGWINCH); /* read by console backends */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);	/* socket peers that go away */
+	signal(SIGPIPE, SIG_IGN); /* socket peers that go away */
 	sigdelset(&sigs, SIGWINCH);
 
 	if (vm_create(&vm, &cfg, err, sizeof(err), &status)) {

@@ -16,12 +16,12 @@ void mem_layout(struct mem *mem, uint64_t ram_size)
 
 	memset(mem, 0, sizeof(*mem));
 	mem->ram_size = ram_size;
-	mem->regions[0] = (struct mem_region){ .gpa = 0, .size = low };
+	mem->regions[0] = (struct mem_region){.gpa = 0, .size = low};
 	mem->nr_regions = 1;
 	if (ram_size > low) {
 		mem->regions[1] = (struct mem_region){
-			.gpa = LAYOUT_HIGH_RAM_START,
-			.size = ram_size - low,
+		    .gpa = LAYOUT_HIGH_RAM_START,
+		    .size = ram_size - low,
 		};
 		mem->nr_regions = 2;
 	}
@@ -32,9 +32,9 @@ int mem_create(struct mem *mem, uint64_t ram_size)
 	mem_layout(mem, ram_size);
 	for (unsigned int i = 0; i < mem->nr_regions; i++) {
 		struct mem_region *r = &mem->regions[i];
-		void *p = mmap(NULL, r->size, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			       -1, 0);
+		void *p =
+		    mmap(NULL, r->size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 		if (p == MAP_FAILED) {
 			int err = -errno;

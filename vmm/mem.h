@@ -25,7 +25,7 @@ struct mem_region {
 struct mem {
 	struct mem_region regions[MEM_MAX_REGIONS];
 	unsigned int nr_regions;
-	uint64_t ram_size;	/* total bytes of RAM, all regions */
+	uint64_t ram_size; /* total bytes of RAM, all regions */
 };
 
 /*

@@ -53,8 +53,8 @@ static void i8042_write(void *opaque, uint64_t off, const void *data,
 }
 
 static const struct bus_ops i8042_ops = {
-	.read = read_zero,	/* status 0: no data, input buffer empty */
-	.write = i8042_write,
+    .read = read_zero, /* status 0: no data, input buffer empty */
+    .write = i8042_write,
 };
 
 int i8042_create(struct i8042 **out, struct vm *vm)
@@ -68,8 +68,8 @@ int i8042_create(struct i8042 **out, struct vm *vm)
 	r = bus_register(&vm->pio_bus, LAYOUT_I8042_DATA, 1, "i8042-data",
 			 &i8042_ops, k);
 	if (!r)
-		r = bus_register(&vm->pio_bus, LAYOUT_I8042_CMD, 1,
-				 "i8042-cmd", &i8042_ops, k);
+		r = bus_register(&vm->pio_bus, LAYOUT_I8042_CMD, 1, "i8042-cmd",
+				 &i8042_ops, k);
 	if (r) {
 		free(k);
 		return r;
@@ -97,8 +97,9 @@ static void acpi_pm_write(void *opaque, uint64_t off, const void *data,
 			vm_request_exit(p->vm, VMM_EXIT_POWEROFF,
 					"guest powered off through ACPI");
 		else if (v & ACPI_SLEEP_SLP_EN)
-			pr_warn_once("guest asked for unsupported sleep state %u",
-				     ACPI_SLEEP_TYP(v));
+			pr_warn_once(
+			    "guest asked for unsupported sleep state %u",
+			    ACPI_SLEEP_TYP(v));
 		break;
 	case LAYOUT_ACPI_RESET_REG:
 		if (v == LAYOUT_ACPI_RESET_VALUE)
@@ -109,8 +110,8 @@ static void acpi_pm_write(void *opaque, uint64_t off, const void *data,
 }
 
 static const struct bus_ops acpi_pm_ops = {
-	.read = read_zero,
-	.write = acpi_pm_write,
+    .read = read_zero,
+    .write = acpi_pm_write,
 };
 
 int acpi_pm_create(struct acpi_pm **out, struct vm *vm)
@@ -151,8 +152,8 @@ static void debug_exit_write(void *opaque, uint64_t off, const void *data,
 }
 
 static const struct bus_ops debug_exit_ops = {
-	.read = read_zero,
-	.write = debug_exit_write,
+    .read = read_zero,
+    .write = debug_exit_write,
 };
 
 int debug_exit_create(struct debug_exit **out, struct vm *vm)
@@ -163,8 +164,8 @@ int debug_exit_create(struct debug_exit **out, struct vm *vm)
 	if (!d)
 		return -ENOMEM;
 	d->vm = vm;
-	r = bus_register(&vm->pio_bus, LAYOUT_DEBUG_EXIT_PORT, 4,
-			 "debug-exit", &debug_exit_ops, d);
+	r = bus_register(&vm->pio_bus, LAYOUT_DEBUG_EXIT_PORT, 4, "debug-exit",
+			 &debug_exit_ops, d);
 	if (r) {
 		free(d);
 		return r;

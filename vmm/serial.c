@@ -35,7 +35,7 @@ struct serial {
 	pthread_mutex_t lock;
 
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
-	bool thri_pending;	/* transmitter-empty interrupt pending */
+	bool thri_pending; /* transmitter-empty interrupt pending */
 	bool irq_level;
 
 	uint8_t rx[SERIAL_FIFO_SIZE];
@@ -49,7 +49,7 @@ static void serial_update_irq(struct serial *s)
 {
 	bool level = ((s->ier & UART_IER_RDI) && s->rx_count) ||
 		     ((s->ier & UART_IER_THRI) && s->thri_pending);
-	struct kvm_irq_level line = { .irq = s->irq, .level = level };
+	struct kvm_irq_level line = {.irq = s->irq, .level = level};
 
 	if (level == s->irq_level)
 		return;
@@ -77,7 +77,7 @@ static void serial_input_ready(struct io_source *src, int res)
 	if (res >= 0 && s->rx_count < SERIAL_FIFO_SIZE)
 		n = console_read(s->con, buf, SERIAL_FIFO_SIZE - s->rx_count);
 	if (res < 0 || n == 0 || (n < 0 && n != -EAGAIN && n != -EINTR))
-		s->in_eof = true;	/* EOF or error: stop reading */
+		s->in_eof = true; /* EOF or error: stop reading */
 	if (n > 0)
 		serial_rx_push(s, buf, (size_t)n);
 	if (s->in_eof || s->rx_count == SERIAL_FIFO_SIZE) {
@@ -95,8 +95,7 @@ static void serial_rearm(void *arg)
 
 	pthread_mutex_lock(&s->lock);
 	s->rearm_queued = false;
-	if (!s->in_watched && !s->in_eof &&
-	    s->rx_count < SERIAL_FIFO_SIZE &&
+	if (!s->in_watched && !s->in_eof && s->rx_count < SERIAL_FIFO_SIZE &&
 	    io_loop_watch(s->vm->loop, &s->in_src) == 0)
 		s->in_watched = true;
 	pthread_mutex_unlock(&s->lock);
@@ -251,8 +250,8 @@ static void serial_write(void *opaque, uint64_t off, const void *data,
 }
 
 static const struct bus_ops serial_ops = {
-	.read = serial_read,
-	.write = serial_write,
+    .read = serial_read,
+    .write = serial_write,
 };
 
 int serial_create(struct serial **out, struct vm *vm, struct console *con,
@@ -272,8 +271,8 @@ int serial_create(struct serial **out, struct vm *vm, struct console *con,
 		serial_destroy(s);
 		return r;
 	}
-	s->in_src = (struct io_source){ .fd = con->in_fd, .events = POLLIN,
-					.ready = serial_input_ready };
+	s->in_src = (struct io_source){
+	    .fd = con->in_fd, .events = POLLIN, .ready = serial_input_ready};
 	s->in_eof = con->in_fd < 0;
 	console_set_listener(con, serial_console_event, s);
 	r = console_start(con, vm->loop);

@@ -8,7 +8,7 @@
 
 struct subcommand {
 	const char *name;
-	int (*main)(int argc, char **argv);	/* argv[0] is the name */
+	int (*main)(int argc, char **argv); /* argv[0] is the name */
 };
 
 /* The subcommand named @name, or NULL. */

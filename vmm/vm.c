@@ -112,21 +112,21 @@ static int vm_setup_irq_routing(int vm_fd)
 		if (gsi == 2)
 			continue;
 		table->entries[n++] = (struct kvm_irq_routing_entry){
-			.gsi = gsi,
-			.type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
-						     : KVM_IRQCHIP_PIC_SLAVE,
-			.u.irqchip.pin = gsi % 8,
+		    .gsi = gsi,
+		    .type = KVM_IRQ_ROUTING_IRQCHIP,
+		    .u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+						 : KVM_IRQCHIP_PIC_SLAVE,
+		    .u.irqchip.pin = gsi % 8,
 		};
 	}
 	for (unsigned int gsi = 0; gsi < LAYOUT_IOAPIC_PINS; gsi++) {
 		if (gsi == 2)
 			continue;
 		table->entries[n++] = (struct kvm_irq_routing_entry){
-			.gsi = gsi,
-			.type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC,
-			.u.irqchip.pin = gsi == 0 ? 2 : gsi,
+		    .gsi = gsi,
+		    .type = KVM_IRQ_ROUTING_IRQCHIP,
+		    .u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC,
+		    .u.irqchip.pin = gsi == 0 ? 2 : gsi,
 		};
 	}
 	table->nr = n;
@@ -136,10 +136,9 @@ static int vm_setup_irq_routing(int vm_fd)
 	return r;
 }
 
-static int vm_setup_kvm(struct vm *vm, char *err, size_t err_len,
-			int *status)
+static int vm_setup_kvm(struct vm *vm, char *err, size_t err_len, int *status)
 {
-	struct kvm_pit_config pit = { .flags = 0 };
+	struct kvm_pit_config pit = {.flags = 0};
 	unsigned int max;
 	int r;
 
@@ -204,10 +203,10 @@ static int vm_setup_memory(struct vm *vm, char *err, size_t err_len)
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
 		const struct mem_region *m = &vm->mem.regions[i];
 		struct kvm_userspace_memory_region slot = {
-			.slot = i,
-			.guest_phys_addr = m->gpa,
-			.memory_size = m->size,
-			.userspace_addr = (uintptr_t)m->host,
+		    .slot = i,
+		    .guest_phys_addr = m->gpa,
+		    .memory_size = m->size,
+		    .userspace_addr = (uintptr_t)m->host,
 		};
 
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
@@ -260,12 +259,11 @@ static int vm_build_cmdline(struct vm *vm)
 	return 0;
 }
 
-static int vm_load_guest(struct vm *vm, char *err, size_t err_len,
-			 int *status)
+static int vm_load_guest(struct vm *vm, char *err, size_t err_len, int *status)
 {
 	const struct vm_config *cfg = vm->cfg;
-	struct boot_config boot = { .rsdp_addr = LAYOUT_ACPI_RSDP };
-	struct acpi_config acpi = { .nr_cpus = cfg->nr_cpus, .com1 = true };
+	struct boot_config boot = {.rsdp_addr = LAYOUT_ACPI_RSDP};
+	struct acpi_config acpi = {.nr_cpus = cfg->nr_cpus, .com1 = true};
 	uint8_t *kernel = NULL, *initrd = NULL;
 	const char *why = NULL;
 	int r;
@@ -405,8 +403,7 @@ int vm_handle_signals(struct vm *vm, const sigset_t *set)
 
 	if (fd < 0)
 		return -errno;
-	vm->signal_src = (struct io_source){ .fd = fd,
-					     .ready = vm_signal_ready };
+	vm->signal_src = (struct io_source){.fd = fd, .ready = vm_signal_ready};
 	return io_loop_watch(vm->loop, &vm->signal_src);
 }
 
@@ -438,7 +435,8 @@ static void vm_report_memory(struct vm *vm)
 			guest += vec[j] & 1;
 		free(vec);
 	}
-	pr_info("memory: rss %llu KiB, guest resident %llu KiB, vmm overhead %llu KiB",
+	pr_info("memory: rss %llu KiB, guest resident %llu KiB, vmm overhead "
+		"%llu KiB",
 		rss_pages * page / 1024, guest * page / 1024,
 		(rss_pages - MIN(guest, rss_pages)) * page / 1024);
 }

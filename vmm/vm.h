@@ -21,10 +21,10 @@
 
 /* Exit statuses of the vmm process (also in --help and README). */
 #define VMM_EXIT_POWEROFF 0
-#define VMM_EXIT_ERROR 1
-#define VMM_EXIT_USAGE 2
-#define VMM_EXIT_RESET 3
-#define VMM_EXIT_CRASH 4
+#define VMM_EXIT_ERROR	  1
+#define VMM_EXIT_USAGE	  2
+#define VMM_EXIT_RESET	  3
+#define VMM_EXIT_CRASH	  4
 
 struct vcpu;
 struct serial;
@@ -42,21 +42,21 @@ struct vm {
 	struct bus pio_bus;
 	struct bus mmio_bus;
 	struct io_loop *loop;
-	struct kvm_cpuid2 *cpuid;	/* KVM_GET_SUPPORTED_CPUID */
-	int run_size;			/* struct kvm_run mapping size */
+	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
+	int run_size;		  /* struct kvm_run mapping size */
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;
 	struct boot_entry entry;
-	char *cmdline;			/* the command line the guest gets */
+	char *cmdline; /* the command line the guest gets */
 
 	struct console serial_con;
 	struct serial *serial;
 	struct i8042 *i8042;
 	struct acpi_pm *acpi_pm;
 	struct debug_exit *debug_exit;
-	struct vm_extras *extras;	/* virtio, api, sampler (vm_extras.c) */
+	struct vm_extras *extras; /* virtio, api, sampler (vm_extras.c) */
 
-	struct io_source signal_src;	/* SIGTERM/SIGINT/SIGHUP via signalfd */
+	struct io_source signal_src; /* SIGTERM/SIGINT/SIGHUP via signalfd */
 
 	/* The first exit request wins; later ones are ignored. */
 	pthread_mutex_t exit_lock;
@@ -90,12 +90,14 @@ void vm_destroy(struct vm *vm);
  */
 void vm_request_exit(struct vm *vm, int status, const char *why);
 
-/* True once an exit was requested; vCPUs stop entering the guest. Any thread. */
+/* True once an exit was requested; vCPUs stop entering the guest. Any thread.
+ */
 bool vm_exiting(struct vm *vm);
 
 /*
  * Route these (already blocked) signals to the io loop, where they end the
- * VM (orderly: vCPUs stopped, terminal restored) with status 128 + signo. Call before vm_run(). Returns 0 or -errno.
+ * VM (orderly: vCPUs stopped, terminal restored) with status 128 + signo. Call
+ * before vm_run(). Returns 0 or -errno.
  */
 int vm_handle_signals(struct vm *vm, const sigset_t *set);
 

@@ -35,10 +35,10 @@ int vm_extras_add_virtio(struct vm *vm, struct virtio_dev *dev)
 {
 	struct vm_extras *x = vm->extras;
 	const struct virtio_mmio_env env = {
-		.vm_fd = vm->vm_fd,
-		.mem = &vm->mem,
-		.loop = vm->loop,
-		.mmio_bus = &vm->mmio_bus,
+	    .vm_fd = vm->vm_fd,
+	    .mem = &vm->mem,
+	    .loop = vm->loop,
+	    .mmio_bus = &vm->mmio_bus,
 	};
 	unsigned int n = x->nr_mmio;
 	gpa_t base = LAYOUT_VIRTIO_MMIO_BASE + n * LAYOUT_VIRTIO_MMIO_SIZE;
@@ -52,7 +52,9 @@ int vm_extras_add_virtio(struct vm *vm, struct virtio_dev *dev)
 	if (r)
 		return r;
 	x->acpi[n] = (struct acpi_mmio_device){
-		.base = base, .size = LAYOUT_VIRTIO_MMIO_SIZE, .gsi = gsi,
+	    .base = base,
+	    .size = LAYOUT_VIRTIO_MMIO_SIZE,
+	    .gsi = gsi,
 	};
 	snprintf(x->cmdline + used, sizeof(x->cmdline) - used,
 		 "%svirtio_mmio.device=%uK@0x%llx:%u", used ? " " : "",
@@ -65,14 +67,14 @@ static int vm_extras_console(struct vm *vm, char *err, size_t err_len,
 			     int *status)
 {
 	const struct vm_config *cfg = vm->cfg;
-	struct vcon_config vc = { .nr_ports = 1 + cfg->nr_ports };
+	struct vcon_config vc = {.nr_ports = 1 + cfg->nr_ports};
 	int r;
 
 	vc.ports[0].backend = cfg->console;
 	for (unsigned int i = 0; i < cfg->nr_ports; i++)
 		vc.ports[i + 1] = (struct vcon_port_config){
-			.name = cfg->ports[i].name,
-			.backend = cfg->ports[i].backend,
+		    .name = cfg->ports[i].name,
+		    .backend = cfg->ports[i].backend,
 		};
 	r = vcon_create(&vm->extras->vcon, &vc, &vm->mem, vm->loop, err,
 			err_len);

@@ -15,7 +15,7 @@
 #include "lib/print.h"
 #include "lib/string.h"
 
-#define I8042_COMMAND 0x64
+#define I8042_COMMAND	  0x64
 #define I8042_PULSE_RESET 0xfe
 /*
  * How long a stop request may take to end the VM: about a second at the
@@ -86,6 +86,7 @@ int run_action(const struct boot_info *bi, const char *action)
 	    !parse_u64(action + 5, strlen(action + 5), 0, &v) && v <= 255)
 		guest_exit((unsigned int)v);
 	printk("FAIL: action %s: unknown (poweroff, reset, i8042, triple, "
-	       "exit:V)\n", action);
+	       "exit:V)\n",
+	       action);
 	return GUEST_EXIT_USAGE;
 }

@@ -15,9 +15,9 @@
 #include "lib/print.h"
 #include "lib/serial.h"
 
-#define VEC_UART 0x41
-#define UART_IER 1
-#define UART_IIR 2
+#define VEC_UART      0x41
+#define UART_IER      1
+#define UART_IIR      2
 #define UART_IER_THRI 0x02
 #define UART_IIR_THRI 0x02
 /*
@@ -33,7 +33,7 @@ static volatile uint8_t uart_iir;
 static void uart_handler(struct trap_frame *frame)
 {
 	(void)frame;
-	uart_iir = inb(SERIAL_COM1 + UART_IIR);	/* clears THRI */
+	uart_iir = inb(SERIAL_COM1 + UART_IIR); /* clears THRI */
 	outb(SERIAL_COM1 + UART_IER, 0);
 	uart_irqs++;
 	apic_eoi();
@@ -57,7 +57,8 @@ int check_uart_irq(void)
 	ioapic_mask(LAYOUT_COM1_IRQ);
 	if (!uart_irqs || (uart_iir & 0x0f) != UART_IIR_THRI) {
 		printk("FAIL: irq: COM1 THRI via IOAPIC pin %u: %u interrupts, "
-		       "IIR 0x%x\n", LAYOUT_COM1_IRQ, uart_irqs, uart_iir);
+		       "IIR 0x%x\n",
+		       LAYOUT_COM1_IRQ, uart_irqs, uart_iir);
 		return GUEST_EXIT_IRQ;
 	}
 	printk("OK: irq: COM1 THRI via IOAPIC pin %u as vector 0x%x\n",

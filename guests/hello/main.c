@@ -78,7 +78,7 @@ static int check_cmdline(const struct boot_info *bi)
 
 int guest_main(const struct boot_info *bi)
 {
-	struct hello_expect ex = { 0 };
+	struct hello_expect ex = {0};
 	char action[32];
 	int rc, first = 0;
 

@@ -13,14 +13,14 @@
 #include "lib/image.h"
 #include "lib/print.h"
 
-#define MIB (1024ULL * 1024)
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define BOOT_FLAG 0xaa55
-#define HDR_MAGIC 0x53726448	/* "HdrS" */
-#define IMAGE_PROTOCOL 0x020f	/* what guests/tools/mkbzimage writes */
+#define MIB	       (1024ULL * 1024)
+#define MIN(a, b)      ((a) < (b) ? (a) : (b))
+#define BOOT_FLAG      0xaa55
+#define HDR_MAGIC      0x53726448 /* "HdrS" */
+#define IMAGE_PROTOCOL 0x020f	  /* what guests/tools/mkbzimage writes */
 
 #define FNV1A_OFFSET 0x811c9dc5u
-#define FNV1A_PRIME 0x01000193u
+#define FNV1A_PRIME  0x01000193u
 
 int check_bootinfo(const struct boot_info *bi)
 {
@@ -56,16 +56,11 @@ int check_bootinfo(const struct boot_info *bi)
 static const char *type_name(uint32_t type)
 {
 	switch (type) {
-	case 1:
-		return "RAM";
-	case 2:
-		return "reserved";
-	case 3:
-		return "ACPI";
-	case 4:
-		return "NVS";
-	default:
-		return "other";
+	case 1: return "RAM";
+	case 2: return "reserved";
+	case 3: return "ACPI";
+	case 4: return "NVS";
+	default: return "other";
 	}
 }
 
@@ -115,7 +110,8 @@ int check_memmap(const struct boot_info *bi, const struct hello_expect *ex)
 		top = end > top ? end : top;
 		if (in_hole(e->addr, end)) {
 			printk("FAIL: memmap: RAM entry %u covers the EBDA, "
-			       "the BIOS area or the MMIO hole\n", i);
+			       "the BIOS area or the MMIO hole\n",
+			       i);
 			rc = GUEST_EXIT_MEMMAP;
 		}
 		for (unsigned int j = 0; j < i; j++) {
@@ -126,7 +122,8 @@ int check_memmap(const struct boot_info *bi, const struct hello_expect *ex)
 			if (overlaps(e->addr, end, f->addr,
 				     f->addr + f->size)) {
 				printk("FAIL: memmap: RAM entries %u and %u "
-				       "overlap\n", j, i);
+				       "overlap\n",
+				       j, i);
 				rc = GUEST_EXIT_MEMMAP;
 			}
 		}
@@ -163,7 +160,7 @@ static long fnv1a_user(long arg)
 
 uint32_t hello_fnv1a(uint64_t addr, uint64_t size)
 {
-	struct fnv_args a = { .addr = addr, .size = size };
+	struct fnv_args a = {.addr = addr, .size = size};
 
 	return (uint32_t)user_call(fnv1a_user, (long)&a);
 }
@@ -177,7 +174,8 @@ int check_initrd(const struct boot_info *bi, const struct hello_expect *ex)
 	if (!ex->has_initrd) {
 		if (size) {
 			printk("FAIL: initrd: none expected, got 0x%lx "
-			       "bytes at 0x%lx\n", size, addr);
+			       "bytes at 0x%lx\n",
+			       size, addr);
 			return GUEST_EXIT_INITRD;
 		}
 		printk("OK: initrd: none\n");
@@ -185,29 +183,33 @@ int check_initrd(const struct boot_info *bi, const struct hello_expect *ex)
 	}
 	if (size != ex->initrd_size || !addr) {
 		printk("FAIL: initrd: got %lu bytes at 0x%lx, expected %lu "
-		       "bytes\n", size, addr, ex->initrd_size);
+		       "bytes\n",
+		       size, addr, ex->initrd_size);
 		return GUEST_EXIT_INITRD;
 	}
 	if (!boot_memmap_is_ram(bi, addr, size)) {
 		printk("FAIL: initrd: [0x%lx-0x%lx) is not inside one RAM "
-		       "entry\n", addr, end);
+		       "entry\n",
+		       addr, end);
 		return GUEST_EXIT_INITRD;
 	}
 	if (overlaps(addr, end, bi->image_start, bi->image_end)) {
 		printk("FAIL: initrd: [0x%lx-0x%lx) overlaps the image "
-		       "[0x%lx-0x%lx)\n", addr, end, bi->image_start,
-		       bi->image_end);
+		       "[0x%lx-0x%lx)\n",
+		       addr, end, bi->image_start, bi->image_end);
 		return GUEST_EXIT_INITRD;
 	}
 	if (bi->zero_page && end - 1 > bi->zero_page->hdr.initrd_addr_max) {
 		printk("FAIL: initrd: ends at 0x%lx, above initrd_addr_max "
-		       "0x%x\n", end, bi->zero_page->hdr.initrd_addr_max);
+		       "0x%x\n",
+		       end, bi->zero_page->hdr.initrd_addr_max);
 		return GUEST_EXIT_INITRD;
 	}
 	sum = hello_fnv1a(addr, size);
 	if (sum != ex->initrd_sum) {
 		printk("FAIL: initrd: FNV-1a of %lu bytes at 0x%lx is %08x, "
-		       "expected %08x\n", size, addr, sum, ex->initrd_sum);
+		       "expected %08x\n",
+		       size, addr, sum, ex->initrd_sum);
 		return GUEST_EXIT_INITRD;
 	}
 	printk("OK: initrd: %lu bytes at 0x%lx, fnv1a %08x\n", size, addr, sum);

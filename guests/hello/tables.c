@@ -18,18 +18,18 @@
 
 /* MP spec 4.1 floating pointer structure. */
 struct mp_floating {
-	char signature[4];	/* "_MP_" */
-	uint32_t physptr;	/* config table */
-	uint8_t length;		/* in 16-byte units: 1 */
-	uint8_t spec_rev;	/* 1 (1.1) or 4 (1.4) */
+	char signature[4]; /* "_MP_" */
+	uint32_t physptr;  /* config table */
+	uint8_t length;	   /* in 16-byte units: 1 */
+	uint8_t spec_rev;  /* 1 (1.1) or 4 (1.4) */
 	uint8_t checksum;
-	uint8_t feature[5];	/* feature[0] != 0: default config, no table */
+	uint8_t feature[5]; /* feature[0] != 0: default config, no table */
 } __attribute__((packed));
 
 /* MP spec 4.2 configuration table header. */
 struct mp_config {
-	char signature[4];	/* "PCMP" */
-	uint16_t length;	/* base table, header included */
+	char signature[4]; /* "PCMP" */
+	uint16_t length;   /* base table, header included */
 	uint8_t spec_rev;
 	uint8_t checksum;
 	char oem_id[8];
@@ -45,19 +45,19 @@ struct mp_config {
 
 /* MP spec 4.3.1 processor entry; the other base entry types are 8 bytes. */
 struct mp_processor {
-	uint8_t type;		/* 0 */
+	uint8_t type; /* 0 */
 	uint8_t apic_id;
 	uint8_t apic_version;
-	uint8_t flags;		/* bit 0 enabled, bit 1 bootstrap processor */
+	uint8_t flags; /* bit 0 enabled, bit 1 bootstrap processor */
 	uint32_t signature;
 	uint32_t features;
 	uint32_t reserved[2];
 } __attribute__((packed));
 
-#define MP_PROCESSOR 0
-#define MP_LAST_TYPE 4
-#define MP_CPU_ENABLED 1
-#define MP_CPU_BSP 2
+#define MP_PROCESSOR	 0
+#define MP_LAST_TYPE	 4
+#define MP_CPU_ENABLED	 1
+#define MP_CPU_BSP	 2
 #define BDA_EBDA_SEGMENT 0x40e
 
 _Static_assert(sizeof(struct mp_floating) == 16, "MP floating layout");
@@ -120,8 +120,8 @@ static int check_madt(const struct acpi_rsdp *rsdp,
 	distinct = n <= MAX_CPUS && ids_distinct(ids, (unsigned int)n);
 	if ((uint64_t)n != ex->cpus || !distinct) {
 		printk("FAIL: acpi: MADT has %d enabled CPUs (distinct ids: "
-		       "%s), expected %lu\n", n, distinct ? "yes" : "no",
-		       ex->cpus);
+		       "%s), expected %lu\n",
+		       n, distinct ? "yes" : "no", ex->cpus);
 		return GUEST_EXIT_ACPI;
 	}
 	if (madt->local_apic_address != APIC_MMIO_BASE) {
@@ -146,7 +146,8 @@ static int check_fadt(const struct acpi_rsdp *rsdp, int *s5)
 	if (fadt->header.length < ACPI_FADT_MIN_HW_REDUCED_LEN ||
 	    !(fadt->flags & ACPI_FADT_HW_REDUCED)) {
 		printk("FAIL: acpi: FADT (length %u, flags 0x%x) is not "
-		       "hardware-reduced\n", fadt->header.length, fadt->flags);
+		       "hardware-reduced\n",
+		       fadt->header.length, fadt->flags);
 		return GUEST_EXIT_ACPI;
 	}
 	if (!fadt->sleep_control_reg.address) {
@@ -185,8 +186,8 @@ int check_acpi(const struct boot_info *bi, const struct hello_expect *ex)
 		printk("FAIL: acpi: XSDT: %s\n", err);
 		return GUEST_EXIT_ACPI;
 	}
-	printk("acpi: RSDP at 0x%lx, XSDT at 0x%lx:",
-	       (uint64_t)(uintptr_t)rsdp, rsdp->xsdt_address);
+	printk("acpi: RSDP at 0x%lx, XSDT at 0x%lx:", (uint64_t)(uintptr_t)rsdp,
+	       rsdp->xsdt_address);
 	for (int i = 0; i < n && i < ACPI_MAX_TABLES; i++) {
 		const struct acpi_header *h;
 
@@ -206,7 +207,8 @@ int check_acpi(const struct boot_info *bi, const struct hello_expect *ex)
 	if (rc)
 		return rc;
 	printk("OK: acpi: %d tables, MADT %lu CPUs, FADT hardware-reduced, "
-	       "S5 SLP_TYP %d\n", n, ex->cpus, s5);
+	       "S5 SLP_TYP %d\n",
+	       n, ex->cpus, s5);
 	return 0;
 }
 
@@ -287,8 +289,9 @@ int check_mptable(const struct boot_info *bi, const struct hello_expect *ex)
 	if ((mpf->spec_rev != 1 && mpf->spec_rev != 4) || mpf->feature[0] ||
 	    !mpf->physptr) {
 		printk("FAIL: mptable: floating pointer at %p: spec %u, "
-		       "default config %u, table 0x%x\n", (const void *)mpf,
-		       mpf->spec_rev, mpf->feature[0], mpf->physptr);
+		       "default config %u, table 0x%x\n",
+		       (const void *)mpf, mpf->spec_rev, mpf->feature[0],
+		       mpf->physptr);
 		return GUEST_EXIT_MPTABLE;
 	}
 	mpc = phys_ptr(mpf->physptr);
@@ -301,7 +304,8 @@ int check_mptable(const struct boot_info *bi, const struct hello_expect *ex)
 	if (memcmp(mpc->signature, "PCMP", 4) || mpc->length < sizeof(*mpc) ||
 	    acpi_checksum(mpc, mpc->length)) {
 		printk("FAIL: mptable: config table at 0x%x: bad signature, "
-		       "length or checksum\n", mpf->physptr);
+		       "length or checksum\n",
+		       mpf->physptr);
 		return GUEST_EXIT_MPTABLE;
 	}
 	if (mp_walk(mpc, ids, &cpus, &bsps, &bsp_id)) {

@@ -12,20 +12,20 @@
 #include "string.h"
 
 #define ACPI_TABLE_MAX_LEN (1u << 20)
-#define IDENTITY_MAP_END 0x100000000ULL
-#define BDA_EBDA_SEGMENT 0x40e
-#define RSDP_V1_LEN 20
-#define RSDP_V2_LEN 36
-#define RSDP_SIGNATURE 0x2052545020445352ULL /* "RSD PTR " */
-#define SLP_EN (1u << 5)
-#define SLP_TYP_SHIFT 2
+#define IDENTITY_MAP_END   0x100000000ULL
+#define BDA_EBDA_SEGMENT   0x40e
+#define RSDP_V1_LEN	   20
+#define RSDP_V2_LEN	   36
+#define RSDP_SIGNATURE	   0x2052545020445352ULL /* "RSD PTR " */
+#define SLP_EN		   (1u << 5)
+#define SLP_TYP_SHIFT	   2
 
 /* AML opcodes (ACPI 6.4, 20.2): enough to read a \_S5 package. */
-#define AML_ZERO 0x00
-#define AML_ONE 0x01
-#define AML_NAME_OP 0x08
+#define AML_ZERO	0x00
+#define AML_ONE		0x01
+#define AML_NAME_OP	0x08
 #define AML_BYTE_PREFIX 0x0a
-#define AML_PACKAGE_OP 0x12
+#define AML_PACKAGE_OP	0x12
 
 _Static_assert(sizeof(struct acpi_rsdp) == RSDP_V2_LEN, "RSDP layout");
 _Static_assert(sizeof(struct acpi_header) == 36, "SDT header layout");
@@ -243,7 +243,7 @@ int acpi_s5_slp_typ(const struct acpi_header *dsdt)
 		n = aml_pkglength_size(q, end);
 		if (!n)
 			return -1;
-		q += n + 1;	/* PkgLength, NumElements */
+		q += n + 1; /* PkgLength, NumElements */
 		if (q >= end)
 			return -1;
 		if (*q == AML_ZERO)

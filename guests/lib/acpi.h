@@ -16,14 +16,14 @@
 
 /* 5.2.5.3 Root System Description Pointer. */
 struct acpi_rsdp {
-	char signature[8];	/* "RSD PTR " */
-	uint8_t checksum;	/* over the first 20 bytes */
+	char signature[8]; /* "RSD PTR " */
+	uint8_t checksum;  /* over the first 20 bytes */
 	char oem_id[6];
-	uint8_t revision;	/* 0: ACPI 1.0 (RSDT only), 2: XSDT */
+	uint8_t revision; /* 0: ACPI 1.0 (RSDT only), 2: XSDT */
 	uint32_t rsdt_address;
 	uint32_t length;
 	uint64_t xsdt_address;
-	uint8_t extended_checksum;	/* over @length bytes */
+	uint8_t extended_checksum; /* over @length bytes */
 	uint8_t reserved[3];
 } __attribute__((packed));
 
@@ -42,15 +42,15 @@ struct acpi_header {
 
 /* 5.2.3.2 Generic Address Structure. */
 struct acpi_gas {
-	uint8_t space_id;	/* 0 system memory, 1 system I/O */
+	uint8_t space_id; /* 0 system memory, 1 system I/O */
 	uint8_t bit_width;
 	uint8_t bit_offset;
-	uint8_t access_size;	/* 0 undefined, 1 byte .. 4 qword */
+	uint8_t access_size; /* 0 undefined, 1 byte .. 4 qword */
 	uint64_t address;
 } __attribute__((packed));
 
 #define ACPI_GAS_MEMORY 0
-#define ACPI_GAS_IO 1
+#define ACPI_GAS_IO	1
 
 /* 5.2.9 Fixed ACPI Description Table, revision 6 (276 bytes). */
 struct acpi_fadt {
@@ -113,7 +113,7 @@ struct acpi_fadt {
 } __attribute__((packed));
 
 #define ACPI_FADT_RESET_REG_SUP (1u << 10)
-#define ACPI_FADT_HW_REDUCED (1u << 20)
+#define ACPI_FADT_HW_REDUCED	(1u << 20)
 /* The fields up to sleep_status_reg: what a hardware-reduced FADT needs. */
 #define ACPI_FADT_MIN_HW_REDUCED_LEN 268
 
@@ -124,16 +124,16 @@ struct acpi_madt {
 	uint32_t flags;
 } __attribute__((packed));
 
-#define ACPI_MADT_LOCAL_APIC 0
+#define ACPI_MADT_LOCAL_APIC   0
 #define ACPI_MADT_LOCAL_X2APIC 9
-#define ACPI_MADT_ENABLED 1u
+#define ACPI_MADT_ENABLED      1u
 
 /* Root table entries acpi_find() looks at. */
 #define ACPI_MAX_TABLES 64
 
 /* Where the RSDP may be (5.2.5.1): EBDA's first KiB, or the BIOS area. */
 #define ACPI_BIOS_AREA_START 0xe0000
-#define ACPI_BIOS_AREA_END 0x100000
+#define ACPI_BIOS_AREA_END   0x100000
 
 /* Sum of @len bytes; a valid ACPI structure sums to 0. */
 uint8_t acpi_checksum(const void *p, size_t len);

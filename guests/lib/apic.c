@@ -9,7 +9,7 @@
 #include "cpu.h"
 #include "io.h"
 
-#define APIC_SVR_ENABLE 0x100
+#define APIC_SVR_ENABLE	 0x100
 #define APIC_DIVIDE_BY_1 0xb
 /* ICR polls before apic_send_ipi() gives up. */
 #define APIC_ICR_POLLS 100000

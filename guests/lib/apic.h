@@ -16,24 +16,24 @@
 
 #define APIC_MMIO_BASE 0xfee00000ULL
 
-#define APIC_ID 0x020
-#define APIC_VERSION 0x030
-#define APIC_EOI 0x0b0
-#define APIC_SVR 0x0f0
-#define APIC_ICR_LOW 0x300
-#define APIC_ICR_HIGH 0x310
-#define APIC_LVT_TIMER 0x320
-#define APIC_TIMER_INIT 0x380
+#define APIC_ID		   0x020
+#define APIC_VERSION	   0x030
+#define APIC_EOI	   0x0b0
+#define APIC_SVR	   0x0f0
+#define APIC_ICR_LOW	   0x300
+#define APIC_ICR_HIGH	   0x310
+#define APIC_LVT_TIMER	   0x320
+#define APIC_TIMER_INIT	   0x380
 #define APIC_TIMER_CURRENT 0x390
-#define APIC_TIMER_DIVIDE 0x3e0
+#define APIC_TIMER_DIVIDE  0x3e0
 
 /* ICR low: delivery modes and flags. */
-#define APIC_ICR_INIT 0x00000500
-#define APIC_ICR_STARTUP 0x00000600
+#define APIC_ICR_INIT	      0x00000500
+#define APIC_ICR_STARTUP      0x00000600
 #define APIC_ICR_LEVEL_ASSERT 0x00004000
-#define APIC_ICR_BUSY 0x00001000	/* delivery status: send pending */
+#define APIC_ICR_BUSY	      0x00001000 /* delivery status: send pending */
 
-#define APIC_LVT_MASKED 0x00010000
+#define APIC_LVT_MASKED	    0x00010000
 #define APIC_TIMER_PERIODIC 0x00020000
 
 /* The bus clock: counts per microsecond at divide-by-1 (see above). */

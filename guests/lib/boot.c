@@ -108,14 +108,9 @@ const char *boot_info_parse(struct boot_info *bi, int kind, uint64_t ptr)
 	bi->image_end = (uintptr_t)_end;
 	switch (kind) {
 	case BOOT_KIND_LINUX64:
-	case BOOT_KIND_LINUX32:
-		err = parse_zero_page(bi, ptr);
-		break;
-	case BOOT_KIND_PVH:
-		err = parse_start_info(bi, ptr);
-		break;
-	default:
-		return "unknown entry point";
+	case BOOT_KIND_LINUX32: err = parse_zero_page(bi, ptr); break;
+	case BOOT_KIND_PVH: err = parse_start_info(bi, ptr); break;
+	default: return "unknown entry point";
 	}
 	if (err)
 		return err;
@@ -132,14 +127,10 @@ const char *boot_info_parse(struct boot_info *bi, int kind, uint64_t ptr)
 const char *boot_kind_name(int kind)
 {
 	switch (kind) {
-	case BOOT_KIND_LINUX64:
-		return "bzImage";
-	case BOOT_KIND_LINUX32:
-		return "bzImage-32";
-	case BOOT_KIND_PVH:
-		return "PVH";
-	default:
-		return "unknown";
+	case BOOT_KIND_LINUX64: return "bzImage";
+	case BOOT_KIND_LINUX32: return "bzImage-32";
+	case BOOT_KIND_PVH: return "PVH";
+	default: return "unknown";
 	}
 }
 

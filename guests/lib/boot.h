@@ -14,9 +14,9 @@
 #define GUESTS_LIB_BOOT_H
 
 /* How the image was entered (set by lib/head.S). */
-#define BOOT_KIND_LINUX64 1	/* startup_64, RSI = zero page */
-#define BOOT_KIND_LINUX32 2	/* startup_32, ESI = zero page */
-#define BOOT_KIND_PVH 3		/* PVH entry, EBX = hvm_start_info */
+#define BOOT_KIND_LINUX64 1 /* startup_64, RSI = zero page */
+#define BOOT_KIND_LINUX32 2 /* startup_32, ESI = zero page */
+#define BOOT_KIND_PVH	  3 /* PVH entry, EBX = hvm_start_info */
 
 #ifndef __ASSEMBLER__
 
@@ -52,12 +52,12 @@ struct hvm_modlist_entry {
 struct hvm_memmap_table_entry {
 	uint64_t addr;
 	uint64_t size;
-	uint32_t type;	/* e820 types: 1 RAM, 2 reserved, ... */
+	uint32_t type; /* e820 types: 1 RAM, 2 reserved, ... */
 	uint32_t reserved;
 };
 
 #define MEMMAP_TYPE_RAM 1
-#define MEMMAP_MAX 128
+#define MEMMAP_MAX	128
 
 struct memmap_entry {
 	uint64_t addr;
@@ -66,14 +66,14 @@ struct memmap_entry {
 };
 
 struct boot_info {
-	int kind;				/* BOOT_KIND_* */
-	const struct boot_params *zero_page;	/* Linux protocols, else NULL */
-	const struct hvm_start_info *start_info;	/* PVH, else NULL */
-	const char *cmdline;			/* never NULL; "" if none */
-	uint64_t cmdline_addr;			/* 0 if none */
-	uint64_t initrd_addr;			/* 0 and */
-	uint64_t initrd_size;			/* 0 if none */
-	uint64_t rsdp_addr;			/* from the loader; 0 = none */
+	int kind;			     /* BOOT_KIND_* */
+	const struct boot_params *zero_page; /* Linux protocols, else NULL */
+	const struct hvm_start_info *start_info; /* PVH, else NULL */
+	const char *cmdline;			 /* never NULL; "" if none */
+	uint64_t cmdline_addr;			 /* 0 if none */
+	uint64_t initrd_addr;			 /* 0 and */
+	uint64_t initrd_size;			 /* 0 if none */
+	uint64_t rsdp_addr;			 /* from the loader; 0 = none */
 	unsigned int memmap_count;
 	struct memmap_entry memmap[MEMMAP_MAX];
 	/* End of the image in memory (text, data, bss, page tables). */

@@ -14,14 +14,14 @@
 #include "print.h"
 
 /* Segment descriptors (Intel SDM vol. 3, 3.4.5): flat, 4 KiB granular. */
-#define DESC_CODE32 0x00cf9a000000ffffULL	/* P, DPL0, exec/read, D */
-#define DESC_CODE64 0x00af9a000000ffffULL	/* P, DPL0, exec/read, L */
-#define DESC_DATA 0x00cf92000000ffffULL		/* P, DPL0, read/write */
-#define DESC_USER_DATA 0x00cff2000000ffffULL	/* same, DPL3 */
-#define DESC_USER_CODE64 0x00affa000000ffffULL	/* same, DPL3 */
-#define DESC_TSS_AVAIL 0x89ULL			/* P, 64-bit TSS available */
+#define DESC_CODE32	 0x00cf9a000000ffffULL /* P, DPL0, exec/read, D */
+#define DESC_CODE64	 0x00af9a000000ffffULL /* P, DPL0, exec/read, L */
+#define DESC_DATA	 0x00cf92000000ffffULL /* P, DPL0, read/write */
+#define DESC_USER_DATA	 0x00cff2000000ffffULL /* same, DPL3 */
+#define DESC_USER_CODE64 0x00affa000000ffffULL /* same, DPL3 */
+#define DESC_TSS_AVAIL	 0x89ULL	       /* P, 64-bit TSS available */
 
-#define GATE_INTR 0x8e		/* P, DPL0, 64-bit interrupt gate */
+#define GATE_INTR 0x8e /* P, DPL0, 64-bit interrupt gate */
 
 #define IRQ_STACK_SIZE 16384
 
@@ -59,16 +59,14 @@ _Static_assert(SEL_TSS / 8 + 2 <= GDT_ENTRIES, "GDT too small");
 
 /* head.S loads gdt_desc (with a 32-bit base in 32-bit mode) on PVH entry. */
 uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16))) = {
-	[SEL_KERNEL_CS32 / 8] = DESC_CODE32,
-	[SEL_KERNEL_CS / 8] = DESC_CODE64,
-	[SEL_KERNEL_DS / 8] = DESC_DATA,
-	[SEL_USER_DS / 8] = DESC_USER_DATA,
-	[SEL_USER_CS / 8] = DESC_USER_CODE64,
+    [SEL_KERNEL_CS32 / 8] = DESC_CODE32,  [SEL_KERNEL_CS / 8] = DESC_CODE64,
+    [SEL_KERNEL_DS / 8] = DESC_DATA,	  [SEL_USER_DS / 8] = DESC_USER_DATA,
+    [SEL_USER_CS / 8] = DESC_USER_CODE64,
 };
 
 const struct table_desc gdt_desc = {
-	.limit = sizeof(gdt) - 1,
-	.base = (uintptr_t)gdt,
+    .limit = sizeof(gdt) - 1,
+    .base = (uintptr_t)gdt,
 };
 
 /*
@@ -98,12 +96,12 @@ static void set_gate(unsigned int vector)
 	uint64_t addr = (uintptr_t)trap_stubs + vector * TRAP_STUB_SIZE;
 
 	idt[vector] = (struct idt_gate){
-		.offset_lo = (uint16_t)addr,
-		.selector = SEL_KERNEL_CS,
-		.ist = 0,
-		.type_attr = GATE_INTR,
-		.offset_mid = (uint16_t)(addr >> 16),
-		.offset_hi = (uint32_t)(addr >> 32),
+	    .offset_lo = (uint16_t)addr,
+	    .selector = SEL_KERNEL_CS,
+	    .ist = 0,
+	    .type_attr = GATE_INTR,
+	    .offset_mid = (uint16_t)(addr >> 16),
+	    .offset_hi = (uint32_t)(addr >> 32),
 	};
 }
 
@@ -146,8 +144,8 @@ static void load_tss(void)
 void cpu_init(void)
 {
 	struct table_desc idt_desc = {
-		.limit = sizeof(idt) - 1,
-		.base = (uintptr_t)idt,
+	    .limit = sizeof(idt) - 1,
+	    .base = (uintptr_t)idt,
 	};
 
 	load_tss();
@@ -206,7 +204,7 @@ void trap_dispatch(struct trap_frame *frame)
 
 void cpu_triple_fault(void)
 {
-	static const struct table_desc null_idt = { 0, 0 };
+	static const struct table_desc null_idt = {0, 0};
 
 	/*
 	 * With a zero-limit IDT, #UD cannot be delivered (#GP), nor can the

@@ -23,17 +23,17 @@
  * GDT layout. 0x10/0x18 match the boot protocol's __BOOT_CS/__BOOT_DS so
  * the selectors vmm loaded stay meaningful after our GDT replaces its GDT.
  */
-#define SEL_KERNEL_CS32 0x08	/* flat 32-bit code, used by the PVH entry */
-#define SEL_KERNEL_CS 0x10	/* 64-bit code, DPL 0 */
-#define SEL_KERNEL_DS 0x18	/* flat data, DPL 0 */
-#define SEL_USER_DS 0x23	/* flat data, DPL 3 (GDT index 4, RPL 3) */
-#define SEL_USER_CS 0x2b	/* 64-bit code, DPL 3 (GDT index 5, RPL 3) */
-#define SEL_TSS 0x30		/* 64-bit TSS, two GDT slots */
-#define GDT_ENTRIES 8
+#define SEL_KERNEL_CS32 0x08 /* flat 32-bit code, used by the PVH entry */
+#define SEL_KERNEL_CS	0x10 /* 64-bit code, DPL 0 */
+#define SEL_KERNEL_DS	0x18 /* flat data, DPL 0 */
+#define SEL_USER_DS	0x23 /* flat data, DPL 3 (GDT index 4, RPL 3) */
+#define SEL_USER_CS	0x2b /* 64-bit code, DPL 3 (GDT index 5, RPL 3) */
+#define SEL_TSS		0x30 /* 64-bit TSS, two GDT slots */
+#define GDT_ENTRIES	8
 
 /* Vectors with a fixed meaning in every guest. */
-#define VEC_UD 6		/* #UD; a UD2 in lib/trap.S ends user_call() */
-#define VEC_SPURIOUS 0xff	/* LAPIC spurious vector (lib/apic.h) */
+#define VEC_UD	     6	  /* #UD; a UD2 in lib/trap.S ends user_call() */
+#define VEC_SPURIOUS 0xff /* LAPIC spurious vector (lib/apic.h) */
 
 /*
  * RFLAGS for user_call(): IF (bit 9) and reserved bit 1. IOPL stays 0:
@@ -51,7 +51,7 @@ struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
 	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
 	uint64_t vector;
-	uint64_t error_code;	/* 0 for vectors without one */
+	uint64_t error_code; /* 0 for vectors without one */
 	/* pushed by the CPU */
 	uint64_t rip, cs, rflags, rsp, ss;
 };

@@ -24,6 +24,6 @@
  * (header "LToP", size, size_total, setup_type_max); zero in the ELF.
  */
 #define IMAGE_KERNEL_INFO_OFFSET 0x100
-#define IMAGE_KERNEL_INFO_SIZE 16
+#define IMAGE_KERNEL_INFO_SIZE	 16
 
 #endif /* GUESTS_LIB_IMAGE_H */

@@ -8,13 +8,13 @@
 
 #include "io.h"
 
-#define IOREGSEL 0x00
-#define IOWIN 0x10
+#define IOREGSEL      0x00
+#define IOWIN	      0x10
 #define IOAPIC_REDTBL 0x10
-#define REDIR_LEVEL (1u << 15)
-#define REDIR_MASKED (1u << 16)
-#define PIC1_DATA 0x21
-#define PIC2_DATA 0xa1
+#define REDIR_LEVEL   (1u << 15)
+#define REDIR_MASKED  (1u << 16)
+#define PIC1_DATA     0x21
+#define PIC2_DATA     0xa1
 
 static void ioapic_write(uint32_t reg, uint32_t val)
 {
@@ -34,7 +34,7 @@ int ioapic_route(unsigned int pin, uint8_t vector, uint8_t dest, int level)
 
 void pic_disable(void)
 {
-	outb(PIC1_DATA, 0xff);	/* OCW1: interrupt mask register */
+	outb(PIC1_DATA, 0xff); /* OCW1: interrupt mask register */
 	outb(PIC2_DATA, 0xff);
 }
 

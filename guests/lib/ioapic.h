@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define IOAPIC_MMIO_BASE 0xfec00000ULL
-#define IOAPIC_PINS 24
+#define IOAPIC_PINS	 24
 
 /*
  * Deliver @pin as fixed-mode @vector to APIC id @dest, edge-triggered

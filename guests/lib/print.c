@@ -12,9 +12,9 @@
 #include "serial.h"
 
 struct sink {
-	char *buf;	/* NULL: serial */
+	char *buf; /* NULL: serial */
 	size_t size;
-	size_t len;	/* bytes produced so far (even if not stored) */
+	size_t len; /* bytes produced so far (even if not stored) */
 };
 
 static void sink_put(struct sink *s, char c)
@@ -36,7 +36,7 @@ struct spec {
 	bool zero;
 	bool left;
 	int width;
-	int precision;	/* -1: none; for %s, the most bytes printed */
+	int precision; /* -1: none; for %s, the most bytes printed */
 };
 
 static void put_str(struct sink *s, const struct spec *sp, const char *str)
@@ -110,7 +110,7 @@ static int64_t arg_signed(va_list *ap, int lmod)
 static void format(struct sink *s, const char *fmt, va_list *ap)
 {
 	for (; *fmt; fmt++) {
-		struct spec sp = { .precision = -1 };
+		struct spec sp = {.precision = -1};
 		int lmod = 0;
 
 		if (*fmt != '%') {
@@ -134,12 +134,8 @@ static void format(struct sink *s, const char *fmt, va_list *ap)
 		for (; *fmt == 'l' || *fmt == 'z'; fmt++)
 			lmod++;
 		switch (*fmt) {
-		case 'c':
-			sink_put(s, (char)va_arg(*ap, int));
-			break;
-		case 's':
-			put_str(s, &sp, va_arg(*ap, const char *));
-			break;
+		case 'c': sink_put(s, (char)va_arg(*ap, int)); break;
+		case 's': put_str(s, &sp, va_arg(*ap, const char *)); break;
 		case 'd':
 		case 'i': {
 			int64_t v = arg_signed(ap, lmod);
@@ -163,11 +159,8 @@ static void format(struct sink *s, const char *fmt, va_list *ap)
 			put_num(s, &sp, (uintptr_t)va_arg(*ap, void *), 16,
 				false, false);
 			break;
-		case '%':
-			sink_put(s, '%');
-			break;
-		case '\0':
-			return;
+		case '%': sink_put(s, '%'); break;
+		case '\0': return;
 		default:
 			sink_put(s, '%');
 			sink_put(s, *fmt);
@@ -178,7 +171,7 @@ static void format(struct sink *s, const char *fmt, va_list *ap)
 
 int vprintk(const char *fmt, va_list ap)
 {
-	struct sink s = { 0 };
+	struct sink s = {0};
 	va_list copy;
 
 	va_copy(copy, ap);
@@ -200,7 +193,7 @@ int printk(const char *fmt, ...)
 
 int snprintk(char *buf, size_t size, const char *fmt, ...)
 {
-	struct sink s = { .buf = buf, .size = size };
+	struct sink s = {.buf = buf, .size = size};
 	va_list ap;
 
 	va_start(ap, fmt);

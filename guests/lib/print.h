@@ -21,7 +21,7 @@ int vprintk(const char *fmt, va_list ap);
  * Returns the length the full output would have had, as snprintf does.
  */
 int snprintk(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Print @s followed by a newline. */
 void puts_serial(const char *s);

@@ -7,21 +7,21 @@
 
 #include "io.h"
 
-#define UART_IER 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
+#define UART_IER      1
+#define UART_FCR      2
+#define UART_LCR      3
+#define UART_MCR      4
+#define UART_LSR      5
 #define UART_LSR_THRE 0x20
 /* Polls before giving up on THRE and writing anyway. */
 #define UART_THRE_POLLS 10000
 
 void serial_init(void)
 {
-	outb(SERIAL_COM1 + UART_IER, 0x00);	/* no interrupts */
-	outb(SERIAL_COM1 + UART_LCR, 0x03);	/* 8 bits, no parity, 1 stop */
-	outb(SERIAL_COM1 + UART_FCR, 0x00);	/* FIFO off */
-	outb(SERIAL_COM1 + UART_MCR, 0x03);	/* DTR | RTS */
+	outb(SERIAL_COM1 + UART_IER, 0x00); /* no interrupts */
+	outb(SERIAL_COM1 + UART_LCR, 0x03); /* 8 bits, no parity, 1 stop */
+	outb(SERIAL_COM1 + UART_FCR, 0x00); /* FIFO off */
+	outb(SERIAL_COM1 + UART_MCR, 0x03); /* DTR | RTS */
 }
 
 void serial_putc(char c)

@@ -2,8 +2,8 @@
 /*
  * The C side of start-up, reached from lib/head.S on the bootstrap
  * processor with a stack and a cleared .bss: console, 8259 PICs masked,
- * descriptor tables, boot information, then the guest's guest_main(), whose return value
- * becomes the debug-exit status.
+ * descriptor tables, boot information, then the guest's guest_main(), whose
+ * return value becomes the debug-exit status.
  */
 #include "boot.h"
 #include "cpu.h"

@@ -24,10 +24,10 @@
  * the e820 map, and not used by vmm (boot/layout.h puts its boot data
  * below 0xf000 and the command line at 0x20000). Checked at run time.
  */
-#define SMP_TRAMPOLINE 0x10000
+#define SMP_TRAMPOLINE	    0x10000
 #define SMP_TRAMPOLINE_SIZE 0x1000
-#define SIPI_VECTOR (SMP_TRAMPOLINE >> 12)
-#define MAX_CPUS 256
+#define SIPI_VECTOR	    (SMP_TRAMPOLINE >> 12)
+#define MAX_CPUS	    256
 /*
  * How long the BSP waits for the APs: ~5 s at the 2 GHz TSC of our hosts.
  * Only bounds a failing run; success never waits this long.
@@ -92,8 +92,8 @@ static int madt_ids(const struct boot_info *bi, uint32_t *ids)
 static int start_aps(const uint32_t *ids, int n, uint32_t bsp)
 {
 	const uint32_t init = APIC_ICR_INIT | APIC_ICR_LEVEL_ASSERT;
-	const uint32_t sipi = APIC_ICR_STARTUP | APIC_ICR_LEVEL_ASSERT |
-			      SIPI_VECTOR;
+	const uint32_t sipi =
+	    APIC_ICR_STARTUP | APIC_ICR_LEVEL_ASSERT | SIPI_VECTOR;
 
 	for (int i = 0; i < n; i++) {
 		if (ids[i] == bsp)
@@ -103,7 +103,8 @@ static int start_aps(const uint32_t *ids, int n, uint32_t bsp)
 		    apic_send_ipi(ids[i], sipi) ||
 		    apic_send_ipi(ids[i], sipi)) {
 			printk("FAIL: smp: ICR stays busy sending to APIC id "
-			       "%u\n", ids[i]);
+			       "%u\n",
+			       ids[i]);
 			return -1;
 		}
 	}

@@ -25,12 +25,12 @@
 #include "lib/print.h"
 #include "lib/string.h"
 
-#define VEC_TIMER 0x40
-#define DEFAULT_MS 1000
+#define VEC_TIMER	     0x40
+#define DEFAULT_MS	     1000
 #define DEFAULT_SPIN_TICK_US 10000
 #define DEFAULT_IDLE_TICK_US 1000
-#define MAX_TICK_US 4000000	/* the 32-bit LAPIC counter at 1 GHz */
-#define CALIBRATE_NS 10000000	/* 10 ms of LAPIC timer counts */
+#define MAX_TICK_US	     4000000  /* the 32-bit LAPIC counter at 1 GHz */
+#define CALIBRATE_NS	     10000000 /* 10 ms of LAPIC timer counts */
 /* Give up calibrating after ~5 s at 2 GHz: the timer does not count. */
 #define CALIBRATE_MAX_CYCLES 10000000000ULL
 
@@ -50,7 +50,7 @@ static uint64_t calibrate_tsc_khz(void)
 	uint64_t t0, t1;
 
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
-	apic_write(APIC_TIMER_DIVIDE, 0xb);	/* divide by 1 */
+	apic_write(APIC_TIMER_DIVIDE, 0xb); /* divide by 1 */
 	apic_write(APIC_TIMER_INIT, 0xffffffff);
 	t0 = rdtsc();
 	c0 = apic_read(APIC_TIMER_CURRENT);

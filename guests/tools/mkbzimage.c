@@ -26,18 +26,18 @@
 
 #include "guests/lib/image.h"
 
-#define SECTOR 512
-#define HDR_OFFSET 0x1f1	/* struct setup_header in the boot sector */
-#define BOOT_FLAG 0xaa55
-#define HDR_MAGIC 0x53726448	/* "HdrS" */
-#define BOOT_PROTOCOL 0x020f	/* 2.15: kernel_info_offset exists */
-#define KERNEL_INFO_MAGIC 0x506f544c	/* "LToP" */
-#define CMDLINE_SIZE 2047	/* as Linux's COMMAND_LINE_SIZE - 1 */
-#define INITRD_ADDR_MAX 0x7fffffff
-#define VID_MODE_NORMAL 0xffff
-#define OBSOLETE_SYS_SEG 0x1000
-#define JMP_SHORT 0xeb		/* jmp rel8 */
-#define MAX_SETUP (64 * 1024)	/* real-mode code + data fit one segment */
+#define SECTOR		  512
+#define HDR_OFFSET	  0x1f1 /* struct setup_header in the boot sector */
+#define BOOT_FLAG	  0xaa55
+#define HDR_MAGIC	  0x53726448 /* "HdrS" */
+#define BOOT_PROTOCOL	  0x020f     /* 2.15: kernel_info_offset exists */
+#define KERNEL_INFO_MAGIC 0x506f544c /* "LToP" */
+#define CMDLINE_SIZE	  2047	     /* as Linux's COMMAND_LINE_SIZE - 1 */
+#define INITRD_ADDR_MAX	  0x7fffffff
+#define VID_MODE_NORMAL	  0xffff
+#define OBSOLETE_SYS_SEG  0x1000
+#define JMP_SHORT	  0xeb	      /* jmp rel8 */
+#define MAX_SETUP	  (64 * 1024) /* real-mode code + data fit one segment */
 /*
  * SETUP_TYPE_MAX of <asm/bootparam.h>, but unsigned: the header's
  * SETUP_INDIRECT is (1<<31), a signed overflow that UBSan rejects.
@@ -63,7 +63,7 @@ struct buf {
 };
 
 static void fail(const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 1, 2)));
+    __attribute__((noreturn, format(printf, 1, 2)));
 
 static void fail(const char *fmt, ...)
 {
@@ -79,7 +79,7 @@ static void fail(const char *fmt, ...)
 
 static struct buf read_file(const char *path)
 {
-	struct buf b = { 0 };
+	struct buf b = {0};
 	FILE *f = fopen(path, "rb");
 	long len;
 
@@ -108,8 +108,7 @@ static void elf_extent(const struct buf *elf, const char *path,
 	if (elf->len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64)
 		fail("%s: not an x86-64 ELF64 file", path);
-	if (eh->e_phentsize != sizeof(Elf64_Phdr) ||
-	    eh->e_phoff > elf->len ||
+	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > elf->len ||
 	    (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > elf->len - eh->e_phoff)
 		fail("%s: bad program header table", path);
 	*file_end = *mem_end = 0;
@@ -135,7 +134,7 @@ static void elf_extent(const struct buf *elf, const char *path,
 int main(int argc, char **argv)
 {
 	struct buf rm, elf, bin;
-	struct setup_header hdr = { 0 };
+	struct setup_header hdr = {0};
 	struct kernel_info ki;
 	const char *name = argc > 5 ? argv[5] : "vmm test guest";
 	uint64_t file_end, mem_end;
@@ -173,7 +172,7 @@ int main(int argc, char **argv)
 	memcpy(setup + name_off, name, strlen(name) + 1);
 
 	/* boot.rst "Details of header fields", in header order. */
-	hdr.setup_sects = (uint8_t)(setup_len / SECTOR - 1);	/* never 0 */
+	hdr.setup_sects = (uint8_t)(setup_len / SECTOR - 1); /* never 0 */
 	hdr.root_flags = 0;
 	hdr.syssize = (uint32_t)((bin.len + 15) / 16);
 	hdr.vid_mode = VID_MODE_NORMAL;
@@ -187,9 +186,9 @@ int main(int argc, char **argv)
 	hdr.loadflags = LOADED_HIGH;
 	hdr.code32_start = IMAGE_LOAD_ADDR;
 	hdr.initrd_addr_max = INITRD_ADDR_MAX;
-	hdr.kernel_alignment = IMAGE_LOAD_ADDR;	/* loaded at 1 MiB only */
+	hdr.kernel_alignment = IMAGE_LOAD_ADDR; /* loaded at 1 MiB only */
 	hdr.relocatable_kernel = 0;
-	hdr.min_alignment = 20;		/* log2(kernel_alignment) */
+	hdr.min_alignment = 20; /* log2(kernel_alignment) */
 	hdr.xloadflags = XLF_KERNEL_64;
 	hdr.cmdline_size = CMDLINE_SIZE;
 	hdr.pref_address = IMAGE_LOAD_ADDR;
@@ -202,10 +201,10 @@ int main(int argc, char **argv)
 		if (bin.data[IMAGE_KERNEL_INFO_OFFSET + i])
 			fail("%s: kernel_info area is not zero", argv[3]);
 	ki = (struct kernel_info){
-		.header = KERNEL_INFO_MAGIC,
-		.size = sizeof(ki),
-		.size_total = sizeof(ki),
-		.setup_type_max = SETUP_TYPE_MAX_U,
+	    .header = KERNEL_INFO_MAGIC,
+	    .size = sizeof(ki),
+	    .size_total = sizeof(ki),
+	    .setup_type_max = SETUP_TYPE_MAX_U,
 	};
 	memcpy(bin.data + IMAGE_KERNEL_INFO_OFFSET, &ki, sizeof(ki));
 

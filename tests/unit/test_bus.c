@@ -36,13 +36,12 @@ static void fake_write(void *opaque, uint64_t off, const void *data,
 	d->value = *(const uint8_t *)data;
 }
 
-static const struct bus_ops fake_ops = { .read = fake_read,
-					 .write = fake_write };
+static const struct bus_ops fake_ops = {.read = fake_read, .write = fake_write};
 
 int main(void)
 {
-	struct bus bus = { 0 };
-	struct fake_dev a = { 0 }, b = { 0 }, c = { 0 };
+	struct bus bus = {0};
+	struct fake_dev a = {0}, b = {0}, c = {0};
 	uint8_t buf[8];
 	uint32_t v32 = 0x5a;
 

@@ -24,7 +24,7 @@ static enum cli_result parse(struct vm_config *cfg, char *err,
 	return cli_parse(argc, argv, cfg, err, 256);
 }
 
-#define PARSE(...) parse(&cfg, err, (const char *const[]){ __VA_ARGS__, NULL })
+#define PARSE(...) parse(&cfg, err, (const char *const[]){__VA_ARGS__, NULL})
 
 static void test_sizes(void)
 {
@@ -65,9 +65,10 @@ static void test_defaults_and_options(void)
 	CHECK(!strcmp(cfg.serial, "stdio"));
 	CHECK(cfg.initrd == NULL && cfg.cmdline == NULL && !cfg.debug_exit);
 
-	CHECK_EQ(PARSE("-k", "k", "--initrd", "i", "--cmdline", "a b",
-		       "--mem", "5G", "--cpus", "64", "--serial", "file:/x",
-		       "--debug-exit", "-v", "-v"), CLI_RUN);
+	CHECK_EQ(PARSE("-k", "k", "--initrd", "i", "--cmdline", "a b", "--mem",
+		       "5G", "--cpus", "64", "--serial", "file:/x",
+		       "--debug-exit", "-v", "-v"),
+		 CLI_RUN);
 	CHECK(!strcmp(cfg.initrd, "i") && !strcmp(cfg.cmdline, "a b"));
 	CHECK_EQ(cfg.mem_size, 5ULL << 30);
 	CHECK_EQ(cfg.nr_cpus, 64);
@@ -126,7 +127,8 @@ static void test_ports(void)
 	CHECK_EQ(PARSE("-k", "k", "--console", "pty", "--port", "=pty"),
 		 CLI_ERROR);
 	CHECK_EQ(PARSE("-k", "k", "--console", "pty", "--port", "a=pty",
-		       "--port", "a=none"), CLI_ERROR);
+		       "--port", "a=none"),
+		 CLI_ERROR);
 }
 
 int main(void)

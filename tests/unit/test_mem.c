@@ -33,8 +33,8 @@ static void test_gpa_ptr(void)
 	mem_layout(&m, 2ULL << 20);
 	m.regions[0].size = 1 << 20;
 	m.regions[0].host = low;
-	m.regions[1] = (struct mem_region){ .gpa = 1ULL << 32,
-					    .size = 1 << 20, .host = high };
+	m.regions[1] = (struct mem_region){
+	    .gpa = 1ULL << 32, .size = 1 << 20, .host = high};
 	m.nr_regions = 2;
 	CHECK(gpa_ptr(&m, 0, 1) == low);
 	CHECK(gpa_ptr(&m, (1 << 20) - 4, 4) == low + (1 << 20) - 4);
