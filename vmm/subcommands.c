@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "bench_doorbell.h"
 #include "ctl.h"
 #include "top.h"
 #include "util.h"
@@ -13,6 +14,7 @@
 static const struct subcommand subcommands[] = {
 	{ "ctl", ctl_main },
 	{ "top", top_main },
+	{ "bench", bench_main },
 };
 
 const struct subcommand *subcommand_find(const char *name)
