@@ -5,6 +5,7 @@
  * virtio_mmio.device= command-line entries), the control socket and the
  * runstate sampler.
  */
+#define pr_fmt(fmt) "vm: " fmt
 #include "vm_extras.h"
 
 #include <errno.h>
@@ -12,11 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/virtio_config.h>
+
+#include "log.h"
 #include "vm.h"
 #include "vm_control.h"
 #include "../boot/acpi.h"
 #include "../boot/layout.h"
 #include "../virtio/console.h"
+#include "../virtio/device.h"
 #include "../virtio/mmio.h"
 
 /* "virtio_mmio.device=4K@0xd0000000:16 " per device. */
@@ -125,9 +130,29 @@ void vm_extras_start(struct vm *vm)
 	(void)vm_control_start(&vm->extras->control);
 }
 
+/*
+ * After a guest that ran to power-off or reboot never started a device,
+ * name what its kernel lacks (after kvmtool's guest_compat hints).
+ */
+static void vm_extras_hint_unused(struct vm *vm)
+{
+	struct vm_extras *x = vm->extras;
+
+	if (!x->vcon || (vcon_dev(x->vcon)->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		return;
+	if (vm->exit_status != VMM_EXIT_POWEROFF &&
+	    vm->exit_status != VMM_EXIT_RESET)
+		return;
+	pr_warn("the guest never started the virtio-console: its kernel needs "
+		"CONFIG_VIRTIO_MMIO (found through ACPI, or "
+		"CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES) and CONFIG_VIRTIO_CONSOLE "
+		"(built in, or its modules loaded)");
+}
+
 void vm_extras_stop(struct vm *vm)
 {
 	(void)vm_control_finish(&vm->extras->control);
+	vm_extras_hint_unused(vm);
 }
 
 void vm_extras_destroy(struct vm *vm)
