@@ -68,3 +68,27 @@ void apic_timer_stop(void)
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
 	apic_write(APIC_TIMER_INIT, 0);
 }
+
+#define CALIBRATE_NS 10000000 /* 10 ms of LAPIC timer counts */
+/* Give up after ~5 s at 2 GHz: the timer does not count. */
+#define CALIBRATE_MAX_CYCLES 10000000000ULL
+
+uint64_t apic_calibrate_tsc_khz(void)
+{
+	uint32_t c0, c1;
+	uint64_t t0, t1;
+
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
+	apic_write(APIC_TIMER_DIVIDE, 0xb); /* divide by 1 */
+	apic_write(APIC_TIMER_INIT, 0xffffffff);
+	t0 = rdtsc();
+	c0 = apic_read(APIC_TIMER_CURRENT);
+	do {
+		c1 = apic_read(APIC_TIMER_CURRENT);
+		t1 = rdtsc();
+		if (t1 - t0 > CALIBRATE_MAX_CYCLES)
+			return 0;
+	} while (c0 - c1 < CALIBRATE_NS);
+	apic_timer_stop();
+	return (t1 - t0) * 1000000 / (c0 - c1);
+}

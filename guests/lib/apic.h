@@ -67,4 +67,12 @@ void apic_timer_start(uint8_t vector, uint32_t period_us, int periodic);
 /* Mask the timer and clear its count. */
 void apic_timer_stop(void);
 
+/*
+ * TSC frequency in kHz, measured against 10 ms of LAPIC timer counts (1
+ * count per ns at divide-by-1; the LAPIC must be enabled). Masks and stops
+ * the timer. Returns 0 when the timer does not count (gives up after
+ * ~1e10 TSC cycles).
+ */
+uint64_t apic_calibrate_tsc_khz(void);
+
 #endif /* GUESTS_LIB_APIC_H */

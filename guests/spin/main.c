@@ -29,10 +29,7 @@
 #define DEFAULT_MS	     1000
 #define DEFAULT_SPIN_TICK_US 10000
 #define DEFAULT_IDLE_TICK_US 1000
-#define MAX_TICK_US	     4000000  /* the 32-bit LAPIC counter at 1 GHz */
-#define CALIBRATE_NS	     10000000 /* 10 ms of LAPIC timer counts */
-/* Give up calibrating after ~5 s at 2 GHz: the timer does not count. */
-#define CALIBRATE_MAX_CYCLES 10000000000ULL
+#define MAX_TICK_US	     4000000 /* the 32-bit LAPIC counter at 1 GHz */
 
 static volatile uint64_t ticks;
 
@@ -41,27 +38,6 @@ static void timer_handler(struct trap_frame *frame)
 	(void)frame;
 	ticks++;
 	apic_eoi();
-}
-
-/* TSC kHz from the TSC ticks during CALIBRATE_NS counts; 0 on failure. */
-static uint64_t calibrate_tsc_khz(void)
-{
-	uint32_t c0, c1;
-	uint64_t t0, t1;
-
-	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
-	apic_write(APIC_TIMER_DIVIDE, 0xb); /* divide by 1 */
-	apic_write(APIC_TIMER_INIT, 0xffffffff);
-	t0 = rdtsc();
-	c0 = apic_read(APIC_TIMER_CURRENT);
-	do {
-		c1 = apic_read(APIC_TIMER_CURRENT);
-		t1 = rdtsc();
-		if (t1 - t0 > CALIBRATE_MAX_CYCLES)
-			return 0;
-	} while (c0 - c1 < CALIBRATE_NS);
-	apic_timer_stop();
-	return (t1 - t0) * 1000000 / (c0 - c1);
 }
 
 static long spin_user(long deadline)
@@ -121,7 +97,7 @@ int guest_main(const struct boot_info *bi)
 	}
 	idt_set_handler(VEC_TIMER, timer_handler);
 	apic_enable();
-	khz = calibrate_tsc_khz();
+	khz = apic_calibrate_tsc_khz();
 	if (!khz) {
 		printk("FAIL: spin: the LAPIC timer does not count\n");
 		return GUEST_EXIT_TIMER;

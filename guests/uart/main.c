@@ -18,9 +18,6 @@
 #include "lib/serial.h"
 #include "lib/string.h"
 
-#define CALIBRATE_NS 10000000 /* 10 ms of LAPIC timer counts */
-/* Give up calibrating after ~5 s at 2 GHz: the timer does not count. */
-#define CALIBRATE_MAX_CYCLES 10000000000ULL
 /* How long exit_ack=1 waits: ~10 s at 2 GHz. */
 #define EXIT_ACK_MAX_CYCLES 20000000000ULL
 #define CPUID_HV_BASE	    0x40000000
@@ -62,28 +59,6 @@ uint64_t uart_deadline(uint64_t ms)
 	return ticks + (ms * 1000 + UART_TICK_US - 1) / UART_TICK_US;
 }
 
-/* TSC kHz from the TSC ticks during CALIBRATE_NS timer counts; 0 on failure. */
-static uint64_t calibrate_khz(void)
-{
-	uint32_t c0, c1;
-	uint64_t t0, t1;
-
-	apic_enable();
-	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
-	apic_write(APIC_TIMER_DIVIDE, 0xb); /* divide by 1 */
-	apic_write(APIC_TIMER_INIT, 0xffffffff);
-	t0 = rdtsc();
-	c0 = apic_read(APIC_TIMER_CURRENT);
-	do {
-		c1 = apic_read(APIC_TIMER_CURRENT);
-		t1 = rdtsc();
-		if (t1 - t0 > CALIBRATE_MAX_CYCLES)
-			return 0;
-	} while (c0 - c1 < CALIBRATE_NS);
-	apic_timer_stop();
-	return (t1 - t0) * 1000000 / (c0 - c1);
-}
-
 uint64_t uart_tsc_khz(void)
 {
 	uint32_t a, b, c, d;
@@ -94,7 +69,8 @@ uint64_t uart_tsc_khz(void)
 		if (a)
 			return a;
 	}
-	return calibrate_khz();
+	apic_enable();
+	return apic_calibrate_tsc_khz();
 }
 
 /*
