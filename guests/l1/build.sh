@@ -58,22 +58,8 @@ fi
 moddir=$pkg/lib/modules/$abi
 [ -f "$pkg/boot/vmlinuz-$abi" ] || die "no boot/vmlinuz-$abi in the package"
 
-declare -A kopath
-while IFS= read -r ko; do
-	name=$(basename "$ko" .ko)
-	kopath[${name//-/_}]=$ko
-done < <(find "$moddir" -name '*.ko')
-order=()
-add_module() { # depth-first: dependencies first, each module once
-	local m=${1//-/_} d
-	[[ " ${order[*]:-} " == *" $m "* ]] && return 0
-	[ -n "${kopath[$m]:-}" ] || die "module $m not found under $moddir (extraction list in $0 incomplete?)"
-	for d in $(modinfo -F depends "${kopath[$m]}" | tr ',' ' '); do
-		add_module "$d"
-	done
-	order+=("$m")
-}
-for m in $WANT_MODULES; do add_module "$m"; done
+# shellcheck disable=SC2086 # WANT_MODULES is a word list
+module_load_order "$moddir" $WANT_MODULES
 echo "[l1] module load order: ${order[*]}"
 
 cp "$pkg/boot/vmlinuz-$abi" "$out/vmlinuz.tmp" && mv "$out/vmlinuz.tmp" "$out/vmlinuz"

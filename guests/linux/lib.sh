@@ -90,3 +90,29 @@ debian_kernel_abi() {
 stamp_ok() {
 	[ -f "$1" ] && [ "$(cat "$1")" = "$2" ]
 }
+
+# module_load_order MODDIR MODULE...: sets the globals kopath (module name ->
+# .ko path under MODDIR, names normalised to underscores as the kernel does)
+# and order (the modules and all they depend on per `modinfo -F depends`,
+# dependencies first, each once). Dies when a module is not under MODDIR.
+module_load_order() {
+	local moddir=$1 ko name m
+	shift
+	declare -gA kopath=()
+	order=()
+	while IFS= read -r ko; do
+		name=$(basename "$ko" .ko)
+		kopath[${name//-/_}]=$ko
+	done < <(find "$moddir" -name '*.ko')
+	for m in "$@"; do _module_add "$moddir" "$m"; done
+}
+
+_module_add() { # depth-first: dependencies first, each module once
+	local moddir=$1 m=${2//-/_} d
+	[[ " ${order[*]:-} " == *" $m "* ]] && return 0
+	[ -n "${kopath[$m]:-}" ] || die "module $m not found under $moddir"
+	for d in $(modinfo -F depends "${kopath[$m]}" | tr ',' ' '); do
+		_module_add "$moddir" "$d"
+	done
+	order+=("$m")
+}

@@ -53,24 +53,8 @@ moddir=$pkg/lib/modules/$abi
 [ -d "$moddir" ] || die "no lib/modules/$abi in the package"
 
 # --- 2. module load order ----------------------------------------------------------
-# name -> path of every .ko (names normalised to underscores, as the kernel does).
-declare -A kopath
-while IFS= read -r ko; do
-	name=$(basename "$ko" .ko)
-	kopath[${name//-/_}]=$ko
-done < <(find "$moddir" -name '*.ko')
-
-order=()
-add_module() { # depth-first: dependencies first, each module once
-	local m=${1//-/_} d
-	[[ " ${order[*]:-} " == *" $m "* ]] && return 0
-	[ -n "${kopath[$m]:-}" ] || die "module $m not found in $moddir"
-	for d in $(modinfo -F depends "${kopath[$m]}" | tr ',' ' '); do
-		add_module "$d"
-	done
-	order+=("$m")
-}
-for m in $WANT_MODULES; do add_module "$m"; done
+# shellcheck disable=SC2086 # WANT_MODULES is a word list
+module_load_order "$moddir" $WANT_MODULES
 echo "[stock] module load order: ${order[*]}"
 
 # --- 3. outputs -----------------------------------------------------------------------
