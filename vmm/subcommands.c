@@ -12,9 +12,9 @@
 #include "util.h"
 
 static const struct subcommand subcommands[] = {
-	{ "ctl", ctl_main },
-	{ "top", top_main },
-	{ "bench", bench_main },
+    {"ctl", ctl_main},
+    {"top", top_main},
+    {"bench", bench_main},
 };
 
 const struct subcommand *subcommand_find(const char *name)

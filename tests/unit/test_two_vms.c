@@ -73,13 +73,13 @@ int main(void)
 		snprintf(r->cmdline, sizeof(r->cmdline), "mem_mb=%d cpus=%d",
 			 i ? 128 : 64, i ? 2 : 1);
 		r->cfg = (struct vm_config){
-			.kernel = kernel,
-			.cmdline = r->cmdline,
-			.mem_size = (i ? 128ULL : 64ULL) << 20,
-			.nr_cpus = i ? 2 : 1,
-			.serial = r->serial,
-			.sample_ms = 10,
-			.debug_exit = true,
+		    .kernel = kernel,
+		    .cmdline = r->cmdline,
+		    .mem_size = (i ? 128ULL : 64ULL) << 20,
+		    .nr_cpus = i ? 2 : 1,
+		    .serial = r->serial,
+		    .sample_ms = 10,
+		    .debug_exit = true,
 		};
 		CHECK_EQ(vm_create(&r->vm, &r->cfg, err, sizeof(err), &status),
 			 0);
