@@ -4,7 +4,8 @@
  * terminal it is put in raw mode (output post-processing kept, so a guest
  * printing bare '\n' still reads well) and restored by close(). With
  * console_start() the terminal's SIGWINCH arrives through a signalfd on the
- * loop and becomes a CONSOLE_EV_RESIZE for the device.
+ * loop and becomes a CONSOLE_EV_RESIZE for the device. In raw mode Ctrl-A x
+ * quits vmm in order (it raises SIGTERM, which main() turns into a stop).
  */
 #define pr_fmt(fmt) "console-stdio: " fmt
 
@@ -21,6 +22,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "console_escape.h"
 #include "../vmm/log.h"
 #include "../vmm/util.h"
 
@@ -30,6 +32,7 @@ struct stdio_state {
 	bool raw;
 	int sig_fd;
 	struct io_source winch_src;
+	struct console_escape escape;
 };
 
 static bool fd_valid(int fd)
@@ -119,18 +122,41 @@ static int stdio_start(struct console *c)
 	return io_loop_watch(c->loop, &s->winch_src);
 }
 
-/* fd 0 stays blocking (it is shared with the shell): poll before read. */
+/*
+ * fd 0 stays blocking (it is shared with the shell): poll before read. In
+ * raw mode the input goes through the Ctrl-A escape filter, which may
+ * put back one Ctrl-A held from the previous read: read one byte less.
+ */
 static ssize_t stdio_read(struct console *c, void *buf, size_t len)
 {
+	struct stdio_state *s = c->priv;
 	struct pollfd pfd = {.fd = c->in_fd, .events = POLLIN};
+	uint8_t raw[256];
+	bool quit;
 	ssize_t n;
 
 	if (poll(&pfd, 1, 0) <= 0)
 		return -EAGAIN;
+	if (!s->raw) {
+		do
+			n = read(c->in_fd, buf, len);
+		while (n < 0 && errno == EINTR);
+		return n < 0 ? -errno : n;
+	}
+	if (len < 2)
+		return -EAGAIN; /* keep room for a held-back Ctrl-A */
 	do
-		n = read(c->in_fd, buf, len);
+		n = read(c->in_fd, raw, MIN(len - 1, sizeof(raw)));
 	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
+	if (n <= 0)
+		return n < 0 ? -errno : 0;
+	n = (ssize_t)console_escape_filter(&s->escape, raw, (size_t)n, buf,
+					   &quit);
+	if (quit) {
+		pr_info("Ctrl-A x: quitting");
+		(void)kill(getpid(), SIGTERM); /* main() stops the VM */
+	}
+	return n ? n : -EAGAIN; /* only escape keys: nothing for the guest */
 }
 
 static int stdio_get_winsize(struct console *c, uint16_t *rows, uint16_t *cols)
