@@ -133,7 +133,7 @@ check-format:
 check-headers:
 	$(Q)for h in $$(git ls-files 'vmm/*.h' 'vcpu/*.h' 'boot/*.h' 'io/*.h' \
 		'virtio/*.h'); do \
-		echo "#include \"$$h\"" | $(CC) $(CFLAGS) -fsyntax-only \
+		echo "#include \"$$h\"" | $(CC) $(filter-out -MMD -MP,$(CFLAGS)) -fsyntax-only \
 			-x c - || exit 1; done
 
 clean:

@@ -6,6 +6,7 @@
  * IORING_CQE_F_MORE. One-shot requests (writev, sendmsg, poll, nop) carry
  * their struct io_request pointer with bit 0 set. Other threads talk to
  * the loop through a wake eventfd plus a small queue under a mutex.
+ * Adaptive polling (the pollers, before each sleep) is at the end.
  */
 #define pr_fmt(fmt) "io-loop: " fmt
 
@@ -23,6 +24,7 @@
 
 #include "../vmm/log.h"
 #include "../vmm/util.h"
+#include "loop_int.h"
 
 #define IO_LOOP_ENTRIES 256
 #define UD_REQUEST	1ULL /* user_data bit 0: a struct io_request */
@@ -47,22 +49,6 @@ struct io_call {
 	struct io_call *next;
 };
 
-struct io_loop {
-	struct io_uring ring;
-	bool ring_disabled; /* created with IORING_SETUP_R_DISABLED */
-	bool enabled;
-	int wake_fd;
-	struct io_source wake_src;
-	/* Guards every io_watch, src->watch, the pending and call lists. */
-	pthread_mutex_t lock;
-	struct io_watch *pending, **pending_tail;
-	struct io_watch *all;
-	struct io_call *calls, **calls_tail;
-	int stop;    /* atomic: io_loop_stop() requested */
-	int running; /* atomic: a thread is inside io_loop_run() */
-	pthread_t owner;
-};
-
 static void loop_wake(struct io_loop *l)
 {
 	uint64_t one = 1;
@@ -75,13 +61,6 @@ bool io_loop_on_thread(const struct io_loop *l)
 {
 	return __atomic_load_n(&l->running, __ATOMIC_ACQUIRE) &&
 	       pthread_equal(l->owner, pthread_self());
-}
-
-/* Calls on other threads than the running loop's may not touch the SQ. */
-static bool loop_may_submit(const struct io_loop *l)
-{
-	return !__atomic_load_n(&l->running, __ATOMIC_ACQUIRE) ||
-	       io_loop_on_thread(l);
 }
 
 static struct io_uring_sqe *loop_sqe(struct io_loop *l)
@@ -269,6 +248,7 @@ static void loop_dispatch(struct io_loop *l, const struct io_uring_cqe *cqe)
 	if (ud & UD_REQUEST) {
 		struct io_request *req = (void *)(uintptr_t)(ud & ~UD_REQUEST);
 
+		l->inflight--;
 		req->done(req, cqe->res);
 		return;
 	}
@@ -303,11 +283,17 @@ static void loop_wake_ready(struct io_source *src, int res)
 
 static int loop_ring_init(struct io_loop *l)
 {
+	/*
+	 * TASKRUN_FLAG: with deferred task work a completion is posted only
+	 * when we enter the kernel; the flag (IORING_SQ_TASKRUN) tells a
+	 * polling loop that there is one to collect.
+	 */
 	static const unsigned int tries[] = {
 	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-		IORING_SETUP_SUBMIT_ALL | IORING_SETUP_R_DISABLED,
-	    IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL |
+		IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SUBMIT_ALL |
 		IORING_SETUP_R_DISABLED,
+	    IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
+		IORING_SETUP_SUBMIT_ALL | IORING_SETUP_R_DISABLED,
 	    IORING_SETUP_R_DISABLED,
 	    0,
 	};
@@ -416,7 +402,7 @@ static int loop_enable(struct io_loop *l)
 int io_loop_run(struct io_loop *l)
 {
 	struct io_uring_cqe *cqe;
-	unsigned int head, n;
+	unsigned int head, n, wait;
 	int r = 0;
 
 	if (__atomic_load_n(&l->running, __ATOMIC_ACQUIRE))
@@ -428,7 +414,12 @@ int io_loop_run(struct io_loop *l)
 		loop_process_pending(l);
 		if (__atomic_exchange_n(&l->stop, 0, __ATOMIC_ACQ_REL))
 			break;
-		r = io_uring_submit_and_wait(&l->ring, 1);
+		wait = loop_poll_idle(l);
+		/* Polling found work and did it all: no syscall needed. */
+		if (!wait && !io_uring_sq_ready(&l->ring) &&
+		    !loop_has_events(l))
+			continue;
+		r = io_uring_submit_and_wait(&l->ring, wait);
 		/* -EINTR: a signal; -EBUSY/-EAGAIN: reap first, then retry. */
 		if (r == -EINTR || r == -EBUSY || r == -EAGAIN || r >= 0) {
 			r = 0;
@@ -436,6 +427,8 @@ int io_loop_run(struct io_loop *l)
 			pr_err("io_uring_submit_and_wait: %s", strerror(-r));
 			break;
 		}
+		if (wait)
+			loop_poll_woke(l);
 		n = 0;
 		io_uring_for_each_cqe(&l->ring, head, cqe)
 		{
@@ -443,7 +436,17 @@ int io_loop_run(struct io_loop *l)
 			n++;
 		}
 		io_uring_cq_advance(&l->ring, n);
+		/*
+		 * The kernel can leave IORING_SQ_TASKRUN set with no task work
+		 * queued (set by a wake-up on another CPU just after our
+		 * entry ran the work), and clears it only when it next runs
+		 * some: a polling loop would take it for events forever.
+		 * Queue work of our own (the wake eventfd) to clear it.
+		 */
+		if (!n && loop_taskrun_flag(l))
+			loop_wake(l);
 	}
+	loop_poll_end(l);
 	__atomic_store_n(&l->running, 0, __ATOMIC_RELEASE);
 	return r;
 }
@@ -489,9 +492,11 @@ static struct io_uring_sqe *loop_request_sqe(struct io_loop *l, int *err)
 	return sqe;
 }
 
-static void loop_request_tag(struct io_uring_sqe *sqe, struct io_request *req)
+static void loop_request_tag(struct io_loop *l, struct io_uring_sqe *sqe,
+			     struct io_request *req)
 {
 	io_uring_sqe_set_data64(sqe, (uintptr_t)req | UD_REQUEST);
+	l->inflight++;
 }
 
 int io_loop_writev(struct io_loop *l, struct io_request *req, int fd,
@@ -504,7 +509,7 @@ int io_loop_writev(struct io_loop *l, struct io_request *req, int fd,
 	if (!sqe)
 		return r;
 	io_uring_prep_writev(sqe, fd, iov, iovcnt, (uint64_t)offset);
-	loop_request_tag(sqe, req);
+	loop_request_tag(l, sqe, req);
 	return 0;
 }
 
@@ -518,7 +523,7 @@ int io_loop_sendmsg(struct io_loop *l, struct io_request *req, int fd,
 	if (!sqe)
 		return r;
 	io_uring_prep_sendmsg(sqe, fd, msg, flags);
-	loop_request_tag(sqe, req);
+	loop_request_tag(l, sqe, req);
 	return 0;
 }
 
@@ -532,7 +537,7 @@ int io_loop_poll_once(struct io_loop *l, struct io_request *req, int fd,
 	if (!sqe)
 		return r;
 	io_uring_prep_poll_add(sqe, fd, events);
-	loop_request_tag(sqe, req);
+	loop_request_tag(l, sqe, req);
 	return 0;
 }
 
@@ -545,6 +550,6 @@ int io_loop_defer(struct io_loop *l, struct io_request *req)
 	if (!sqe)
 		return r;
 	io_uring_prep_nop(sqe);
-	loop_request_tag(sqe, req);
+	loop_request_tag(l, sqe, req);
 	return 0;
 }

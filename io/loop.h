@@ -5,7 +5,8 @@
  * with multishot POLL_ADD; each completion calls the source's ready().
  * Other threads reach the loop only through io_loop_stop(),
  * io_loop_call() and io_loop_watch() (all post to an eventfd the loop
- * watches).
+ * watches). Optionally the loop polls registered pollers for a while
+ * before it sleeps (io_loop_set_polling(), below).
  *
  * A watched source is represented in the ring by a small wrapper the loop
  * allocates (its address is the SQE's user_data), so a completion that is
@@ -131,5 +132,77 @@ int io_loop_call(struct io_loop *l, void (*fn)(void *arg), void *arg);
 
 /* True when called on the thread currently inside io_loop_run(). */
 bool io_loop_on_thread(const struct io_loop *l);
+
+/*
+ * Adaptive polling (io/poll_policy.h). With polling on, a loop that runs
+ * out of work does not go to sleep in io_uring at once: it first calls
+ * every registered poller's poll() in a tight loop, up to a bound that
+ * adapts like KVM's halt polling (0 while the loop only wakes up rarely,
+ * up to the ceiling while wake-ups come in short succession), then stops
+ * the pollers and sleeps. Completions that arrive meanwhile end the poll
+ * too (the ring's task-run flag and CQ are read, no syscall), so polling
+ * never delays the loop's other sources, and io_loop_stop() ends it.
+ * The loop does not poll while a one-shot request (io_loop_writev()...)
+ * is in flight: that work often needs a CPU (an io-wq worker), and its
+ * completion wakes the loop anyway.
+ *
+ * A poller must be cheap: poll() reads memory (a guest ring's index), no
+ * syscalls, and does the work it finds. Callbacks run on the loop thread.
+ */
+struct io_poller {
+	/*
+	 * Polling begins (optional): e.g. ask the guest not to ring
+	 * doorbells while someone is watching its rings anyway.
+	 */
+	void (*start)(struct io_poller *p);
+	/* Look for work and do it. True if there was some. */
+	bool (*poll)(struct io_poller *p);
+	/*
+	 * Polling ends and the loop is about to sleep (optional): undo
+	 * start(), then look once more, since work published before the
+	 * guest saw the doorbell request rings no doorbell. True if work
+	 * was found (and done): the loop then does not sleep.
+	 */
+	bool (*stop)(struct io_poller *p);
+	/* Private to the loop. */
+	struct io_poller *next;
+	bool added;
+};
+
+/*
+ * Register @p (caller-owned, until io_loop_remove_poller()). Before
+ * io_loop_run() or on the loop thread. Returns 0, -EBUSY (already added),
+ * -EINVAL (no poll()) or -EPERM (called from another thread while the loop
+ * runs).
+ */
+int io_loop_add_poller(struct io_loop *l, struct io_poller *p);
+
+/*
+ * Unregister @p; if polling was on, its stop() is not called. Same thread
+ * rules as io_loop_add_poller(). Returns 0 or -ENOENT / -EPERM.
+ */
+int io_loop_remove_poller(struct io_loop *l, struct io_poller *p);
+
+/*
+ * Poll for at most @max_ns (the ceiling of the adaptive bound; 0 turns
+ * polling off, the default). Restarts the bound from 0. Before
+ * io_loop_run() or on the loop thread. Returns 0 or -EPERM.
+ */
+int io_loop_set_polling(struct io_loop *l, uint64_t max_ns);
+
+/* Polling counters and state. */
+struct io_loop_poll_stats {
+	uint64_t max_ns;	 /* the ceiling; 0: polling is off */
+	uint64_t ns;		 /* the current bound */
+	uint64_t grows, shrinks; /* changes of the bound */
+	uint64_t futile;	 /* ... to 0: polling only kept the guest out */
+	uint64_t windows;	 /* times the loop began to poll */
+	uint64_t hits;		 /* ... and found work (no sleep) */
+	uint64_t expired;	 /* ... and reached the bound */
+	uint64_t sleeps;	 /* waits in io_uring that blocked */
+};
+
+/* Copy the polling counters of @l into @st (a snapshot). Any thread. */
+void io_loop_poll_stats(const struct io_loop *l, struct io_loop_poll_stats *st);
 
 #endif /* IO_LOOP_H */

@@ -2,11 +2,13 @@
 /*
  * The bench echo device (see bench_dev.h). Serving a queue pops every
  * available chain, writes the host TSC into its writable part and pushes
- * it back, then lets virtio_dev_notify() decide about the interrupt. The
- * non-default --notify modes keep the io thread waiting somewhere else
- * than in io_uring_enter() without touching the loop: a deferred loop
- * request (io_loop_defer) whose completion runs the poll or epoll wait on
- * the io thread, then hands the thread back to the loop.
+ * it back, then lets virtio_dev_notify() decide about the interrupt.
+ * ADAPTIVE is the product's polling (the io loop polls the transport's
+ * poller; the caller turned it on), so the device serves it as URING. BUSY
+ * and EPOLL keep the io thread waiting somewhere else than in
+ * io_uring_enter() without touching the loop: a deferred loop request
+ * (io_loop_defer) whose completion runs the poll or epoll wait on the io
+ * thread, then hands the thread back to the loop.
  */
 #define pr_fmt(fmt) "bench-dev: " fmt
 
@@ -30,7 +32,6 @@
 #include "../vmm/bench_abi.h"
 #include "../vmm/log.h"
 #include "../vmm/mem.h"
-#include "bench_poll.h"
 #include "device.h"
 #include "mmio.h"
 
@@ -48,9 +49,8 @@ struct bench_dev {
 	int epfd;
 
 	/* Loop thread only. */
-	struct io_request wait_req; /* BUSY, ADAPTIVE, EPOLL waits */
+	struct io_request wait_req; /* BUSY, EPOLL waits */
 	bool wait_armed;
-	uint64_t poll_deadline; /* ADAPTIVE: end of the window */
 
 	/*
 	 * Queue 0's avail->idx in guest RAM, for peeking without the lock
@@ -66,9 +66,6 @@ struct bench_dev {
 	void (*transport_interrupt)(struct virtio_dev *vd, uint32_t bits);
 
 	/* Under vd.lock. */
-	bool polling;	     /* ADAPTIVE: a poll window is open */
-	uint64_t idle_since; /* ADAPTIVE: queue 0 went idle */
-	struct bench_poll poll;
 	struct bench_dev_stats st;
 };
 
@@ -158,56 +155,6 @@ static bool bench_peek(struct bench_dev *d)
 			__atomic_load_n(&d->seen_avail, __ATOMIC_RELAXED);
 }
 
-/* Lock held, loop thread: ADAPTIVE after serving a doorbell. */
-static void bench_open_window(struct bench_dev *d, uint64_t now)
-{
-	if (!d->poll.ns) {
-		bench_serve_all(d, BENCH_QUEUE_IO, false);
-		d->idle_since = now;
-		return;
-	}
-	/* Ask the driver not to ring while we poll (see bench_dev.h). */
-	vq_disable_notify(&d->vd.vqs[BENCH_QUEUE_IO]);
-	d->polling = true;
-	d->poll_deadline = now + d->poll.ns;
-	bench_arm(d);
-}
-
-/* Loop thread, lock NOT held: the ADAPTIVE poll window. */
-static void bench_adaptive_poll(struct bench_dev *d)
-{
-	uint64_t now;
-
-	for (;;) {
-		if (bench_peek(d)) {
-			pthread_mutex_lock(&d->vd.lock);
-			if (!d->polling) {
-				pthread_mutex_unlock(&d->vd.lock);
-				return;
-			}
-			d->st.poll_hits +=
-			    bench_serve(d, BENCH_QUEUE_IO, false);
-			d->poll_deadline = now_ns() + d->poll.ns;
-			pthread_mutex_unlock(&d->vd.lock);
-		}
-		now = now_ns();
-		if (now < d->poll_deadline) {
-			__builtin_ia32_pause();
-			continue;
-		}
-		/* Going to sleep in io_uring: ask for doorbells again. */
-		pthread_mutex_lock(&d->vd.lock);
-		if (d->polling) {
-			bench_serve_all(d, BENCH_QUEUE_IO, false);
-			d->polling = false;
-			d->idle_since = now;
-			d->st.polls++;
-		}
-		pthread_mutex_unlock(&d->vd.lock);
-		return;
-	}
-}
-
 /* Loop thread, lock NOT held: one BUSY slice, then back to the loop. */
 static void bench_busy_poll(struct bench_dev *d)
 {
@@ -250,39 +197,25 @@ static void bench_wait_done(struct io_request *req, int res)
 	if (res < 0)
 		return; /* cancelled */
 	switch (d->cfg.notify) {
-	case BENCH_NOTIFY_ADAPTIVE: bench_adaptive_poll(d); break;
 	case BENCH_NOTIFY_BUSY: bench_busy_poll(d); break;
 	case BENCH_NOTIFY_EPOLL: bench_epoll_wait(d); break;
 	default: break;
 	}
 }
 
-/* Lock held, loop thread: a doorbell for @q (virtio_dev_kick). */
+/*
+ * Lock held, loop thread: a doorbell for @q, or (ADAPTIVE) chains the
+ * transport's poller found (virtio_dev_kick).
+ */
 static void bench_queue_notify(struct virtio_dev *vd, unsigned int q)
 {
 	struct bench_dev *d = container_of(vd, struct bench_dev, vd);
-	uint64_t now;
 
 	d->st.wakeups++;
-	if (q != BENCH_QUEUE_IO) {
-		bench_serve_all(d, q, false);
-		return;
-	}
-	switch (d->cfg.notify) {
-	case BENCH_NOTIFY_ADAPTIVE:
-		now = now_ns();
-		if (d->polling) {
-			bench_serve(d, q, false);
-			d->poll_deadline = now + d->poll.ns;
-			break;
-		}
-		bench_poll_wakeup(&d->poll, now - d->idle_since);
+	if (q == BENCH_QUEUE_IO && d->cfg.notify == BENCH_NOTIFY_BUSY)
 		bench_serve(d, q, false);
-		bench_open_window(d, now);
-		break;
-	case BENCH_NOTIFY_BUSY: bench_serve(d, q, false); break;
-	default: bench_serve_all(d, q, false); break;
-	}
+	else
+		bench_serve_all(d, q, false);
 }
 
 /* Lock held, vCPU thread (DRIVER_OK): start whatever waits for queue 0. */
@@ -296,8 +229,6 @@ static int bench_activate(struct virtio_dev *vd)
 		idx = gpa_ptr(vd->mem, vq->avail_gpa + 2, sizeof(*idx));
 	__atomic_store_n(&d->seen_avail, idx ? *idx : 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->avail_idx, idx, __ATOMIC_RELEASE);
-	d->polling = false;
-	d->idle_since = 0;
 	if (d->cfg.notify == BENCH_NOTIFY_BUSY)
 		vq_disable_notify(vq);
 	if (d->cfg.notify == BENCH_NOTIFY_BUSY ||
@@ -312,7 +243,6 @@ static void bench_reset(struct virtio_dev *vd)
 	struct bench_dev *d = container_of(vd, struct bench_dev, vd);
 
 	__atomic_store_n(&d->avail_idx, NULL, __ATOMIC_RELEASE);
-	d->polling = false;
 }
 
 /*
@@ -357,6 +287,8 @@ static const struct virtio_dev_ops bench_dev_ops = {
     .features = 0,
     .num_queues = BENCH_NR_QUEUES,
     .queue_size = BENCH_QUEUE_SIZE,
+    /* The exit queue is the vCPU thread's (bench_dev_kick). */
+    .unpolled = 1ULL << BENCH_QUEUE_EXIT,
     .config_size = 0,
     .activate = bench_activate,
     .reset = bench_reset,
@@ -375,12 +307,26 @@ void bench_dev_kick(struct bench_dev *d, unsigned int q)
 
 void bench_dev_stats(struct bench_dev *d, struct bench_dev_stats *st)
 {
+	struct io_loop_poll_stats lp;
+	uint64_t kicks;
+
 	pthread_mutex_lock(&d->vd.lock);
 	*st = d->st;
-	st->poll_ns = d->poll.ns;
-	st->poll_grows = d->poll.grows;
-	st->poll_shrinks = d->poll.shrinks;
+	/*
+	 * Read under the mutex: the poller counts a kick after its
+	 * queue_notify() returned, so kicks <= the calls it made.
+	 */
+	kicks = virtio_mmio_poll_kicks(d->mmio);
 	pthread_mutex_unlock(&d->vd.lock);
+	if (d->cfg.notify != BENCH_NOTIFY_ADAPTIVE)
+		return;
+	io_loop_poll_stats(d->loop, &lp);
+	st->poll_hits = kicks;
+	st->wakeups -= kicks < st->wakeups ? kicks : st->wakeups;
+	st->polls = lp.expired;
+	st->poll_ns = lp.ns;
+	st->poll_grows = lp.grows;
+	st->poll_shrinks = lp.shrinks;
 }
 
 int bench_dev_create(struct bench_dev **out, const struct virtio_mmio_env *env,
@@ -400,9 +346,6 @@ int bench_dev_create(struct bench_dev **out, const struct virtio_mmio_env *env,
 	d->loop = env->loop;
 	d->epfd = -1;
 	d->wait_req.done = bench_wait_done;
-	bench_poll_init(&d->poll, cfg->notify == BENCH_NOTIFY_ADAPTIVE
-				      ? cfg->poll_max_ns
-				      : 0);
 	if (cfg->notify == BENCH_NOTIFY_EPOLL) {
 		d->epfd = epoll_create1(EPOLL_CLOEXEC);
 		if (d->epfd < 0 || epoll_ctl(d->epfd, EPOLL_CTL_ADD,

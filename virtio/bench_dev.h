@@ -9,15 +9,14 @@
  * back through vq_push(), interrupts through the transport's KVM_IRQFD.
  *
  * How the io thread waits for queue 0 is the benchmark's --notify mode:
- *   URING     the transport's multishot poll; nothing else (the product)
- *   ADAPTIVE  as URING, then poll the avail ring for a bounded time after
- *             each doorbell (virtio/bench_poll.h), asking the driver not to
- *             ring meanwhile (vq_disable_notify()); the poll runs as a loop
- *             request on the io thread, so the loop stays the only waiter
+ *   URING     the transport's multishot poll; nothing else (the product
+ *             with --io-poll off)
+ *   ADAPTIVE  the product's adaptive polling (--io-poll adaptive): the
+ *             caller turned it on for the loop (io_loop_set_polling()), the
+ *             transport's poller finds the buffers and asks the driver not
+ *             to ring meanwhile; the device serves queue 0 as in URING
  *   BUSY      poll the avail ring forever (1 ms slices between which the
- *             loop runs once), likewise asking for no doorbells
- * (With EVENT_IDX, vq_pop() re-arms avail_event on every pop, so today the
- * driver rings anyway; without it, VRING_USED_F_NO_NOTIFY works.)
+ *             loop runs once), asking for no doorbells (vq_disable_notify)
  *   EPOLL     block in epoll_wait() on @epoll_bell_fd (an ioeventfd the
  *             caller registered) inside a loop request, 10 ms at a time
  *   EXIT      the guest rings an address without ioeventfd and the vCPU
@@ -47,8 +46,7 @@ enum bench_notify {
 
 struct bench_dev_config {
 	enum bench_notify notify;
-	uint64_t poll_max_ns; /* ADAPTIVE: ceiling of the poll bound */
-	int epoll_bell_fd;    /* EPOLL: the doorbell eventfd, else -1 */
+	int epoll_bell_fd; /* EPOLL: the doorbell eventfd, else -1 */
 	/*
 	 * Experiment, not the product path: raise the interrupt with
 	 * KVM_IRQ_LINE on the serving thread instead of the transport's
@@ -65,9 +63,9 @@ struct bench_dev_stats {
 	uint64_t served_loop; /* buffers returned on the io thread */
 	uint64_t served_vcpu; /* ... on a vCPU thread (bench_dev_kick) */
 	uint64_t wakeups;     /* doorbells that woke the io thread */
-	uint64_t poll_hits;   /* buffers found by polling */
-	uint64_t polls;	      /* ADAPTIVE: poll windows that expired */
-	uint64_t poll_ns;     /* ADAPTIVE: the current bound */
+	uint64_t poll_hits;   /* buffers (ADAPTIVE: queue runs) found polling */
+	uint64_t polls;	      /* ADAPTIVE: the io loop's poll windows expired */
+	uint64_t poll_ns;     /* ADAPTIVE: the io loop's current bound */
 	uint64_t poll_grows, poll_shrinks;
 };
 

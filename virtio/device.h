@@ -33,6 +33,12 @@ struct virtio_dev_ops {
 	uint64_t features;  /* device features offered */
 	unsigned int num_queues;
 	uint16_t queue_size; /* QueueNumMax of every queue */
+	/*
+	 * Bit q: the transport's poller leaves queue q alone (the device
+	 * serves it elsewhere, e.g. on a vCPU thread). Queues from 64 on are
+	 * always polled while the io loop polls.
+	 */
+	uint64_t unpolled;
 	size_t config_size;
 	/* @off + @len <= config_size is checked by the caller. */
 	void (*read_config)(struct virtio_dev *vd, size_t off, void *buf,
@@ -44,7 +50,10 @@ struct virtio_dev_ops {
 	int (*activate)(struct virtio_dev *vd);
 	/* On reset (status 0); queues are reset after it returns. */
 	void (*reset)(struct virtio_dev *vd);
-	/* A doorbell for queue @q (loop thread, lock held). */
+	/*
+	 * A doorbell for queue @q, or new chains on it that the transport's
+	 * poller found without one (loop thread, lock held).
+	 */
 	void (*queue_notify)(struct virtio_dev *vd, unsigned int q);
 };
 

@@ -5,7 +5,9 @@
  * reset, and one irqfd. Register accesses come from vCPU threads through
  * bus.c and run under the device mutex; every write is validated before it
  * reaches the device or a queue. InterruptStatus is an atomic word: the
- * loop thread sets bits, the driver's InterruptACK clears them.
+ * loop thread sets bits, the driver's InterruptACK clears them. The
+ * transport's io loop poller (end of file) finds work on the avail rings
+ * without doorbells while the loop polls.
  */
 #define pr_fmt(fmt) "virtio-mmio: " fmt
 
@@ -33,6 +35,16 @@ struct mmio_queue {
 	struct virtio_mmio *m;
 	unsigned int index;
 	bool ioeventfd; /* KVM_IOEVENTFD assigned */
+	/*
+	 * Polling. Set under the device mutex at wiring: avail->idx in guest
+	 * RAM while wired and polled, else NULL, and a generation bumped at
+	 * every wiring (atomics). The loop thread's own: the generation and
+	 * the avail->idx it last handed to the device.
+	 */
+	const uint16_t *avail_idx;
+	unsigned int gen;
+	unsigned int seen_gen;
+	uint16_t seen;
 };
 
 struct virtio_mmio {
@@ -47,7 +59,12 @@ struct virtio_mmio {
 	bool irqfd; /* KVM_IRQFD assigned */
 	bool wired; /* doorbells set up (DRIVER_OK) */
 	struct mmio_queue *q;
+	struct io_poller poller;
+	bool polling; /* under the mutex: between poller start and stop */
+	uint64_t poll_kicks; /* atomic: queue work found by polling */
 };
+
+static bool mmio_queue_news(struct mmio_queue *mq);
 
 static const struct bus_ops mmio_bus_ops = {
     .read = virtio_mmio_read,
@@ -85,6 +102,8 @@ static void mmio_doorbell(struct io_source *src, int res)
 		return;
 	}
 	(void)io_eventfd_drain(src->fd); /* EAGAIN: drained already */
+	/* What the device is about to see is not news for the poller. */
+	(void)mmio_queue_news(mq);
 	virtio_dev_kick(mq->m->vd, mq->index);
 }
 
@@ -118,8 +137,29 @@ static void mmio_unwire(struct virtio_mmio *m)
 		if (io_source_watched(&mq->src))
 			(void)io_loop_unwatch(m->loop, &mq->src); /* watched */
 		(void)io_eventfd_drain(mq->src.fd); /* stale kicks */
+		__atomic_store_n(&mq->avail_idx, NULL, __ATOMIC_RELEASE);
 	}
 	m->wired = false;
+}
+
+/* Lock held, DRIVER_OK: show the poller the ready queues it may poll. */
+static void mmio_wire_polling(struct virtio_mmio *m)
+{
+	const struct virtio_dev_ops *ops = m->vd->ops;
+
+	for (unsigned int i = 0; i < ops->num_queues; i++) {
+		struct virtqueue *vq = &m->vd->vqs[i];
+		struct mmio_queue *mq = &m->q[i];
+
+		if (i < 64 && (ops->unpolled & (1ULL << i)))
+			continue;
+		if (m->polling)
+			vq_poll_start(vq);
+		/* The generation first: a new one makes the poller look. */
+		__atomic_fetch_add(&mq->gen, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&mq->avail_idx, vq_avail_idx_ptr(vq),
+				 __ATOMIC_RELEASE);
+	}
 }
 
 /* Lock held, DRIVER_OK: a doorbell per queue, watched on the loop. */
@@ -144,6 +184,8 @@ static int mmio_wire(struct virtio_mmio *m)
 	m->wired = true;
 	if (r)
 		mmio_unwire(m);
+	else
+		mmio_wire_polling(m);
 	return r;
 }
 
@@ -349,6 +391,82 @@ int virtio_mmio_irq_fd(const struct virtio_mmio *m)
 	return m->irq_fd;
 }
 
+uint64_t virtio_mmio_poll_kicks(const struct virtio_mmio *m)
+{
+	return __atomic_load_n(&m->poll_kicks, __ATOMIC_RELAXED);
+}
+
+/* ---- polling (io loop poller, loop thread) -------------------------- */
+
+/*
+ * Has the driver published chains the device was not shown yet (or was
+ * the queue wired again)? Records what it saw: the device is about to be
+ * shown it. Memory reads only, no lock: a stale pointer reads guest RAM,
+ * which stays mapped while the VM lives.
+ */
+static bool mmio_queue_news(struct mmio_queue *mq)
+{
+	const uint16_t *p = __atomic_load_n(&mq->avail_idx, __ATOMIC_ACQUIRE);
+	unsigned int gen;
+	uint16_t idx;
+
+	if (!p)
+		return false;
+	gen = __atomic_load_n(&mq->gen, __ATOMIC_ACQUIRE);
+	idx = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+	if (idx == mq->seen && gen == mq->seen_gen)
+		return false;
+	mq->seen = idx;
+	mq->seen_gen = gen;
+	return true;
+}
+
+/* Hand every queue with news to the device, as a doorbell would. */
+static bool mmio_poll(struct io_poller *p)
+{
+	struct virtio_mmio *m = container_of(p, struct virtio_mmio, poller);
+	bool found = false;
+
+	for (unsigned int i = 0; i < m->vd->ops->num_queues; i++) {
+		if (!mmio_queue_news(&m->q[i]))
+			continue;
+		virtio_dev_kick(m->vd, i);
+		__atomic_fetch_add(&m->poll_kicks, 1, __ATOMIC_RELAXED);
+		found = true;
+	}
+	return found;
+}
+
+/* Polling begins: the driver need not ring (virtqueue.h). */
+static void mmio_poll_start(struct io_poller *p)
+{
+	struct virtio_mmio *m = container_of(p, struct virtio_mmio, poller);
+
+	pthread_mutex_lock(&m->vd->lock);
+	m->polling = true;
+	for (unsigned int i = 0; i < m->vd->ops->num_queues; i++)
+		if (__atomic_load_n(&m->q[i].avail_idx, __ATOMIC_RELAXED))
+			vq_poll_start(&m->vd->vqs[i]);
+	pthread_mutex_unlock(&m->vd->lock);
+}
+
+/*
+ * Polling ends: ask for doorbells again, then look once more. A chain
+ * published before the driver could see the request rang no doorbell; it
+ * is found here (vq_poll_stop() orders its stores before these loads).
+ */
+static bool mmio_poll_stop(struct io_poller *p)
+{
+	struct virtio_mmio *m = container_of(p, struct virtio_mmio, poller);
+
+	pthread_mutex_lock(&m->vd->lock);
+	m->polling = false;
+	for (unsigned int i = 0; i < m->vd->ops->num_queues; i++)
+		vq_poll_stop(&m->vd->vqs[i]);
+	pthread_mutex_unlock(&m->vd->lock);
+	return mmio_poll(p);
+}
+
 int virtio_mmio_create(struct virtio_mmio **out,
 		       const struct virtio_mmio_env *env,
 		       struct virtio_dev *dev, gpa_t base, unsigned int gsi)
@@ -399,6 +517,16 @@ int virtio_mmio_create(struct virtio_mmio **out,
 		       (unsigned long long)base, strerror(-r));
 		goto err_irqfd;
 	}
+	m->poller = (struct io_poller){
+	    .start = mmio_poll_start,
+	    .poll = mmio_poll,
+	    .stop = mmio_poll_stop,
+	};
+	r = io_loop_add_poller(m->loop, &m->poller);
+	if (r) {
+		pr_err("%s: io loop poller: %s", dev->ops->name, strerror(-r));
+		goto err_irqfd;
+	}
 	dev->interrupt = mmio_interrupt;
 	dev->transport = m;
 	*out = m;
@@ -428,6 +556,7 @@ void virtio_mmio_destroy(struct virtio_mmio *m)
 		mmio_unwire(m);
 	m->vd->interrupt = NULL;
 	pthread_mutex_unlock(&m->vd->lock);
+	(void)io_loop_remove_poller(m->loop, &m->poller); /* it was added */
 	if (m->irqfd)
 		(void)io_irqfd_set(m->vm_fd, m->irq_fd, m->gsi, false);
 	close(m->irq_fd);

@@ -8,6 +8,14 @@
  * InterruptStatus / InterruptACK semantics. The transport knows no device
  * type: everything device-specific is behind struct virtio_dev.
  *
+ * Polling: the transport registers an io loop poller (io/loop.h). While
+ * the loop polls (io_loop_set_polling()), it peeks at the avail->idx of
+ * every wired queue (except those in ops->unpolled), hands a queue with
+ * new chains to the device as a doorbell would (ops->queue_notify, on
+ * the loop thread), and asks the driver not to ring (vq_poll_start());
+ * before the loop sleeps, doorbells are re-armed and the rings looked at
+ * once more, so no chain is left without a doorbell or a look.
+ *
  * Threads: register accesses arrive on vCPU threads (through bus.c) and
  * take the device mutex; doorbells are served on the loop thread.
  */
@@ -41,8 +49,10 @@ struct virtio_mmio_env {
  * Put @dev (initialised with virtio_dev_init(), caller-owned, must outlive
  * the transport) behind a register window at @base of
  * LAYOUT_VIRTIO_MMIO_SIZE bytes on env->mmio_bus, interrupting through
- * @gsi. Call before the vCPUs start (bus registration is not locked).
- * Returns 0 or -errno (-EEXIST: the window overlaps another device).
+ * @gsi, and register its poller on env->loop. Call before the vCPUs start
+ * (bus registration is not locked) and before the loop runs (or on its
+ * thread). Returns 0 or -errno (-EEXIST: the window overlaps another
+ * device).
  */
 int virtio_mmio_create(struct virtio_mmio **out,
 		       const struct virtio_mmio_env *env,
@@ -57,6 +67,12 @@ void virtio_mmio_destroy(struct virtio_mmio *m);
 
 /* The eventfd behind the KVM_IRQFD (tests count interrupts with it). */
 int virtio_mmio_irq_fd(const struct virtio_mmio *m);
+
+/*
+ * How often the transport's poller handed a queue to the device (work
+ * found without a doorbell). Any thread.
+ */
+uint64_t virtio_mmio_poll_kicks(const struct virtio_mmio *m);
 
 /* Register access entry points, as the bus calls them (tests use them). */
 void virtio_mmio_read(void *opaque, uint64_t off, void *data, uint32_t len);

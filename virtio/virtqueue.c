@@ -110,6 +110,10 @@ int vq_enable(struct virtqueue *vq, const struct mem *mem, bool event_idx,
 	vq->last_avail = 0;
 	vq->used_idx = 0;
 	vq->signalled_valid = false;
+	/* A new ring starts out asking for doorbells (its bytes are 0). */
+	vq->notify_off = false;
+	vq->polled = false;
+	vq->parked = 0;
 	vq_set_features(vq, event_idx, indirect);
 	vq->ready = true;
 	return 0;
@@ -135,6 +139,57 @@ static uint16_t vq_avail_idx(const struct virtqueue *vq)
 	 * before this index are read after it (virtio 1.2, 2.7.13).
 	 */
 	return __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+}
+
+/* Does the queue want doorbells now? */
+static bool vq_doorbells(const struct virtqueue *vq)
+{
+	return !vq->notify_off && !vq->polled;
+}
+
+/*
+ * EVENT_IDX without doorbells: avail_event = parked - 1, with parked at
+ * most last_avail, is behind every chain the driver publishes from now
+ * on, so vring_need_event() is false for it (the driver's old index is at
+ * least last_avail; a driver that decides late for a batch the device
+ * already took may ring once, harmlessly). Re-parked (@force, or every
+ * 16384 chains) before the device's progress could wrap the 16-bit
+ * distance to it.
+ */
+static void vq_park(struct virtqueue *vq, bool force)
+{
+	if (!force && (uint16_t)(vq->last_avail - vq->parked) < 0x4000)
+		return;
+	vq->parked = vq->last_avail;
+	__atomic_store_n(vq_avail_event(vq), (uint16_t)(vq->parked - 1),
+			 __ATOMIC_RELAXED);
+}
+
+/* Stop doorbells: avail_event parked, or VRING_USED_F_NO_NOTIFY. */
+static void vq_doorbells_off(struct virtqueue *vq)
+{
+	if (vq->event_idx)
+		vq_park(vq, true);
+	else
+		__atomic_store_n(&vq->used->flags, VRING_USED_F_NO_NOTIFY,
+				 __ATOMIC_RELAXED);
+}
+
+/*
+ * Ask for doorbells, then look again: true if chains are available.
+ * Store-load order (SEQ_CST on both sides: a full barrier): publish
+ * "kick me" before looking, so a chain made available in between is
+ * either seen now or kicked.
+ */
+static bool vq_doorbells_on(struct virtqueue *vq)
+{
+	if (vq->event_idx)
+		__atomic_store_n(vq_avail_event(vq), vq->last_avail,
+				 __ATOMIC_SEQ_CST);
+	else
+		__atomic_store_n(&vq->used->flags, 0, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&vq->avail->idx, __ATOMIC_SEQ_CST) !=
+	       vq->last_avail;
 }
 
 bool vq_has_avail(struct virtqueue *vq)
@@ -250,11 +305,14 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *chain)
 	/*
 	 * EVENT_IDX: ask for a doorbell for the first chain we have not
 	 * consumed, before looking (SEQ_CST store then SEQ_CST load: a chain
-	 * published meanwhile is either seen here or kicked).
+	 * published meanwhile is either seen here or kicked). Without
+	 * doorbells, keep avail_event parked behind us.
 	 */
-	if (vq->event_idx)
+	if (vq->event_idx && vq_doorbells(vq))
 		__atomic_store_n(vq_avail_event(vq), vq->last_avail,
 				 __ATOMIC_SEQ_CST);
+	else if (vq->event_idx)
+		vq_park(vq, false);
 	avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_SEQ_CST);
 	pending = (uint16_t)(avail_idx - vq->last_avail);
 	if (vq_check(vq, pending > vq->size, "available index ran ahead",
@@ -322,25 +380,47 @@ bool vq_enable_notify(struct virtqueue *vq)
 {
 	if (!vq->ready || vq->broken)
 		return false;
-	if (vq->event_idx) {
-		__atomic_store_n(vq_avail_event(vq), vq->last_avail,
-				 __ATOMIC_SEQ_CST);
-	} else {
-		__atomic_store_n(&vq->used->flags, 0, __ATOMIC_SEQ_CST);
-	}
-	/*
-	 * Store-load order (SEQ_CST on both sides: a full barrier): publish
-	 * "kick me" before looking again, so a chain made available in
-	 * between is either seen now or kicked.
-	 */
+	vq->notify_off = false;
+	if (!vq->polled)
+		return vq_doorbells_on(vq);
+	/* Polled: the poller re-arms at vq_poll_stop(); just look. */
 	return __atomic_load_n(&vq->avail->idx, __ATOMIC_SEQ_CST) !=
 	       vq->last_avail;
 }
 
 void vq_disable_notify(struct virtqueue *vq)
 {
-	if (!vq->ready || vq->broken || vq->event_idx)
+	if (!vq->ready || vq->broken)
 		return;
-	__atomic_store_n(&vq->used->flags, VRING_USED_F_NO_NOTIFY,
-			 __ATOMIC_RELAXED);
+	if (!vq->notify_off && !vq->polled)
+		vq_doorbells_off(vq);
+	vq->notify_off = true;
+}
+
+void vq_poll_start(struct virtqueue *vq)
+{
+	if (!vq->ready || vq->polled)
+		return;
+	if (!vq->notify_off && !vq->broken)
+		vq_doorbells_off(vq);
+	vq->polled = true;
+}
+
+void vq_poll_stop(struct virtqueue *vq)
+{
+	if (!vq->ready || !vq->polled)
+		return;
+	vq->polled = false;
+	/*
+	 * Its SEQ_CST store then SEQ_CST load orders the request before the
+	 * caller's next look (which follows that load). A device that asked
+	 * for no doorbells gets none: nothing to order.
+	 */
+	if (!vq->notify_off && !vq->broken)
+		(void)vq_doorbells_on(vq); /* the caller looks itself */
+}
+
+const uint16_t *vq_avail_idx_ptr(const struct virtqueue *vq)
+{
+	return vq->ready ? &vq->avail->idx : NULL;
 }

@@ -45,10 +45,13 @@ struct virtqueue {
 	uint16_t used_idx;	 /* our copy of used->idx */
 	uint16_t signalled_used; /* used_idx at the last notification */
 	bool signalled_valid;
-	bool event_idx; /* VIRTIO_F_EVENT_IDX negotiated */
-	bool indirect;	/* VIRTIO_F_INDIRECT_DESC negotiated */
-	bool broken;	/* a violation was seen: no more work */
-	bool warned;	/* one message per queue, across resets */
+	bool event_idx;	 /* VIRTIO_F_EVENT_IDX negotiated */
+	bool notify_off; /* the device asked for no doorbells */
+	bool polled;	 /* the transport polls: no doorbells either */
+	uint16_t parked; /* no doorbells: avail_event is parked - 1 */
+	bool indirect;	 /* VIRTIO_F_INDIRECT_DESC negotiated */
+	bool broken;	 /* a violation was seen: no more work */
+	bool warned;	 /* one message per queue, across resets */
 	const struct mem *mem;
 	unsigned int index; /* for messages */
 };
@@ -105,13 +108,37 @@ void vq_push(struct virtqueue *vq, uint16_t head, uint32_t len);
 bool vq_should_notify(struct virtqueue *vq);
 
 /*
- * Ask for (or stop asking for) doorbells: with EVENT_IDX, publish
- * avail_event = the next slot we will consume; else VRING_USED_F_NO_NOTIFY.
- * vq_enable_notify() returns true when chains arrived meanwhile (so the
- * caller must keep processing instead of sleeping).
+ * The device asks for (or stops asking for) doorbells (virtio 1.2,
+ * 2.7.10). With EVENT_IDX, asking publishes avail_event = the next slot we
+ * will consume, and vq_pop() keeps it there; not asking parks avail_event
+ * just behind the chains the device has consumed (vring_need_event() then
+ * stays false for the driver) and vq_pop() keeps it parked. Without
+ * EVENT_IDX it is VRING_USED_F_NO_NOTIFY. While the queue is polled
+ * (vq_poll_start()) doorbells stay off whatever the device asks; the
+ * request takes effect at vq_poll_stop(). vq_enable_notify() returns true
+ * when chains are available (so the caller must keep processing instead
+ * of sleeping).
  */
 bool vq_enable_notify(struct virtqueue *vq);
 void vq_disable_notify(struct virtqueue *vq);
+
+/*
+ * The transport polls this queue (io/loop.h, struct io_poller): the
+ * driver is asked not to ring while it does. vq_poll_stop() restores what
+ * the device asked for, ordered (a full barrier) before the caller's next
+ * load of avail->idx: a chain the driver publishes is then either seen by
+ * that look or followed by a doorbell (if the device asked for them).
+ * Both are no-ops on a queue that is not ready.
+ */
+void vq_poll_start(struct virtqueue *vq);
+void vq_poll_stop(struct virtqueue *vq);
+
+/*
+ * avail->idx in guest RAM while the queue is ready, else NULL: for a
+ * poller that peeks at it without the device mutex (atomic loads only;
+ * guest RAM stays mapped while the VM lives, so a stale pointer is safe).
+ */
+const uint16_t *vq_avail_idx_ptr(const struct virtqueue *vq);
 
 /* True when the driver has made chains available that we have not popped. */
 bool vq_has_avail(struct virtqueue *vq);

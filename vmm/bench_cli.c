@@ -13,13 +13,14 @@
 #include <string.h>
 
 #include "bench_abi.h"
+#include "cli.h"
 
 #define DEFAULT_ITERATIONS  20000
 #define DEFAULT_WARMUP	    500
 #define DEFAULT_ROUNDS	    4
 #define DEFAULT_IDLE_MS	    1000
 #define DEFAULT_TIMEOUT_MS  1000
-#define DEFAULT_POLL_MAX_US 200 /* KVM's halt_poll_ns default */
+#define DEFAULT_POLL_MAX_US CLI_DEFAULT_IO_POLL_US /* vmm --io-poll's */
 
 static const char *const notify_names[BENCH_NR_NOTIFY] = {
     [BENCH_NOTIFY_URING] = "uring", [BENCH_NOTIFY_EPOLL] = "epoll",
@@ -94,14 +95,16 @@ static const char usage_text[] =
     "the floor (an ioeventfd write nobody serves) in the same run.\n"
     "\n"
     "  --notify MODE       how the io thread waits for doorbells: uring\n"
-    "                      (default), epoll, busy, adaptive, exit\n"
+    "                      (default: vmm --io-poll off), adaptive (vmm\n"
+    "                      --io-poll adaptive), busy, epoll, exit\n"
     "  --iterations N      timed round trips per test (20000)\n"
     "  --warmup N          untimed ones per test and round (500)\n"
     "  --rounds N          interleaved rounds over the tests (4)\n"
     "  --tests LIST        a subset of a,b,c,d (or poll,irq,floor,exit)\n"
     "  --idle-ms N         idle phase measuring the io thread (1000)\n"
     "  --timeout-ms N      a slower round trip fails the run (1000)\n"
-    "  --poll-max-us N     adaptive: ceiling of the poll bound (200)\n"
+    "  --poll-max-us N     adaptive: ceiling of the poll bound, as in\n"
+    "                      --io-poll adaptive:N (200)\n"
     "  --event-idx on|off  negotiate VIRTIO_F_EVENT_IDX (on)\n"
     "  --suppress on|off   the guest skips doorbells the device declined\n"
     "                      (on; off: every request rings)\n"

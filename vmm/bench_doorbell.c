@@ -171,7 +171,6 @@ static int setup(struct bench_run *b, const cpu_set_t *vcpu_mask, char *err,
 {
 	struct bench_dev_config dc = {
 	    .notify = b->o->notify,
-	    .poll_max_ns = b->o->poll_max_ns,
 	    .epoll_bell_fd = -1,
 	    .irq_line = b->o->irq_line,
 	};
@@ -286,6 +285,9 @@ static int run(struct bench_doorbell_opts *o)
 	    .serial = o->serial,
 	    .debug_exit = true,
 	    .verbosity = o->verbosity,
+	    /* adaptive is the product's --io-poll; every other mode is off. */
+	    .io_poll_ns =
+		o->notify == BENCH_NOTIFY_ADAPTIVE ? o->poll_max_ns : 0,
 	};
 	r = pin_threads(o, &vcpu_mask, &pin_vcpu);
 	if (r) {

@@ -41,6 +41,10 @@ static const char usage_text[] =
     "      --api PATH         JSON control socket (pause, resume, stop, "
     "stats)\n"
     "      --sample-ms N      runstate sampling period (default 10)\n"
+    "      --io-poll off|adaptive[:MAX_US]\n"
+    "                         before it sleeps, the io thread polls the\n"
+    "                         virtio rings for a bound that adapts up to\n"
+    "                         MAX_US (default adaptive:200)\n"
     "      --debug-exit       guest writes of V to port 0xf4 end vmm with "
     "status V\n"
     "  -v, --verbose          more messages (repeat for debug)\n"
@@ -133,6 +137,7 @@ enum {
 	OPT_STATS,
 	OPT_API,
 	OPT_SAMPLE_MS,
+	OPT_IO_POLL,
 	OPT_DEBUG_EXIT
 };
 
@@ -148,6 +153,7 @@ static const struct option long_options[] = {
     {"stats", required_argument, NULL, OPT_STATS},
     {"api", required_argument, NULL, OPT_API},
     {"sample-ms", required_argument, NULL, OPT_SAMPLE_MS},
+    {"io-poll", required_argument, NULL, OPT_IO_POLL},
     {"debug-exit", no_argument, NULL, OPT_DEBUG_EXIT},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -180,6 +186,23 @@ static enum cli_result add_port(struct vm_config *cfg, char *arg, char *err,
 	return CLI_RUN;
 }
 
+/* "off", "adaptive" or "adaptive:MAX_US" -> ceiling in ns (0: off). */
+static int parse_io_poll(const char *s, uint64_t *ns)
+{
+	unsigned int us = CLI_DEFAULT_IO_POLL_US;
+
+	if (!strcmp(s, "off")) {
+		*ns = 0;
+		return 0;
+	}
+	if (strncmp(s, "adaptive", 8) || (s[8] && s[8] != ':'))
+		return -EINVAL;
+	if (s[8] && (parse_uint(s + 9, CLI_MAX_IO_POLL_US, &us) || !us))
+		return -EINVAL;
+	*ns = us * 1000ULL;
+	return 0;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 			  char *err, size_t err_len)
 {
@@ -190,6 +213,7 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 	cfg->nr_cpus = 1;
 	cfg->serial = "stdio";
 	cfg->sample_ms = 10;
+	cfg->io_poll_ns = CLI_DEFAULT_IO_POLL_US * 1000ULL;
 	optind = 0; /* reset getopt (also lets tests call us repeatedly) */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":k:i:c:m:n:s:vhV", long_options,
@@ -236,6 +260,12 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 			    !cfg->sample_ms)
 				FAIL("--sample-ms must be 1..60000, got '%s'",
 				     optarg);
+			break;
+		case OPT_IO_POLL:
+			if (parse_io_poll(optarg, &cfg->io_poll_ns))
+				FAIL("--io-poll: off or adaptive[:1..%d], "
+				     "got '%s'",
+				     CLI_MAX_IO_POLL_US, optarg);
 			break;
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
 		case 'v': cfg->verbosity++; break;

@@ -16,6 +16,9 @@
 #define CLI_MAX_MEM	(1ULL << 40)
 /* xAPIC ids are 8 bits and 0xff is broadcast: the MADT/MP limit. */
 #define CLI_MAX_CPUS 254
+/* --io-poll adaptive: the ceiling, KVM's halt_poll_ns default. */
+#define CLI_DEFAULT_IO_POLL_US 200
+#define CLI_MAX_IO_POLL_US     1000000
 
 struct cli_port {
 	const char *name;    /* guest-visible port name */
@@ -35,6 +38,7 @@ struct vm_config {
 	const char *stats_path; /* --stats: JSON written at exit */
 	const char *api_path;	/* --api: control socket */
 	unsigned int sample_ms; /* runstate sampler period */
+	uint64_t io_poll_ns;	/* io loop polling ceiling; 0: off */
 	bool debug_exit;
 	int verbosity;
 };

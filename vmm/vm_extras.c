@@ -100,6 +100,7 @@ int vm_extras_create(struct vm *vm, char *err, size_t err_len, int *status)
 	vm->extras = calloc(1, sizeof(*vm->extras));
 	if (!vm->extras)
 		return -ENOMEM;
+	(void)io_loop_set_polling(vm->loop, vm->cfg->io_poll_ns); /* not run */
 	if (vm->cfg->console) {
 		r = vm_extras_console(vm, err, err_len, status);
 		if (r)

@@ -87,6 +87,13 @@ for mode in uring epoll busy adaptive exit; do
 	expect_status "$name" 0 && check_json "$name" "$ALL" && pass "$name"
 done
 
+# adaptive is the product's polling (vmm --io-poll adaptive): also with a
+# small ceiling, so that windows expire and doorbells come back in between.
+bench_run adaptive-20us 120 --notify adaptive --poll-max-us 20 "${SMALL[@]}" \
+	--json --raw --kernel "$GUESTS/doorbell.bzImage"
+expect_status adaptive-20us 0 && check_json adaptive-20us "$ALL" &&
+	pass adaptive-20us
+
 # The KVM_IRQ_LINE experiment instead of the transport's irqfd.
 bench_run irq-line 120 --notify uring --irq line "${SMALL[@]}" --json --raw \
 	--tests b,c --kernel "$GUESTS/doorbell.bzImage"

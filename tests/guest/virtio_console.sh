@@ -9,7 +9,9 @@
 #    socket:PATH while port 0 writes to a file;
 #  - a resize of the pty reaches the guest as a configuration change;
 #  - chains that loop or point outside RAM leave vmm running and the
-#    device in DEVICE_NEEDS_RESET, and a reset brings it back.
+#    device in DEVICE_NEEDS_RESET, and a reset brings it back;
+#  - all of it with the io thread's adaptive polling (the default,
+#    --io-poll adaptive) and the bulk and echo cases with --io-poll off.
 # The guest finds the device through the virtio_mmio.device= entry vmm
 # appends to the command line; a vmm without virtio-console is a skip.
 . "$(dirname "$0")/lib.bash"
@@ -45,11 +47,15 @@ case $RC in
 	skip "vmm has no --console option yet" ;;
 esac
 
-# Bulk: 64 MiB through the bzImage entry, 8 MiB through PVH.
-for c in "bulk64|$K|64" "bulk8-pvh|$GUESTS/vcon.elf|8"; do
-	IFS='|' read -r name kernel mb <<<"$c"
+# Bulk: 64 MiB through the bzImage entry, 8 MiB through PVH, polling on
+# (the default, and explicitly with a small ceiling) and off.
+for c in "bulk64|$K|64|" "bulk8-pvh|$GUESTS/vcon.elf|8|" \
+	"bulk64-poll-off|$K|64|--io-poll off" \
+	"bulk8-poll-20us|$K|8|--io-poll adaptive:20"; do
+	IFS='|' read -r name kernel mb extra <<<"$c"
 	out=$TMP/$name.out
-	vmm_run "$name" 120 --kernel "$kernel" --debug-exit \
+	# shellcheck disable=SC2086 # $extra is an option and its value
+	vmm_run "$name" 120 --kernel "$kernel" --debug-exit $extra \
 		--console "file:$out" --cmdline "vcon=bulk vcon.mb=$mb" && true
 	expect_status "$name" 0 && expect_log "$name" '^SUCCESS$' &&
 		expect_log "$name" "^vcon: bulk $mb MiB" || continue
@@ -82,6 +88,11 @@ attached echo-pty echo pty --kernel "$K" --debug-exit --console pty \
 	--cmdline "vcon=echo" && true
 expect_status echo-pty 0 && expect_log echo-pty '^SUCCESS$' && pass echo-pty
 
+attached echo-pty-poll-off echo pty --kernel "$K" --debug-exit \
+	--console pty --io-poll off --cmdline "vcon=echo" && true
+expect_status echo-pty-poll-off 0 && expect_log echo-pty-poll-off '^SUCCESS$' &&
+	pass echo-pty-poll-off
+
 attached echo-pty-late echo-late pty --kernel "$K" --debug-exit \
 	--console pty --cmdline "vcon=echo" && true
 expect_status echo-pty-late 0 && expect_log echo-pty-late '^SUCCESS$' &&
@@ -109,6 +120,15 @@ attached resize-pty resize pty --kernel "$K" --debug-exit --console pty \
 	--cmdline "vcon=resize" && true
 expect_status resize-pty 0 && expect_log resize-pty '^vcon: resized 33x111$' &&
 	pass resize-pty
+
+vmm_run bad-io-poll 10 --kernel "$K" --io-poll sometimes && true
+if expect_status bad-io-poll 2; then
+	if grep -q -- '--io-poll' "$ERR"; then
+		pass bad-io-poll
+	else
+		gt_fail bad-io-poll "the error does not name --io-poll"
+	fi
+fi
 
 vmm_run hostile 60 --kernel "$K" --debug-exit \
 	--console "file:$TMP/hostile.out" --cmdline "vcon=hostile" && true

@@ -108,6 +108,31 @@ static void test_errors(void)
 	CHECK_EQ(PARSE("-k", "k", "--sample-ms", "0"), CLI_ERROR);
 }
 
+static void test_io_poll(void)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	CHECK_EQ(PARSE("-k", "k"), CLI_RUN);
+	CHECK_EQ(cfg.io_poll_ns, CLI_DEFAULT_IO_POLL_US * 1000ULL);
+	CHECK_EQ(PARSE("-k", "k", "--io-poll", "off"), CLI_RUN);
+	CHECK_EQ(cfg.io_poll_ns, 0);
+	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptive"), CLI_RUN);
+	CHECK_EQ(cfg.io_poll_ns, CLI_DEFAULT_IO_POLL_US * 1000ULL);
+	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptive:50"), CLI_RUN);
+	CHECK_EQ(cfg.io_poll_ns, 50000);
+	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptive:1000000"), CLI_RUN);
+	CHECK_EQ(cfg.io_poll_ns, 1000000000ULL);
+	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptive:0"), CLI_ERROR);
+	CHECK(strstr(err, "--io-poll") != NULL);
+	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptive:1000001"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptive:"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptive:-5"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptivex"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--io-poll", "busy"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--io-poll", "on"), CLI_ERROR);
+}
+
 static void test_ports(void)
 {
 	struct vm_config cfg;
@@ -135,6 +160,7 @@ int main(void)
 {
 	test_sizes();
 	test_defaults_and_options();
+	test_io_poll();
 	test_errors();
 	test_ports();
 	return check_done("test_cli");

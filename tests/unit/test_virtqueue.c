@@ -5,7 +5,9 @@
  * flag-based suppression in both directions, zero-length and maximal
  * chains, and every kind of malformed ring (loops, out-of-range indices
  * and addresses, overflow, avail index running ahead, bad indirect tables,
- * misordered segments, bad ring configuration).
+ * misordered segments, bad ring configuration); doorbell suppression by a
+ * device that polls (EVENT_IDX and NO_NOTIFY), and its re-enabling without
+ * a lost wake-up.
  */
 #include "../../virtio/virtqueue.h"
 
@@ -461,6 +463,173 @@ static void test_kick_suppression(void)
 	fx_free(f);
 }
 
+/*
+ * The driver's side of virtio 1.2, 2.7.10: publish one chain, then decide
+ * about the doorbell from the device's suppression state. The "old" index
+ * is the one before this chain (a driver that kicks per chain).
+ */
+static bool drv_publish(struct fixture *f, const struct vrd_seg *s,
+			uint16_t slot)
+{
+	uint16_t old = f->d.avail_idx;
+
+	/* One thread plays both sides here: no barrier needed. */
+	vrd_publish(&f->d, vrd_chain(&f->d, s, 1, slot));
+	if (f->vq.event_idx)
+		return vring_need_event(vrd_avail_event(&f->d), f->d.avail_idx,
+					old);
+	return !vrd_no_notify(&f->d);
+}
+
+/* Pop and complete everything available; how many. */
+static unsigned int dev_drain(struct fixture *f)
+{
+	unsigned int n = 0;
+
+	while (vq_pop(&f->vq, &f->chain) == 1) {
+		vq_push(&f->vq, f->chain.head, 0);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * vq_disable_notify() with EVENT_IDX: popping no
+ * longer re-arms avail_event, so a polling device gets no doorbells until
+ * it asks again.
+ */
+static void test_disable_event_idx(void)
+{
+	struct fixture *f = fx_new(QSZ, true, false);
+	struct vrd_seg s = {vrd_alloc(&f->d, 4), 4, false};
+	unsigned int kicks = 0;
+
+	vq_disable_notify(&f->vq);
+	for (unsigned int i = 0; i < 100; i++) {
+		kicks += drv_publish(f, &s, (uint16_t)(i % QSZ));
+		CHECK_EQ(dev_drain(f), 1);
+	}
+	CHECK_EQ(kicks, 0);
+	/* Work waiting when the device asks again: keep going. */
+	CHECK(!drv_publish(f, &s, 0));
+	CHECK(vq_enable_notify(&f->vq));
+	CHECK_EQ(dev_drain(f), 1);
+	CHECK(!vq_enable_notify(&f->vq));
+	CHECK(drv_publish(f, &s, 1)); /* doorbells are back */
+	CHECK_EQ(dev_drain(f), 1);
+	CHECK(drv_publish(f, &s, 2));
+	fx_free(f);
+}
+
+/*
+ * A polled queue: no doorbells across 70000 chains (both indices wrap,
+ * avail_event is re-parked on the way), whatever the device asks
+ * meanwhile; vq_poll_stop() brings back what the device asked for.
+ */
+static void test_poll_suppression(bool event_idx)
+{
+	struct fixture *f = fx_new(4, event_idx, false);
+	struct vrd_seg s = {vrd_alloc(&f->d, 4), 4, false};
+	unsigned int kicks = 0, lost = 0;
+
+	vq_poll_start(&f->vq);
+	for (unsigned int i = 0; i < 70000; i++) {
+		kicks += drv_publish(f, &s, (uint16_t)(i % 4));
+		if (dev_drain(f) != 1)
+			lost++;
+		/* A device that asks for doorbells when its ring is dry. */
+		if (i % 3 == 0)
+			CHECK(!vq_enable_notify(&f->vq));
+	}
+	CHECK_EQ(kicks, 0);
+	CHECK_EQ(lost, 0);
+	/* Published while polled, before the stop: the look sees it. */
+	CHECK(!drv_publish(f, &s, 0));
+	vq_poll_stop(&f->vq);
+	CHECK(vq_has_avail(&f->vq));
+	CHECK_EQ(dev_drain(f), 1);
+	/* After the stop the device asked for doorbells: they ring. */
+	CHECK(drv_publish(f, &s, 1));
+	CHECK_EQ(dev_drain(f), 1);
+	/* A device that said no keeps its no across a polling phase. */
+	vq_disable_notify(&f->vq);
+	vq_poll_start(&f->vq);
+	CHECK(!drv_publish(f, &s, 2));
+	CHECK_EQ(dev_drain(f), 1);
+	vq_poll_stop(&f->vq);
+	CHECK(!drv_publish(f, &s, 3));
+	CHECK(vq_enable_notify(&f->vq));
+	CHECK_EQ(dev_drain(f), 1);
+	CHECK(drv_publish(f, &s, 0));
+	/* Stop without start, start twice: harmless. */
+	vq_poll_stop(&f->vq);
+	vq_poll_start(&f->vq);
+	vq_poll_start(&f->vq);
+	vq_poll_stop(&f->vq);
+	CHECK_EQ(dev_drain(f), 1);
+	CHECK(drv_publish(f, &s, 1));
+	fx_free(f);
+}
+
+/*
+ * No lost wake-up, over a random interleaving of a driver that publishes
+ * and kicks when asked and a device that alternates between polling
+ * (looks at every step) and sleeping (wakes only on a doorbell). The
+ * invariant: whenever the device sleeps, each chain it has not consumed
+ * was followed by a doorbell.
+ */
+static void test_poll_no_lost_wakeup(bool event_idx)
+{
+	struct fixture *f = fx_new(QSZ, event_idx, false);
+	struct vrd_seg s = {vrd_alloc(&f->d, 4), 4, false};
+	bool polling = false, kick_pending = false;
+	unsigned int bad = 0, published = 0, consumed = 0, kicks = 0;
+	uint64_t x = 88172645463325292ULL;
+
+	for (unsigned int step = 0; step < 200000; step++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if ((x & 3) != 0 && published - consumed < QSZ) {
+			/* The driver. */
+			if (drv_publish(f, &s, (uint16_t)(published % QSZ))) {
+				kick_pending = true;
+				kicks++;
+			}
+			published++;
+		} else if (polling) {
+			consumed += dev_drain(f);
+			/* The bound expired: re-arm, look once more. */
+			if ((x >> 8) % 4 == 0) {
+				vq_poll_stop(&f->vq);
+				polling = false;
+				if (vq_has_avail(&f->vq)) {
+					consumed += dev_drain(f);
+					vq_poll_start(&f->vq);
+					polling = true;
+				}
+			}
+		} else if (kick_pending) {
+			/* Woken by the doorbell: serve, then maybe poll. */
+			kick_pending = false;
+			do {
+				consumed += dev_drain(f);
+			} while (vq_enable_notify(&f->vq));
+			if ((x >> 8) & 1) {
+				vq_poll_start(&f->vq);
+				polling = true;
+			}
+		}
+		if (!polling && !kick_pending && vq_has_avail(&f->vq))
+			bad++;
+	}
+	CHECK_EQ(bad, 0);
+	CHECK(kicks > 0 && kicks < published);
+	CHECK(consumed > 60000);
+	CHECK(!f->vq.broken);
+	fx_free(f);
+}
+
 int main(void)
 {
 	test_basic();
@@ -477,5 +646,10 @@ int main(void)
 	test_event_idx_interrupts();
 	test_flag_interrupts();
 	test_kick_suppression();
+	test_disable_event_idx();
+	test_poll_suppression(true);
+	test_poll_suppression(false);
+	test_poll_no_lost_wakeup(true);
+	test_poll_no_lost_wakeup(false);
 	return check_done("test_virtqueue");
 }
