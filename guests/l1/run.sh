@@ -13,6 +13,7 @@
 # -q); this script exits with N, or with
 #   124  the overall timeout expired (QEMU killed)
 #   125  L1 ended without a result line (crash, no /dev/kvm, ...; see the log)
+#   126  L1's kernel froze (soft lockup / RCU stall: a QEMU TCG problem), stopped
 #   2    usage error or missing parts (qemu, the L1 build, the VMM)
 # Inside L1, SCRIPT must wrap every VMM run in `timeout`: a VMM that misses the
 # guest's power-off would otherwise hang until the overall timeout.
@@ -131,6 +132,23 @@ if [ $quiet = 0 ]; then
 	tail -n +1 -f --pid=$qpid "$log" &
 	tailpid=$!
 fi
+# L1's own kernel reporting a soft lockup or an RCU stall means the nested
+# L1 (QEMU TCG emulating SVM) froze: stop waiting for the overall timeout.
+# Only L1's own kernel lines count, not the L2 output the script relays
+# (those start with "[case:stream]").
+l1_stalled() {
+	grep -aqE '^\[ *[0-9]+\.[0-9]+\] (watchdog: BUG: soft lockup|rcu: INFO: rcu_(preempt|sched) detected stalls)' "$log"
+}
+stalled=0
+while kill -0 $qpid 2>/dev/null; do
+	if l1_stalled; then
+		stalled=1
+		kill $qpid 2>/dev/null || true
+		pkill -P $qpid 2>/dev/null || true
+		break
+	fi
+	sleep 1
+done
 set +e
 wait $qpid
 qrc=$?
@@ -143,6 +161,10 @@ fi
 elapsed=$(($(date +%s) - start))
 
 result=$(tr -d '\r' <"$log" | sed -n 's/^L1_RESULT rc=\([0-9]\{1,\}\).*/\1/p' | tail -n1)
+if [ $stalled = 1 ]; then
+	echo "l1/run.sh: L1 STALLED (its kernel reported a soft lockup / RCU stall after ${elapsed} s); log: $log" >&2
+	exit 126
+fi
 if [ $qrc = 124 ] || [ $qrc = 137 ]; then
 	echo "l1/run.sh: TIMEOUT: L1 did not finish within ${timeout_s} s; log: $log" >&2
 	exit 124
