@@ -19,6 +19,7 @@
 #include "bench_cli.h"
 #include "bench_results.h"
 #include "bench_stats.h"
+#include "json_add.h"
 
 static const char *const test_keys[BENCH_NR_TESTS] = {
     [BENCH_TEST_POLL] = "poll",
@@ -203,28 +204,12 @@ void bench_report_text(FILE *f, const struct bench_report *r)
 
 /* --- JSON ---------------------------------------------------------------- */
 
-/* Add @key: @val to @obj; false (and @val freed) when out of memory. */
-static bool add(struct json_object *obj, const char *key,
-		struct json_object *val)
-{
-	if (!val || json_object_object_add(obj, key, val)) {
-		json_object_put(val);
-		return false;
-	}
-	return true;
-}
-
-static bool add_u64(struct json_object *o, const char *key, uint64_t v)
-{
-	return add(o, key, json_object_new_uint64(v));
-}
-
 /* Doubles rounded to 0.01 (ns, percent, ratios); NaN becomes null. */
 static bool add_num(struct json_object *o, const char *key, double v)
 {
 	if (isnan(v))
 		return !json_object_object_add(o, key, NULL);
-	return add(o, key, json_object_new_double(round(v * 100) / 100));
+	return json_add(o, key, json_object_new_double(round(v * 100) / 100));
 }
 
 static struct json_object *summary_obj(const struct bench_summary *s,
@@ -242,7 +227,7 @@ static struct json_object *summary_obj(const struct bench_summary *s,
 
 	for (size_t i = 0; ok && i < sizeof(f) / sizeof(f[0]); i++)
 		ok = ns ? add_num(o, f[i].key, bench_results_ns(res, f[i].v))
-			: add_u64(o, f[i].key, f[i].v);
+			: json_add_u64(o, f[i].key, f[i].v);
 	if (ok)
 		ok = add_num(o, "mean",
 			     ns ? bench_results_ns(res, s->mean) : s->mean);
@@ -262,17 +247,18 @@ static struct json_object *test_obj(const struct bench_report *r,
 	struct json_object *o = json_object_new_object(), *x;
 	bool ok = o != NULL;
 
-	ok = ok && add(o, "tag", json_object_new_string(bench_test_tag(i)));
-	ok = ok &&
-	     add(o, "description", json_object_new_string(bench_test_desc(i)));
-	ok = ok && add_u64(o, "samples", t->n);
-	ok = ok && add_u64(o, "kicks", t->guest.kicks);
-	ok = ok && add_u64(o, "timeouts", t->guest.timeouts);
-	ok = ok && add_u64(o, "stray_irqs", t->guest.stray_irqs);
-	ok = ok && add(o, "ns", summary_obj(&t->cyc, res, true));
-	ok = ok && add(o, "cycles", summary_obj(&t->cyc, res, false));
+	ok =
+	    ok && json_add(o, "tag", json_object_new_string(bench_test_tag(i)));
+	ok = ok && json_add(o, "description",
+			    json_object_new_string(bench_test_desc(i)));
+	ok = ok && json_add_u64(o, "samples", t->n);
+	ok = ok && json_add_u64(o, "kicks", t->guest.kicks);
+	ok = ok && json_add_u64(o, "timeouts", t->guest.timeouts);
+	ok = ok && json_add_u64(o, "stray_irqs", t->guest.stray_irqs);
+	ok = ok && json_add(o, "ns", summary_obj(&t->cyc, res, true));
+	ok = ok && json_add(o, "cycles", summary_obj(&t->cyc, res, false));
 	if (ok && (x = json_object_new_object())) {
-		ok = add(o, "ratio_to_floor", x);
+		ok = json_add(o, "ratio_to_floor", x);
 		ok = ok && add_num(x, "p50",
 				   fl ? ratio(t->cyc.p50, fl->cyc.p50) : NAN);
 		ok = ok && add_num(x, "p99",
@@ -286,17 +272,18 @@ static struct json_object *test_obj(const struct bench_report *r,
 			   pct(t->phase.io_cpu_ns, t->phase.wall_ns));
 	ok = ok && add_num(o, "vcpu_cpu_pct",
 			   pct(t->phase.vcpu_cpu_ns, t->phase.wall_ns));
-	ok = ok && add_u64(o, "served_by_io_thread", t->phase.dev.served_loop);
-	ok = ok && add_u64(o, "served_by_polling", t->phase.dev.poll_hits);
-	ok = ok && add_u64(o, "served_by_vcpu", t->phase.dev.served_vcpu);
+	ok = ok &&
+	     json_add_u64(o, "served_by_io_thread", t->phase.dev.served_loop);
+	ok = ok && json_add_u64(o, "served_by_polling", t->phase.dev.poll_hits);
+	ok = ok && json_add_u64(o, "served_by_vcpu", t->phase.dev.served_vcpu);
 	if (ok && t->n_split) {
-		ok = add(o, "to_device_ns",
-			 summary_obj(&t->to_host_s, res, true));
-		ok = ok && add(o, "to_guest_ns",
-			       summary_obj(&t->to_guest_s, res, true));
+		ok = json_add(o, "to_device_ns",
+			      summary_obj(&t->to_host_s, res, true));
+		ok = ok && json_add(o, "to_guest_ns",
+				    summary_obj(&t->to_guest_s, res, true));
 	}
 	if (ok && r->opts->raw && (x = json_object_new_array())) {
-		ok = add(o, "raw_cycles", x);
+		ok = json_add(o, "raw_cycles", x);
 		for (size_t k = 0; ok && k < t->n; k++)
 			ok = !json_object_array_add(
 			    x, json_object_new_uint64(t->raw[k]));
@@ -314,21 +301,25 @@ static struct json_object *config_obj(const struct bench_report *r)
 	struct json_object *o = json_object_new_object();
 	bool ok = o != NULL;
 
-	ok = ok && add(o, "notify",
-		       json_object_new_string(bench_notify_name(op->notify)));
-	ok = ok && add(o, "event_idx",
-		       json_object_new_boolean(
-			   r->res->features & (1u << VIRTIO_RING_F_EVENT_IDX)));
-	ok = ok && add(o, "suppress", json_object_new_boolean(op->suppress));
-	ok = ok && add(o, "irq",
-		       json_object_new_string(op->irq_line ? "line" : "irqfd"));
-	ok = ok && add_u64(o, "iterations", op->iterations);
-	ok = ok && add_u64(o, "warmup", op->warmup);
-	ok = ok && add_u64(o, "rounds", op->rounds);
-	ok = ok && add_u64(o, "idle_ms", op->idle_ms);
-	ok = ok && add_u64(o, "poll_max_ns", op->poll_max_ns);
-	ok = ok && add(o, "pin_vcpu", json_object_new_int(op->pin_vcpu));
-	ok = ok && add(o, "pin_io", json_object_new_int(op->pin_io));
+	ok = ok &&
+	     json_add(o, "notify",
+		      json_object_new_string(bench_notify_name(op->notify)));
+	ok = ok &&
+	     json_add(o, "event_idx",
+		      json_object_new_boolean(r->res->features &
+					      (1u << VIRTIO_RING_F_EVENT_IDX)));
+	ok = ok &&
+	     json_add(o, "suppress", json_object_new_boolean(op->suppress));
+	ok = ok &&
+	     json_add(o, "irq",
+		      json_object_new_string(op->irq_line ? "line" : "irqfd"));
+	ok = ok && json_add_u64(o, "iterations", op->iterations);
+	ok = ok && json_add_u64(o, "warmup", op->warmup);
+	ok = ok && json_add_u64(o, "rounds", op->rounds);
+	ok = ok && json_add_u64(o, "idle_ms", op->idle_ms);
+	ok = ok && json_add_u64(o, "poll_max_ns", op->poll_max_ns);
+	ok = ok && json_add(o, "pin_vcpu", json_object_new_int(op->pin_vcpu));
+	ok = ok && json_add(o, "pin_io", json_object_new_int(op->pin_io));
 	if (!ok) {
 		json_object_put(o);
 		return NULL;
@@ -342,31 +333,32 @@ static struct json_object *report_obj(const struct bench_report *r)
 	struct json_object *o = json_object_new_object(), *x;
 	bool ok = o != NULL;
 
-	ok = ok && add(o, "benchmark", json_object_new_string("doorbell"));
-	ok = ok && add(o, "config", config_obj(r));
-	ok = ok && (x = json_object_new_object()) && add(o, "host", x);
-	ok = ok && add(x, "description", json_object_new_string(r->host));
-	ok = ok && add(x, "kvm_pvm", json_object_new_boolean(r->pvm));
-	ok = ok && add_u64(x, "tsc_khz", res->tsc_khz);
+	ok = ok && json_add(o, "benchmark", json_object_new_string("doorbell"));
+	ok = ok && json_add(o, "config", config_obj(r));
+	ok = ok && (x = json_object_new_object()) && json_add(o, "host", x);
+	ok = ok && json_add(x, "description", json_object_new_string(r->host));
+	ok = ok && json_add(x, "kvm_pvm", json_object_new_boolean(r->pvm));
+	ok = ok && json_add_u64(x, "tsc_khz", res->tsc_khz);
 	ok = ok &&
-	     add(x, "guest_tsc_source",
-		 json_object_new_string(
-		     res->tsc_source == BENCH_TSC_CPUID ? "cpuid" : "mailbox"));
-	ok = ok && add(x, "guest_tsc_is_host_tsc",
-		       json_object_new_boolean(res->tsc_same));
+	     json_add(x, "guest_tsc_source",
+		      json_object_new_string(res->tsc_source == BENCH_TSC_CPUID
+						 ? "cpuid"
+						 : "mailbox"));
+	ok = ok && json_add(x, "guest_tsc_is_host_tsc",
+			    json_object_new_boolean(res->tsc_same));
 	ok = ok && add_num(x, "others_cpu_pct", res->others_cpu_pct);
 	ok = ok && add_num(x, "steal_pct", res->steal_pct);
-	ok = ok && (x = json_object_new_object()) && add(o, "tests", x);
+	ok = ok && (x = json_object_new_object()) && json_add(o, "tests", x);
 	for (unsigned int i = 0; ok && i < BENCH_NR_TESTS; i++)
 		if (res->t[i].ran)
-			ok = add(x, test_keys[i], test_obj(r, i));
-	ok = ok && (x = json_object_new_object()) && add(o, "idle", x);
+			ok = json_add(x, test_keys[i], test_obj(r, i));
+	ok = ok && (x = json_object_new_object()) && json_add(o, "idle", x);
 	ok = ok && add_num(x, "ms", res->idle.wall_ns / 1e6);
 	ok = ok && add_num(x, "io_cpu_pct",
 			   pct(res->idle.io_cpu_ns, res->idle.wall_ns));
 	ok = ok && add_num(x, "vcpu_cpu_pct",
 			   pct(res->idle.vcpu_cpu_ns, res->idle.wall_ns));
-	ok = ok && add_u64(o, "bad_markers", res->bad_marks);
+	ok = ok && json_add_u64(o, "bad_markers", res->bad_marks);
 	if (!ok) {
 		json_object_put(o);
 		return NULL;

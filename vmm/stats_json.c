@@ -13,6 +13,8 @@
 
 #include <json-c/json.h>
 
+#include "json_add.h"
+
 int vm_stats_alloc(struct vm_stats *st, unsigned int nr)
 {
 	memset(st, 0, sizeof(*st));
@@ -30,26 +32,6 @@ void vm_stats_free(struct vm_stats *st)
 	st->nr_vcpus = 0;
 }
 
-/* Add @key: @val to @obj; false (and @val freed) when out of memory. */
-static bool add(struct json_object *obj, const char *key,
-		struct json_object *val)
-{
-	if (!val || json_object_object_add(obj, key, val)) {
-		json_object_put(val);
-		return false;
-	}
-	return true;
-}
-
-/*
- * Every counter is a uint64 (json-c keeps the full range, where a double
- * would round nanosecond totals above 2^53).
- */
-static bool add_u64(struct json_object *obj, const char *key, uint64_t v)
-{
-	return add(obj, key, json_object_new_uint64(v));
-}
-
 /*
  * Live times at the snapshot's own clock, so that they add up to
  * time_ns - created_ns exactly, as Xen's runstate times do.
@@ -64,7 +46,7 @@ static struct json_object *times_obj(const struct runstate_snapshot *rs,
 		return NULL;
 	runstate_times_at(rs, now, t);
 	for (unsigned int i = 0; i < RUNSTATE_NR; i++) {
-		if (!add_u64(o, runstate_name(i), t[i])) {
+		if (!json_add_u64(o, runstate_name(i), t[i])) {
 			json_object_put(o);
 			return NULL;
 		}
@@ -86,7 +68,7 @@ static struct json_object *transitions_obj(const struct runstate_snapshot *rs)
 				continue;
 			snprintf(key, sizeof(key), "%s->%s", runstate_name(f),
 				 runstate_name(t));
-			if (!add_u64(o, key, rs->transitions[f][t])) {
+			if (!json_add_u64(o, key, rs->transitions[f][t])) {
 				json_object_put(o);
 				return NULL;
 			}
@@ -125,7 +107,7 @@ static struct json_object *kvm_obj(const struct kvm_stats_values *kv)
 	for (unsigned int i = 0; i < KVM_STAT_NR; i++) {
 		if (!(kv->present & (1u << i)))
 			continue;
-		if (!add_u64(o, kvm_stat_name(i), kv->v[i])) {
+		if (!json_add_u64(o, kvm_stat_name(i), kv->v[i])) {
 			json_object_put(o);
 			return NULL;
 		}
@@ -138,14 +120,16 @@ static bool fill_head(struct json_object *o, const struct vcpu_snapshot *v)
 {
 	const struct runstate_snapshot *rs = &v->rs;
 
-	return add_u64(o, "id", v->id) && add_u64(o, "tid", rs->tid) &&
-	       add(o, "state",
-		   json_object_new_string(
-		       runstate_name((unsigned int)rs->state))) &&
-	       add(o, "paused",
+	return json_add_u64(o, "id", v->id) &&
+	       json_add_u64(o, "tid", rs->tid) &&
+	       json_add(o, "state",
+			json_object_new_string(
+			    runstate_name((unsigned int)rs->state))) &&
+	       json_add(
+		   o, "paused",
 		   json_object_new_boolean(rs->flags & RUNSTATE_F_PAUSED)) &&
-	       add(o, "down",
-		   json_object_new_boolean(rs->flags & RUNSTATE_F_DOWN));
+	       json_add(o, "down",
+			json_object_new_boolean(rs->flags & RUNSTATE_F_DOWN));
 }
 
 static bool fill_full(struct json_object *o, const struct vcpu_snapshot *v,
@@ -153,15 +137,15 @@ static bool fill_full(struct json_object *o, const struct vcpu_snapshot *v,
 {
 	const struct runstate_snapshot *rs = &v->rs;
 
-	return add_u64(o, "created_ns", rs->created) &&
-	       add_u64(o, "state_entry_ns", rs->state_entry_time) &&
-	       add(o, "time_ns", times_obj(rs, now)) &&
-	       add(o, "transitions", transitions_obj(rs)) &&
-	       add_u64(o, "invalid_transitions", rs->invalid) &&
-	       add_u64(o, "wakeups", rs->wakeups) &&
-	       add(o, "wake_latency_log2_ns", hist_arr(rs)) &&
-	       add_u64(o, "unattributed_ns", rs->unattributed_ns) &&
-	       add(o, "kvm", kvm_obj(&v->kvm));
+	return json_add_u64(o, "created_ns", rs->created) &&
+	       json_add_u64(o, "state_entry_ns", rs->state_entry_time) &&
+	       json_add(o, "time_ns", times_obj(rs, now)) &&
+	       json_add(o, "transitions", transitions_obj(rs)) &&
+	       json_add_u64(o, "invalid_transitions", rs->invalid) &&
+	       json_add_u64(o, "wakeups", rs->wakeups) &&
+	       json_add(o, "wake_latency_log2_ns", hist_arr(rs)) &&
+	       json_add_u64(o, "unattributed_ns", rs->unattributed_ns) &&
+	       json_add(o, "kvm", kvm_obj(&v->kvm));
 }
 
 static struct json_object *vcpu_obj(const struct vcpu_snapshot *v, uint64_t now,
@@ -183,7 +167,7 @@ int stats_json_fill(struct json_object *obj, const struct vm_stats *st,
 {
 	struct json_object *arr;
 
-	if (!brief && !add_u64(obj, "time_ns", st->time_ns))
+	if (!brief && !json_add_u64(obj, "time_ns", st->time_ns))
 		return -ENOMEM;
 	arr = json_object_new_array_ext((int)st->nr_vcpus);
 	if (!arr)
@@ -198,7 +182,7 @@ int stats_json_fill(struct json_object *obj, const struct vm_stats *st,
 			return -ENOMEM;
 		}
 	}
-	return add(obj, "vcpus", arr) ? 0 : -ENOMEM;
+	return json_add(obj, "vcpus", arr) ? 0 : -ENOMEM;
 }
 
 int stats_json_write(const char *path, const struct vm_stats *st)
