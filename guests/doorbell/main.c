@@ -28,21 +28,6 @@
 #define KVM_CPUID_SIGNATURE 0x40000000
 #define KVM_CPUID_TSC_KHZ   0x40000010 /* eax: TSC kHz (VMware/KVM) */
 
-struct idt_gate {
-	uint16_t offset_lo;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_hi;
-	uint32_t reserved;
-} __attribute__((packed));
-
-struct idt_desc {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
 /* True if [addr, addr + len) is RAM in the loader's memory map. */
 static bool in_ram(const struct boot_info *bi, uint64_t addr, uint64_t len)
 {
@@ -95,7 +80,7 @@ static uint32_t cpuid_tsc_khz(void)
 static void install_gate(void)
 {
 	uint64_t addr = (uintptr_t)db_irq_entry;
-	struct idt_desc d;
+	struct table_desc d;
 	struct idt_gate *idt;
 
 	asm volatile("sidt %0" : "=m"(d));

@@ -36,21 +36,6 @@ struct tss64 {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
-struct idt_gate {
-	uint16_t offset_lo;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_hi;
-	uint32_t reserved;
-} __attribute__((packed));
-
-struct table_desc {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
 /* lib/trap.S pushes 15 registers below vector, error code and CPU frame. */
 _Static_assert(offsetof(struct trap_frame, vector) == 15 * 8, "trap.S");
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap.S");

@@ -46,6 +46,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* A 64-bit IDT gate (Intel SDM vol. 3, 6.14.1). */
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr;
+	uint16_t offset_mid;
+	uint32_t offset_hi;
+	uint32_t reserved;
+} __attribute__((packed));
+
+/* The operand of lgdt/lidt/sgdt/sidt. */
+struct table_desc {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
 /* What the interrupt stubs (lib/trap.S) save, lowest address first. */
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;

@@ -55,7 +55,9 @@ need_file() {
 	done
 }
 
-vmm_run() {
+# vmm_start NAME LIMIT ARGS...: vmm in the background under timeout, serial
+# into $LOG, stderr into $ERR; vmm_wait then sets RC. vmm_run does both.
+vmm_start() {
 	local name=$1 limit=$2
 	shift 2
 	LOG=$TMP/$name.log
@@ -63,9 +65,19 @@ vmm_run() {
 	: >"$LOG"
 	CMD="timeout --kill-after=5 $limit $VMM --serial file:$LOG $*"
 	timeout --kill-after=5 "$limit" "$VMM" --serial "file:$LOG" "$@" \
-		2>"$ERR" </dev/null
+		2>"$ERR" </dev/null &
+	VMM_PID=$!
+}
+
+vmm_wait() {
+	wait "$VMM_PID"
 	RC=$?
 	GT_CASES=$((GT_CASES + 1))
+}
+
+vmm_run() {
+	vmm_start "$@"
+	vmm_wait
 }
 
 # Print everything needed to reproduce and understand a failed case.

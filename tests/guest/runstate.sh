@@ -47,25 +47,6 @@ PY
 	echo "$out"
 }
 
-# vmm_run in the background: vmm_start NAME LIMIT ARGS..., then vmm_wait.
-vmm_start() {
-	local name=$1 limit=$2
-	shift 2
-	LOG=$TMP/$name.log
-	ERR=$TMP/$name.err
-	: >"$LOG"
-	CMD="timeout --kill-after=5 $limit $VMM --serial file:$LOG $*"
-	timeout --kill-after=5 "$limit" "$VMM" --serial "file:$LOG" "$@" \
-		2>"$ERR" </dev/null &
-	VMM_PID=$!
-}
-
-vmm_wait() {
-	wait "$VMM_PID"
-	RC=$?
-	GT_CASES=$((GT_CASES + 1))
-}
-
 # Wait up to 10 s for the control socket to answer.
 wait_api() {
 	local i
