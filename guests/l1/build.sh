@@ -33,14 +33,7 @@ need_cmd modinfo kmod
 # modinfo, so only the top-level module is named here.
 WANT_MODULES="kvm_amd"
 
-abi=${L1_ABI:-}
-if [ -z "$abi" ]; then
-	if [ -f "$out/abi" ] && [ -d "$out/pkg/lib/modules/$(cat "$out/abi")" ]; then
-		abi=$(cat "$out/abi")
-	else
-		abi=$(debian_kernel_abi linux-image-amd64)
-	fi
-fi
+abi=${L1_ABI:-$(kernel_abi "$out" linux-image-amd64)}
 pkg=$out/pkg
 if [ ! -f "$pkg/.unpacked-$abi" ]; then
 	deb=$(debian_kernel_deb "linux-image-$abi" "$out/deb")

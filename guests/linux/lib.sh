@@ -87,6 +87,17 @@ debian_kernel_abi() {
 	echo "$dep"
 }
 
+# kernel_abi OUTDIR META: the ABI (6.1.0-NN-flavour) of Debian kernel
+# package META. Offline re-runs keep the one already unpacked in OUTDIR/pkg.
+kernel_abi() {
+	local out=$1 meta=$2
+	if [ -f "$out/abi" ] && [ -d "$out/pkg/lib/modules/$(cat "$out/abi")" ]; then
+		cat "$out/abi"
+	else
+		debian_kernel_abi "$meta"
+	fi
+}
+
 stamp_ok() {
 	[ -f "$1" ] && [ "$(cat "$1")" = "$2" ]
 }

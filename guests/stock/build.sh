@@ -31,14 +31,7 @@ need_cmd modinfo kmod
 WANT_MODULES="virtio_ring virtio virtio_mmio virtio_console"
 
 # --- 1. the kernel package, downloaded and unpacked once -----------------------
-abi=${STOCK_ABI:-}
-if [ -z "$abi" ]; then
-	if [ -f "$out/abi" ] && [ -d "$out/pkg/lib/modules/$(cat "$out/abi")" ]; then
-		abi=$(cat "$out/abi") # offline re-runs keep what they have
-	else
-		abi=$(debian_kernel_abi linux-image-cloud-amd64)
-	fi
-fi
+abi=${STOCK_ABI:-$(kernel_abi "$out" linux-image-cloud-amd64)}
 pkg=$out/pkg
 if [ ! -f "$pkg/.unpacked-$abi" ]; then
 	deb=$(debian_kernel_deb "linux-image-$abi" "$out/deb")
