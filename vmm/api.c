@@ -200,11 +200,44 @@ static void client_out_ready(struct io_source *src, int res)
 		client_close(c);
 }
 
+/*
+ * A client that hung up keeps its slot until the loop delivers its POLLHUP,
+ * and that completion may come after the listening socket's, in the same
+ * batch or the next. So at the limit, before refusing anyone, ask the
+ * kernel which clients are gone and serve them now exactly as the loop
+ * would have (what they sent before hanging up is still handled): whoever
+ * closes a connection and opens a new one must get a slot.
+ */
+static void reap_hung_up(struct api *api)
+{
+	struct pollfd pfd[API_MAX_CLIENTS];
+	struct api_client *cl[API_MAX_CLIENTS], *c;
+	nfds_t n = 0;
+
+	for (c = api->clients; c && n < API_MAX_CLIENTS; c = c->next) {
+		pfd[n] = (struct pollfd){.fd = c->fd, .events = POLLIN};
+		cl[n++] = c;
+	}
+	if (poll(pfd, n, 0) <= 0)
+		return; /* nobody hung up (or EINTR: refuse, as before) */
+	for (nfds_t i = 0; i < n; i++) {
+		if (!(pfd[i].revents & (POLLHUP | POLLERR)))
+			continue;
+		/* Each handler may close its own client, never another. */
+		if (io_source_watched(&cl[i]->out))
+			client_out_ready(&cl[i]->out, pfd[i].revents);
+		else
+			client_in_ready(&cl[i]->in, pfd[i].revents);
+	}
+}
+
 int api_add_client(struct api *api, int fd)
 {
 	struct api_client *c;
 	int r;
 
+	if (api->nr_clients >= API_MAX_CLIENTS)
+		reap_hung_up(api);
 	if (api->nr_clients >= API_MAX_CLIENTS) {
 		close(fd);
 		return -EMFILE;

@@ -80,8 +80,10 @@ int api_open(struct api *api, const char *path, struct io_loop *l,
 /*
  * Serve an already connected stream socket @fd (taken over, closed on
  * error too); api_open()'s accepted clients go through here. Loop thread
- * or before the loop runs. Returns 0, -EMFILE beyond API_MAX_CLIENTS, or
- * -errno.
+ * or before the loop runs. Returns 0, -EMFILE beyond API_MAX_CLIENTS
+ * connected clients, or -errno. A client whose peer has closed its socket
+ * no longer counts, even before the loop has noticed: it is served (what
+ * it sent is handled) and dropped first.
  */
 int api_add_client(struct api *api, int fd);
 

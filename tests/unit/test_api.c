@@ -453,16 +453,33 @@ static void test_listen(void)
 	CHECK(extra >= 0);
 	CHECK(recv_line(extra) == NULL);
 	close(extra);
+	/*
+	 * Hang up and reconnect at once, before the loop has seen the
+	 * hang-ups: the new clients get the old ones' slots, all of them.
+	 */
 	for (int i = 0; i < API_MAX_CLIENTS; i++)
 		close(fds[i]);
-
-	/* "stop" is answered. */
+	for (int i = 0; i < API_MAX_CLIENTS; i++) {
+		fds[i] = connect_to(path);
+		CHECK(fds[i] >= 0);
+		send_str(fds[i], "{\"cmd\":\"resume\"}\n", 17);
+		CHECK(got(fds[i], ""));
+	}
+	CHECK_EQ(s.vm.resumes, API_MAX_CLIENTS);
+	/* A client that sends a request and hangs up is still served. */
+	close(fds[0]);
+	fds[0] = connect_to(path);
+	send_str(fds[0], "{\"cmd\":\"stop\"}\n", 15);
+	close(fds[0]);
+	/* ... before the next one takes its slot, and "stop" is answered. */
 	extra = connect_to(path);
 	send_str(extra, "{\"cmd\":\"stop\"}\n", 15);
 	CHECK(got(extra, ""));
 	close(extra);
+	for (int i = 1; i < API_MAX_CLIENTS; i++)
+		close(fds[i]);
 	serve_end(&s);
-	CHECK_EQ(s.vm.stops, 1);
+	CHECK_EQ(s.vm.stops, 2);
 	CHECK(access(path, F_OK) != 0); /* unlinked */
 	rmdir(dir);
 }
