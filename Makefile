@@ -90,7 +90,14 @@ $(O)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS:%.c=$(O)/obj/%.o) $(O)/libvmm.a
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-unit-tests: $(UNIT_BINS)
+# The test runner's platform probe: can the host's /dev/kvm run a guest?
+KVM_PROBE = $(O)/tools/kvm-probe
+$(KVM_PROBE): tools/kvm-probe.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+unit-tests: $(UNIT_BINS) $(KVM_PROBE)
 
 -include guests/guests.mk
 
@@ -108,13 +115,13 @@ test: deps all unit-tests guests guests-linux
 test-unit: unit-tests
 	$(Q)O=$(O) tests/run.sh unit
 
-test-guest: all guests
+test-guest: all guests $(KVM_PROBE)
 	$(Q)O=$(O) tests/run.sh guest
 
 test-linux: all guests-linux
 	$(Q)O=$(O) tests/run.sh linux
 
-bench: all guests
+bench: all guests $(KVM_PROBE)
 	$(Q)O=$(O) tests/bench/run.sh
 
 run: deps all guests-linux

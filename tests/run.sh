@@ -2,17 +2,51 @@
 # Test runner: unit tests (build/tests/unit/test_*), guest tests
 # (tests/guest/*.sh, real KVM) and the Linux tier (tests/linux/run.sh, in a
 # nested L1). Every test runs under a timeout; exit 0 = pass, 77 = skip,
-# anything else = fail. Ends with "N passed, N failed, N skipped".
+# anything else = fail. Ends with "N passed, N failed, N skipped", after
+# the reason of every skip.
 #   tests/run.sh [unit|guest|linux|all]...
+#
+# The platform is chosen once per run: the host's /dev/kvm when it can run
+# a guest ($O/tools/kvm-probe), otherwise the nested L1 (guests/l1/run.sh,
+# QEMU TCG with kvm-amd). On the L1 platform the guest tier and the unit
+# tests that skipped for want of KVM run in ONE L1 boot, by this same
+# script inside it (L1=1), and their results are counted here.
+# VMM_TEST_PLATFORM=host|l1 overrides the probe.
 set -u
 cd "$(dirname "$0")/.."
+top=$PWD
 O=${O:-build}
 case $O in /*) VMM=$O/vmm ;; *) VMM=$PWD/$O/vmm ;; esac
 export O VMM
 passed=0 failed=0 skipped=0
-failures=()
+failures=() skips=()
 log_dir="$O/test-logs"
 mkdir -p "$log_dir"
+
+# --- platform --------------------------------------------------------------------
+probe_platform() {
+	local probe=$O/tools/kvm-probe why
+	if [ -x "$probe" ]; then
+		why=$("$probe" 2>&1)
+	else
+		why="$probe not built"
+	fi
+	host_kvm=${why:-no answer}
+	case ${VMM_TEST_PLATFORM:-} in
+	host | l1) platform=$VMM_TEST_PLATFORM ;;
+	'') if [ "$why" = usable ] || [ -n "${L1:-}" ]; then platform=host; else platform=l1; fi ;;
+	*) echo "tests/run.sh: VMM_TEST_PLATFORM must be host or l1" >&2; exit 2 ;;
+	esac
+	if [ -n "${L1:-}" ]; then
+		platform_name="nested L1 (QEMU TCG + kvm-amd, $(nproc) vCPUs)"
+	elif [ $platform = host ]; then
+		platform_name="host /dev/kvm"
+	else
+		platform_name="nested L1 (host /dev/kvm: $host_kvm)"
+	fi
+}
+probe_platform
+l1_units=() l1_guest=0
 
 run_one() { # name timeout cmd...
 	local name=$1 limit=$2 rc
@@ -22,31 +56,81 @@ run_one() { # name timeout cmd...
 	rc=$?
 	case $rc in
 	0) passed=$((passed + 1)); echo "PASS $name" ;;
-	77) skipped=$((skipped + 1)); echo "SKIP $name: $(tail -n 1 "$log")" ;;
+	77) skipped=$((skipped + 1)); skips+=("$name: $(tail -n 1 "$log")")
+	    echo "SKIP $name: $(tail -n 1 "$log")" ;;
 	*) failed=$((failed + 1)); failures+=("$name")
 	   echo "FAIL $name (rc=$rc, log $log)"; tail -n 15 "$log" | sed 's/^/    /' ;;
 	esac
 }
 
+# On the L1 platform a unit test that skips here (it needs KVM) is run
+# again in the L1 rather than counted.
 run_unit() {
-	local t
-	for t in "$O"/tests/unit/test_*; do
+	local t rc names=("$@")
+	[ ${#names[@]} -gt 0 ] || names=("$O"/tests/unit/test_*)
+	echo "unit tier: $platform_name"
+	for t in "${names[@]}"; do
+		t=$O/tests/unit/$(basename "$t")
 		[ -x "$t" ] || continue
+		if [ $platform = l1 ] && [ -z "${L1:-}" ]; then
+			timeout --kill-after=10 120 "$t" >"$log_dir/unit_${t##*/}.log" 2>&1
+			rc=$?
+			if [ $rc = 77 ]; then
+				l1_units+=("${t##*/}")
+				echo "L1   unit/${t##*/}: $(tail -n 1 "$log_dir/unit_${t##*/}.log")"
+				continue
+			fi
+		fi
 		run_one "unit/$(basename "$t")" 120 "$t"
 	done
 }
 
 run_guest() {
 	local t
+	if [ $platform = l1 ] && [ -z "${L1:-}" ]; then
+		l1_guest=1
+		return
+	fi
+	echo "guest tier: $platform_name"
 	for t in tests/guest/*.sh; do
 		[ -f "$t" ] || continue
 		run_one "guest/$(basename "$t" .sh)" 300 bash "$t"
 	done
 }
 
+# The unit tests that need KVM and the guest tier, in one L1 boot: this
+# script runs inside it and its PASS/FAIL/SKIP lines are counted here.
+run_in_l1() {
+	local what=() log=$log_dir/l1-tier.log script rc line
+	[ ${#l1_units[@]} -gt 0 ] && what+=("units:$(IFS=,; echo "${l1_units[*]}")")
+	[ $l1_guest = 1 ] && what+=(guest)
+	[ ${#what[@]} -gt 0 ] || return 0
+	l1_units=() l1_guest=0
+	echo "${what[*]//,/ } tier: $platform_name"
+	script=$log_dir/l1-tier.sh
+	printf 'cd %q && O=%q exec tests/run.sh %s\n' "$top" "$O" "${what[*]}" >"$script"
+	guests/l1/run.sh -q -t 2700 -l "$log" --vmm "$VMM" -- "$script" \
+		>"$log_dir/l1-tier.out" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		PASS\ *) passed=$((passed + 1)); echo "$line" ;;
+		FAIL\ *) failed=$((failed + 1)); failures+=("${line#FAIL }"); echo "$line" ;;
+		SKIP\ *) skipped=$((skipped + 1)); skips+=("${line#SKIP }"); echo "$line" ;;
+		"    "*) echo "$line" ;;
+		esac
+	done < <(tr -d '\r' <"$log" | grep -E '^(PASS|FAIL|SKIP) |^    ')
+	if [ $rc != 0 ] && ! tr -d '\r' <"$log" | grep -qE '^[0-9]+ passed, [0-9]+ failed'; then
+		failed=$((failed + 1)); failures+=(l1)
+		echo "FAIL l1: the L1 run ended early (rc=$rc, console log $log)"
+		tail -n 5 "$log_dir/l1-tier.out" | sed 's/^/    /'
+	fi
+}
+
 run_linux() {
 	# The Linux tier prints one PASS/FAIL/SKIP line per case.
 	local log="$log_dir/linux.log" line
+	echo "linux tier: nested L1 (QEMU TCG + kvm-amd; Linux guests always boot there)"
 	if [ ! -x tests/linux/run.sh ]; then
 		skipped=$((skipped + 1)); echo "SKIP linux: tests/linux/run.sh missing"; return
 	fi
@@ -56,7 +140,7 @@ run_linux() {
 		case $line in
 		PASS\ *) passed=$((passed + 1)); echo "$line" ;;
 		FAIL\ *) failed=$((failed + 1)); failures+=("${line#FAIL }"); echo "$line" ;;
-		SKIP\ *) skipped=$((skipped + 1)); echo "$line" ;;
+		SKIP\ *) skipped=$((skipped + 1)); skips+=("${line#SKIP }"); echo "$line" ;;
 		esac
 	done < <(grep -E '^(PASS|FAIL|SKIP) ' "$log")
 	if ! grep -qE '^(PASS|FAIL|SKIP) ' "$log"; then
@@ -69,11 +153,17 @@ run_linux() {
 for what in "$@"; do
 	case $what in
 	unit) run_unit ;;
+	units:*) IFS=, read -ra u <<<"${what#units:}"; run_unit "${u[@]}" ;;
 	guest) run_guest ;;
-	linux) run_linux ;;
-	all) run_unit; run_guest; run_linux ;;
+	linux) run_in_l1; run_linux ;;
+	all) run_unit; run_guest; run_in_l1; run_linux ;;
 	*) echo "usage: $0 [unit|guest|linux|all]..." >&2; exit 2 ;;
 	esac
 done
+run_in_l1
+if [ ${#skips[@]} -gt 0 ]; then
+	echo "skipped:"
+	printf '  %s\n' "${skips[@]}"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ]

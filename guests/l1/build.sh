@@ -1,18 +1,24 @@
 #!/bin/bash
 # guests/l1/build.sh OUTDIR: the nested L1 used to run our VMM on real KVM.
 #
-# This machine's /dev/kvm (PVM) cannot run Linux guests, so Linux tests boot
-# QEMU TCG with `-cpu max` (which emulates AMD SVM), run Debian's generic
-# kernel in it (L1), load kvm-amd there and run our VMM inside L1 (see
-# guests/l1/run.sh). This script prepares the parts that do not change
-# between runs, in OUTDIR:
+# When this host's /dev/kvm is missing or cannot run a guest, every test and
+# benchmark that needs KVM boots QEMU TCG with `-cpu max` (which emulates AMD
+# SVM), runs Debian's generic kernel in it (L1), loads kvm-amd there and runs
+# our VMM inside L1 (guests/l1/run.sh). This script prepares the parts that
+# do not change between runs, in OUTDIR:
 #   vmlinuz      /boot/vmlinuz-<abi>-amd64 of linux-image-<abi>-amd64 (the
 #                generic flavour: the cloud one has no kvm-amd)
 #   vmlinux      the same kernel decompressed (ELF, PVH entry): QEMU boots it
 #                directly, which saves the ~3 s TCG spends un-xz-ing vmlinuz
 #   base.cpio    uncompressed newc archive: busybox-static, guests/l1/init.sh
-#                as /init, irqbypass ccp kvm kvm-amd in /lib/modules with
+#                as /init and the modules that mount the root disk and the
+#                shared checkout (virtio-pci, virtio-blk, ext4, 9p), with
 #                their load order (modinfo dependencies) in load-order
+#   root-<hash>.img  the L1's root file system, a real Debian system with
+#                the packages of guests/l1/packages and every module of the
+#                kernel (guests/l1/rootfs.sh); <hash> covers the package
+#                list, rootfs.sh and the kernel, so a change rebuilds it.
+#                root.img links to the current one.
 #   abi          the kernel release, e.g. 6.1.0-56-amd64
 # The archive is left uncompressed on purpose: under TCG the L1 kernel
 # unpacks plain cpio much faster than it gunzips.
@@ -29,24 +35,24 @@ need_cmd apt-get apt
 need_cmd dpkg-deb dpkg
 need_cmd modinfo kmod
 
-# kvm-amd pulls in kvm, ccp (SEV) and irqbypass; the list is completed from
-# modinfo, so only the top-level module is named here.
-WANT_MODULES="kvm_amd"
+# What /init needs to mount the root disk and the 9p share; the list is
+# completed from modinfo, so only the top-level modules are named here.
+# ext4 checksums its metadata with crc32c, a soft dependency modinfo omits.
+WANT_MODULES="virtio_pci virtio_blk crc32c_generic ext4 9pnet_virtio 9p"
 
 abi=${L1_ABI:-$(kernel_abi "$out" linux-image-amd64)}
 pkg=$out/pkg
-if [ ! -f "$pkg/.unpacked-$abi" ]; then
+if [ ! -f "$pkg/.unpacked-all-$abi" ]; then
 	deb=$(debian_kernel_deb "linux-image-$abi" "$out/deb")
 	echo "[l1] unpacking $deb"
 	rm -rf "$pkg"
 	mkdir -p "$pkg"
-	# Only the kernel and the modules we need: the full tree is ~400 MB.
+	# The kernel and all of its modules: the L1 root gets every module
+	# (kvm-amd, tun, vhost, overlay, ...), the initramfs a few.
 	dpkg-deb --fsys-tarfile "$deb" |
 		tar -C "$pkg" -x --wildcards "./boot/vmlinuz-$abi" \
-			"./lib/modules/$abi/kernel/arch/x86/kvm/*" \
-			"./lib/modules/$abi/kernel/virt/lib/*" \
-			"./lib/modules/$abi/kernel/drivers/crypto/ccp/*"
-	touch "$pkg/.unpacked-$abi"
+			"./lib/modules/$abi/*"
+	touch "$pkg/.unpacked-all-$abi"
 fi
 moddir=$pkg/lib/modules/$abi
 [ -f "$pkg/boot/vmlinuz-$abi" ] || die "no boot/vmlinuz-$abi in the package"
@@ -84,5 +90,12 @@ done
 pack_cpio "$root" "$out/base.cpio"
 rm -rf "$root"
 echo "$abi" >"$out/abi"
-ls -l "$out/vmlinuz" "$out/base.cpio" "$out"/vmlinux 2>/dev/null || true
+
+key=$( (cat "$here/packages" "$here/rootfs.sh"; echo "$abi") | sha256sum | cut -c1-16)
+if [ ! -f "$out/root-$key.img" ]; then
+	"$here/rootfs.sh" "$out/root-$key.img" "$moddir"
+	find "$out" -maxdepth 1 -name 'root-*.img' ! -name "root-$key.img" -delete
+fi
+ln -sfn "root-$key.img" "$out/root.img"
+ls -l "$out/vmlinuz" "$out/base.cpio" "$out"/vmlinux "$out/root-$key.img" 2>/dev/null || true
 echo "[l1] done: $out ($abi)"

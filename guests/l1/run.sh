@@ -3,14 +3,19 @@
 #
 # Boots `qemu-system-x86_64 -M q35 -accel tcg -cpu max` (TCG emulates AMD
 # SVM) with Debian's generic kernel (guests/l1/build.sh; its decompressed PVH
-# vmlinux if there, else vmlinuz; $L1_KERNEL overrides) and an initramfs made
-# of build/guests/l1/base.cpio (busybox, kvm modules, /init) plus, for this
-# run: the VMM as /bin/vmm with every shared library `ldd` lists for it (and
-# the loader), the guest files given with -f in /guest/, and SCRIPT as
-# /test.sh. L1's /init (guests/l1/init.sh) loads kvm-amd, waits for /dev/kvm,
-# runs /test.sh and prints "L1_RESULT rc=N". Everything L1 prints on its
-# serial console is written to the log file (and streamed to stdout unless
-# -q); this script exits with N, or with
+# vmlinux if there, else vmlinuz; $L1_KERNEL overrides), its small initramfs
+# (base.cpio) and two disks:
+#   - the L1 root, a Debian system on virtio-blk (root.img, snapshot=on: L1's
+#     writes are discarded), with bash, python3, socat, QEMU, ...;
+#   - this checkout, shared over virtio-9p read-write and mounted in L1 at
+#     the same path as here, so builds, guest images and test scripts are
+#     used in place and logs written in L1 land here.
+# L1 loads kvm-amd, waits for /dev/kvm and runs SCRIPT with bash from a run
+# directory made for it under the L1 build folder, holding the guest files
+# given with -f in guest/ (also /guest in L1); $VMM is the VMM binary. Then it
+# prints "L1_RESULT rc=N" and powers off (guests/l1/init.sh, stage2.sh).
+# Everything L1 prints on its serial console is written to the log file (and
+# streamed to stdout unless -q); this script exits with N, or with
 #   124  the overall timeout expired (QEMU killed)
 #   125  L1 ended without a result line (crash, no /dev/kvm, ...; see the log)
 #   126  L1's kernel froze (soft lockup / RCU stall: a QEMU TCG problem), stopped
@@ -19,11 +24,14 @@
 # guest's power-off would otherwise hang until the overall timeout.
 #
 # Options:
-#   -f FILE[:NAME]   copy FILE to /guest/NAME in L1 (NAME defaults to basename)
+#   -f FILE[:NAME]   copy FILE to guest/NAME (NAME defaults to basename)
+#   -e VAR=VALUE     export VAR in L1 (repeatable)
 #   -t SECONDS       overall timeout for QEMU (default 600)
 #   -l LOGFILE       L1 console log (default build/guests/l1/last-run.log)
-#   -m MEM           L1 memory (default 2048M)
-#   -s CPUS          L1 vCPUs (default 2)
+#   -m MEM           L1 memory (default 4096M)
+#   -s CPUS          L1 vCPUs (default 3: one more than the widest L2 of the
+#                    tests; an L1 no wider than an L2 that keeps all of its
+#                    vCPUs busy freezes, see guests/l1/README.md)
 #   -a ARGS          extra L1 kernel command line arguments
 #   -q               do not stream the console to stdout
 #   -i               interactive: console on this terminal (-serial mon:stdio,
@@ -43,11 +51,12 @@ usage() {
 	exit 2
 }
 
-files=() timeout_s=600 log='' mem=2048M cpus=2 extra_args='' quiet=0 interactive=0
+files=() envs=() timeout_s=600 log='' mem=4096M cpus=3 extra_args='' quiet=0 interactive=0
 vmm=${VMM:-$top/build/vmm} l1dir=$top/build/guests/l1 tcg=tcg,thread=multi
 while [ $# -gt 0 ]; do
 	case $1 in
 	-f) files+=("$2"); shift 2 ;;
+	-e) envs+=("$2"); shift 2 ;;
 	-t) timeout_s=$2; shift 2 ;;
 	-l) log=$2; shift 2 ;;
 	-m) mem=$2; shift 2 ;;
@@ -69,55 +78,60 @@ script=$1
 fail() { echo "l1/run.sh: error: $*" >&2; exit 2; }
 command -v qemu-system-x86_64 >/dev/null ||
 	fail "qemu-system-x86_64 not found; apt-get install -y qemu-system-x86"
-[ -f "$l1dir/vmlinuz" ] && [ -f "$l1dir/base.cpio" ] ||
-	fail "L1 kernel/initramfs missing in $l1dir; run guests/l1/build.sh $l1dir"
+[ -f "$l1dir/vmlinuz" ] && [ -f "$l1dir/base.cpio" ] && [ -f "$l1dir/root.img" ] ||
+	fail "L1 kernel/initramfs/root image missing in $l1dir; run guests/l1/build.sh $l1dir"
+l1dir=$(cd "$l1dir" && pwd)
+case $l1dir/ in "$top"/*) ;; *) fail "the L1 folder $l1dir must be inside the checkout $top (shared with L1)" ;; esac
 # The decompressed PVH vmlinux boots ~3 s faster under TCG than vmlinuz.
 kernel=${L1_KERNEL:-$l1dir/vmlinuz}
 [ -z "${L1_KERNEL:-}" ] && [ -f "$l1dir/vmlinux" ] && kernel=$l1dir/vmlinux
 [ -x "$vmm" ] || fail "VMM binary '$vmm' missing; build it first (make)"
 [ -f "$script" ] || fail "script '$script' not found"
 
-# --- per-run part of the initramfs ------------------------------------------------
-work=$(mktemp -d "${TMPDIR:-/tmp}/l1run.XXXXXX")
+# --- the run directory, in the shared checkout -----------------------------------------
+mkdir -p "$l1dir/runs"
+run=$(mktemp -d "$l1dir/runs/run.XXXXXX")
 qpid='' tailpid=''
 cleanup() {
 	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null
 	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null
-	rm -rf "$work"
+	rm -rf "$run"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-root=$work/root
-mkdir -p "$root/bin" "$root/guest"
-cp "$vmm" "$root/bin/vmm"
-# Shared libraries at their host paths, e.g. /lib/x86_64-linux-gnu/liburing.so.2,
-# and the loader (/lib64/ld-linux-x86-64.so.2). A static VMM lists none.
-for lib in $(ldd "$vmm" 2>/dev/null | grep -oE '/[^ ]+' || true); do
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
-done
+mkdir -p "$run/guest"
+vmm=$(cd "$(dirname "$vmm")" && pwd)/$(basename "$vmm")
+case $vmm in "$top"/*) ;; *) cp "$vmm" "$run/vmm" && vmm=$run/vmm ;; esac
+{
+	printf 'export VMM=%q\n' "$vmm"
+	for e in ${envs[@]+"${envs[@]}"}; do
+		[[ $e == [A-Za-z_]*=* ]] || fail "-e wants VAR=VALUE, not '$e'"
+		printf 'export %s=%q\n' "${e%%=*}" "${e#*=}"
+	done
+} >"$run/env"
 for spec in ${files[@]+"${files[@]}"}; do
 	src=${spec%%:*} name=${spec#*:}
 	[ "$name" != "$spec" ] || name=$(basename "$src")
 	[ -f "$src" ] || fail "guest file '$src' not found"
-	cp "$src" "$root/guest/$name"
+	ln "$src" "$run/guest/$name" 2>/dev/null || cp "$src" "$run/guest/$name"
 done
-install -m 755 "$script" "$root/test.sh"
-pack_cpio "$root" "$work/run.cpio"
-cat "$l1dir/base.cpio" "$work/run.cpio" >"$work/l1.cpio"
-rm -rf "$root" "$work/run.cpio"
+install -m 755 "$script" "$run/test.sh"
 
 # --- QEMU -----------------------------------------------------------------------------
 # quiet: fewer console bytes through TCG; mitigations=off: less work per
 # syscall and context switch in L1 (and L2's exits through it).
-append="console=ttyS0 quiet panic=-1 mitigations=off nokaslr $extra_args"
+append="console=ttyS0 quiet panic=-1 mitigations=off nokaslr l1.top=$top l1.run=$run $extra_args"
 qemu=(qemu-system-x86_64 -M q35 -accel "$tcg" -cpu max -m "$mem" -smp "$cpus"
 	-nodefaults -no-user-config -display none -no-reboot
-	-kernel "$kernel" -initrd "$work/l1.cpio" -append "$append")
+	-kernel "$kernel" -initrd "$l1dir/base.cpio" -append "$append"
+	-drive "file=$l1dir/root.img,if=none,id=root,format=raw,snapshot=on"
+	-device virtio-blk-pci,drive=root
+	-fsdev "local,id=top,path=$top,security_model=none"
+	-device virtio-9p-pci,fsdev=top,mount_tag=top)
 
 if [ $interactive = 1 ]; then
-	"${qemu[@]}" -serial mon:stdio
+	"${qemu[@]}" -append "$append l1.tty=1" -serial mon:stdio
 	exit
 fi
 
@@ -126,7 +140,7 @@ mkdir -p "$(dirname "$log")"
 : >"$log"
 start=$(date +%s)
 timeout -k 10 "$timeout_s" "${qemu[@]}" -serial "file:$log" </dev/null \
-	>"$work/qemu.out" 2>&1 &
+	>"$run/qemu.out" 2>&1 &
 qpid=$!
 if [ $quiet = 0 ]; then
 	tail -n +1 -f --pid=$qpid "$log" &
@@ -171,7 +185,7 @@ if [ $qrc = 124 ] || [ $qrc = 137 ]; then
 fi
 if [ -z "$result" ]; then
 	echo "l1/run.sh: L1 ended (qemu rc=$qrc after ${elapsed} s) without an L1_RESULT line; log: $log" >&2
-	sed 's/^/qemu: /' "$work/qemu.out" >&2
+	sed 's/^/qemu: /' "$run/qemu.out" >&2
 	tail -n 20 "$log" | sed 's/^/L1: /' >&2
 	exit 125
 fi
