@@ -265,7 +265,13 @@ static void send_str(int fd, const char *s, size_t len)
 	CHECK_EQ(send(fd, s, len, MSG_NOSIGNAL), (ssize_t)len);
 }
 
-/* Read one line (malloc'd, newline stripped); NULL on EOF or timeout. */
+/*
+ * Read one line (malloc'd, newline stripped); NULL on EOF or timeout.
+ * EINTR is retried: with SO_RCVTIMEO set, recv() is not restarted after
+ * an interruption, and one comes without any signal when the kernel's
+ * clean-up of a destroyed io_uring (test_socketpair()'s loop, which this
+ * thread created) queues task work on this thread.
+ */
 static char *recv_line(int fd)
 {
 	size_t len = 0, cap = 1024;
@@ -277,6 +283,8 @@ static char *recv_line(int fd)
 		if (len + 1 == cap)
 			buf = realloc(buf, cap *= 2);
 		n = recv(fd, buf + len, 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0) {
 			free(buf);
 			return NULL;
