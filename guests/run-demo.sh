@@ -1,11 +1,13 @@
 #!/bin/bash
 # guests/run-demo.sh [VMM ARGS...] : `make run`: boot Debian's cloud kernel
-# with our VMM and give the user its shell on this terminal.
+# with our VMM and give the user its shell on this terminal, through
+# virtio-console (the guest's hvc0, sized like this terminal and following
+# its resizes; the boot log is replayed to hvc0 once its driver loads).
 #
 # If this host's /dev/kvm can run Linux (real VT-x/AMD-V), vmm runs directly:
 #   vmm --kernel build/guests/stock/vmlinuz --initrd .../initramfs.cpio.gz
-#       --cmdline 'console=ttyS0 interactive=1 panic=-1 reboot=acpi'
-#       --cpus 2 --mem 512M --serial stdio [VMM ARGS...]
+#       --cmdline 'console=hvc0 interactive=1 panic=-1 reboot=acpi'
+#       --cpus 2 --mem 512M --serial none --console stdio [VMM ARGS...]
 # Otherwise (no /dev/kvm, a KVM "PVM" host: /sys/module/kvm_pvm exists, or
 # /proc/cpuinfo shows neither vmx nor svm) the same runs nested inside a
 # QEMU TCG L1 through guests/l1/interactive.sh.
@@ -44,13 +46,11 @@ fi
 case $mode in
 direct)
 	exec "$vmm" --kernel "$stock/vmlinuz" --initrd "$stock/initramfs.cpio.gz" \
-		--cmdline 'console=ttyS0 interactive=1 panic=-1 reboot=acpi' \
-		--cpus 2 --mem 512M --serial stdio "$@"
+		--cmdline 'console=hvc0 interactive=1 panic=-1 reboot=acpi' \
+		--cpus 2 --mem 512M --serial none --console stdio "$@"
 	;;
 nested)
-	if [ ! -f "$guests/l1/vmlinuz" ] || [ ! -f "$guests/l1/base.cpio" ]; then
-		"$here/l1/build.sh" "$guests/l1"
-	fi
+	"$here/l1/build.sh" "$guests/l1" >/dev/null # cached: builds only what is missing
 	exec "$here/l1/interactive.sh" "$@"
 	;;
 *)

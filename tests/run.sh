@@ -51,11 +51,11 @@ l1_units=() l1_guest=0
 run_one() { # name timeout cmd...
 	local name=$1 limit=$2 rc
 	shift 2
-	local log="$log_dir/${name//\//_}.log"
+	local log="$log_dir/${name//\//_}.log" t0=$SECONDS
 	timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
 	rc=$?
 	case $rc in
-	0) passed=$((passed + 1)); echo "PASS $name" ;;
+	0) passed=$((passed + 1)); echo "PASS $name ($((SECONDS - t0)) s)" ;;
 	77) skipped=$((skipped + 1)); skips+=("$name: $(tail -n 1 "$log")")
 	    echo "SKIP $name: $(tail -n 1 "$log")" ;;
 	*) failed=$((failed + 1)); failures+=("$name")
@@ -107,6 +107,13 @@ run_in_l1() {
 	[ ${#what[@]} -gt 0 ] || return 0
 	l1_units=() l1_guest=0
 	echo "${what[*]//,/ } tier: $platform_name"
+	# The L1's parts are cached; this only builds what is missing or stale.
+	if ! guests/l1/build.sh build/guests/l1 >"$log_dir/l1-build.log" 2>&1; then
+		failed=$((failed + 1)); failures+=(l1)
+		echo "FAIL l1: guests/l1/build.sh failed (log $log_dir/l1-build.log)"
+		tail -n 5 "$log_dir/l1-build.log" | sed 's/^/    /'
+		return
+	fi
 	script=$log_dir/l1-tier.sh
 	printf 'cd %q && O=%q exec tests/run.sh %s\n' "$top" "$O" "${what[*]}" >"$script"
 	guests/l1/run.sh -q -t 2700 -l "$log" --vmm "$VMM" -- "$script" \

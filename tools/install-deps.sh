@@ -9,11 +9,12 @@ set -euo pipefail
 build=(gcc make libc6-dev linux-libc-dev liburing-dev libfdt-dev libjson-c-dev)
 # tests and guests: iasl -d for ACPI tables, socat/python3 for console tests,
 # busybox + cpio for initramfs images, linux-source-6.1 and its build tools
-# for the minimal kernel, qemu-system-x86 for the nested L1 that runs Linux
+# for the minimal kernel, qemu-system-x86 for the nested L1 that runs KVM
+# tests where the host can't, debootstrap + e2fsprogs for the L1's root
 rest=(acpica-tools socat python3 coreutils
 	busybox-static cpio xz-utils gzip lz4 zstd kmod
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev
-	qemu-system-x86)
+	qemu-system-x86 debootstrap e2fsprogs)
 
 missing() {
 	local p

@@ -5,9 +5,12 @@
 # Boots the nested L1 (guests/l1/run.sh -i: QEMU TCG, kvm-amd inside) with
 # its console on this terminal and, inside it, runs in the foreground
 #   vmm --kernel <stock vmlinuz> --initrd <stock initramfs>
-#       --cmdline 'console=ttyS0 interactive=1 panic=-1 reboot=acpi'
-#       --cpus 2 --mem 512M --serial stdio [VMM ARGS...]
-# so the user lands in a shell of Debian's cloud kernel (L2). Leaving that
+#       --cmdline 'console=hvc0 interactive=1 panic=-1 reboot=acpi'
+#       --cpus 2 --mem 512M --serial none --console stdio [VMM ARGS...]
+# so the user lands in a shell of Debian's cloud kernel (L2) on virtio-console
+# (hvc0): a keystroke is one virtqueue buffer for L2, not an 8250 exit per
+# register access. L1's console gets this terminal's size first, so the
+# guest's hvc0 has it too (VIRTIO_CONSOLE_F_SIZE). Leaving that
 # shell powers L2 off, vmm exits, L1 powers off and QEMU ends; Ctrl-A X kills
 # QEMU at any time. Needs the outputs of guests/stock/build.sh and
 # guests/l1/build.sh under $GUESTS (default build/guests) and $O/vmm.
@@ -28,11 +31,14 @@ done
 script=$(mktemp "${TMPDIR:-/tmp}/l1-demo.XXXXXX")
 trap 'rm -f "$script"' EXIT
 {
-	echo '#!/bin/sh'
-	echo 'echo "L1: starting vmm with the Debian cloud kernel (2 vCPUs, 512M); exit its shell to quit"'
+	echo '#!/bin/bash'
+	if size=$(stty size 2>/dev/null) && [ "$size" != "0 0" ]; then
+		printf 'stty rows %d cols %d\n' $size
+	fi
+	echo 'echo "L1: starting vmm with the Debian cloud kernel (2 vCPUs, 512M) on virtio-console; exit its shell to quit"'
 	printf 'timeout 7200 "$VMM" --kernel /guest/stock-vmlinuz --initrd /guest/stock-initramfs.cpio.gz'
-	printf " --cmdline 'console=ttyS0 interactive=1 panic=-1 reboot=acpi'"
-	printf ' --cpus 2 --mem 512M --serial stdio'
+	printf " --cmdline 'console=hvc0 interactive=1 panic=-1 reboot=acpi'"
+	printf ' --cpus 2 --mem 512M --serial none --console stdio'
 	for a in "$@"; do printf ' %q' "$a"; done
 	echo
 	echo 'rc=$?'

@@ -19,6 +19,8 @@
 #   test=markers   (default) only the markers above
 #   test=shell     interactive shell on the console; power off when it exits
 #   test=echo      read console lines and print "ECHO:<line>" until "quit"/EOF
+#   test=spin      keep every CPU busy in user space for spin_s=<s> (default
+#                  30) seconds, then print "SPIN_DONE cpus=<n> secs=<s>"
 #   interactive=1  same as test=shell (used by `make run`)
 #   delay=<s>      sleep this long before the end action
 #   end=poweroff   (default) | reboot (reboot -f) | panic (init exits) |
@@ -39,12 +41,13 @@ mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 echo "INIT_REACHED uptime=$(uptime_s)"
 
-TEST=markers END=poweroff DELAY=0
+TEST=markers END=poweroff DELAY=0 SPIN_S=30
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	test=*) TEST=${arg#test=} ;;
 	end=*) END=${arg#end=} ;;
 	delay=*) DELAY=${arg#delay=} ;;
+	spin_s=*) SPIN_S=${arg#spin_s=} ;;
 	interactive=1) TEST=shell ;;
 	esac
 done
@@ -113,6 +116,22 @@ echo)
 		[ "$line" = quit ] && break
 		echo "ECHO:$line"
 	done
+	;;
+spin)
+	# One busy loop per online CPU; the scheduler spreads them. This shell
+	# sleeps meanwhile and is woken by its timer, as a real workload's
+	# housekeeping would be.
+	t0=$(uptime_s)
+	pids=
+	i=0
+	while [ $i -lt "$(nproc)" ]; do
+		(while :; do :; done) &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	sleep "$SPIN_S"
+	kill $pids
+	echo "SPIN_DONE cpus=$i secs=$(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }')"
 	;;
 *) echo "UNKNOWN_TEST=$TEST" ;;
 esac
