@@ -112,7 +112,7 @@ guests-linux:
 test: deps all unit-tests guests guests-linux
 	$(Q)O=$(O) tests/run.sh all
 
-test-unit: unit-tests guests
+test-unit: all unit-tests guests
 	$(Q)O=$(O) tests/run.sh unit
 
 test-guest: all guests $(KVM_PROBE)

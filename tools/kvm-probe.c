@@ -22,13 +22,13 @@
 
 #define PROBE_PORT 0x10
 #define PROBE_BYTE 0x5a
-#define PROBE_MEM 0x1000
+#define PROBE_MEM  0x1000
 
 /* Real mode at 0:0. */
 static const unsigned char probe_code[] = {
-	0xb0, PROBE_BYTE, /* mov al, PROBE_BYTE */
-	0xe6, PROBE_PORT, /* out PROBE_PORT, al */
-	0xf4,             /* hlt */
+    0xb0, PROBE_BYTE, /* mov al, PROBE_BYTE */
+    0xe6, PROBE_PORT, /* out PROBE_PORT, al */
+    0xf4,	      /* hlt */
 };
 
 struct probe {
@@ -48,7 +48,7 @@ static int fail(struct probe *p, const char *what, int err)
 static int probe_vcpu(struct probe *p)
 {
 	struct kvm_sregs sregs;
-	struct kvm_regs regs = { .rflags = 2, .rip = 0 };
+	struct kvm_regs regs = {.rflags = 2, .rip = 0};
 	int mmap_size;
 
 	p->vcpu = ioctl(p->vm, KVM_CREATE_VCPU, 0);
@@ -56,7 +56,8 @@ static int probe_vcpu(struct probe *p)
 		return fail(p, "KVM_CREATE_VCPU", errno);
 	mmap_size = ioctl(p->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (mmap_size < (int)sizeof(*p->run))
-		return fail(p, "KVM_GET_VCPU_MMAP_SIZE", mmap_size < 0 ? errno : EINVAL);
+		return fail(p, "KVM_GET_VCPU_MMAP_SIZE",
+			    mmap_size < 0 ? errno : EINVAL);
 	p->run_size = (size_t)mmap_size;
 	p->run = mmap(NULL, p->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		      p->vcpu, 0);
@@ -78,9 +79,9 @@ static int probe_vcpu(struct probe *p)
 static int probe_run(struct probe *p)
 {
 	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = PROBE_MEM,
+	    .slot = 0,
+	    .guest_phys_addr = 0,
+	    .memory_size = PROBE_MEM,
 	};
 	const unsigned char *data;
 	int api, r;
@@ -125,9 +126,10 @@ static int probe_run(struct probe *p)
 	    p->run->io.direction != KVM_EXIT_IO_OUT ||
 	    p->run->io.port != PROBE_PORT || p->run->io.size != 1 ||
 	    p->run->io.data_offset + 1 > p->run_size || *data != PROBE_BYTE) {
-		snprintf(p->why, sizeof(p->why),
-			 "a test vCPU did not reach its I/O exit (exit reason %u)",
-			 p->run->exit_reason);
+		snprintf(
+		    p->why, sizeof(p->why),
+		    "a test vCPU did not reach its I/O exit (exit reason %u)",
+		    p->run->exit_reason);
 		return -EIO;
 	}
 	return 0;
@@ -135,7 +137,7 @@ static int probe_run(struct probe *p)
 
 int main(int argc, char **argv)
 {
-	struct probe p = { .kvm = -1, .vm = -1, .vcpu = -1 };
+	struct probe p = {.kvm = -1, .vm = -1, .vcpu = -1};
 	int r;
 
 	(void)argv;

@@ -47,8 +47,11 @@ done
 mkdir -p /newroot
 mount -t ext4 /dev/vda /newroot || fail "cannot mount /dev/vda (the L1 root image)"
 mkdir -p "/newroot$top"
-# msize: 9p's largest message; fewer round trips through QEMU per file read.
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=mmap \
+# msize: 9p's largest message, fewer round trips through QEMU per read.
+# cache=loose: L1 keeps what it read in its page cache (binaries exec'd
+# hundreds of times); nothing on the host changes the checkout meanwhile,
+# and stage2 syncs what L1 wrote before it powers off.
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=loose \
 	top "/newroot$top" || fail "cannot mount the 9p share 'top' at $top"
 [ -f "/newroot$top/guests/l1/stage2.sh" ] ||
 	fail "$top/guests/l1/stage2.sh missing in the share"

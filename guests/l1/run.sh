@@ -29,7 +29,7 @@
 #   -t SECONDS       overall timeout for QEMU (default 600)
 #   -l LOGFILE       L1 console log (default build/guests/l1/last-run.log)
 #   -m MEM           L1 memory (default 4096M)
-#   -s CPUS          L1 vCPUs (default 3: one more than the widest L2 of the
+#   -s CPUS          L1 vCPUs (default $L1_CPUS or 3: one more than the widest L2 of the
 #                    tests; an L1 no wider than an L2 that keeps all of its
 #                    vCPUs busy freezes, see guests/l1/README.md)
 #   -a ARGS          extra L1 kernel command line arguments
@@ -51,7 +51,7 @@ usage() {
 	exit 2
 }
 
-files=() envs=() timeout_s=600 log='' mem=4096M cpus=3 extra_args='' quiet=0 interactive=0
+files=() envs=() timeout_s=600 log="" mem=4096M cpus=${L1_CPUS:-3} extra_args='' quiet=0 interactive=0
 vmm=${VMM:-$top/build/vmm} l1dir=$top/build/guests/l1 tcg=tcg,thread=multi
 while [ $# -gt 0 ]; do
 	case $1 in
