@@ -121,7 +121,7 @@ test-guest: all guests $(KVM_PROBE)
 test-linux: all guests-linux
 	$(Q)O=$(O) tests/run.sh linux
 
-bench: all guests $(KVM_PROBE)
+bench: all guests guests-linux $(KVM_PROBE)
 	$(Q)O=$(O) tests/bench/run.sh
 
 run: deps all guests-linux

@@ -6,7 +6,7 @@
 #
 # If this host's /dev/kvm can run Linux (real VT-x/AMD-V), vmm runs directly:
 #   vmm --kernel build/guests/stock/vmlinuz --initrd .../initramfs.cpio.gz
-#       --cmdline 'console=hvc0 interactive=1 panic=-1 reboot=acpi'
+#       --cmdline 'console=hvc0 interactive=1 shell_tty=hvc0 panic=-1 reboot=acpi'
 #       --cpus 2 --mem 512M --serial none --console stdio [VMM ARGS...]
 # Otherwise (no /dev/kvm, a KVM "PVM" host: /sys/module/kvm_pvm exists, or
 # /proc/cpuinfo shows neither vmx nor svm) the same runs nested inside a
@@ -46,7 +46,7 @@ fi
 case $mode in
 direct)
 	exec "$vmm" --kernel "$stock/vmlinuz" --initrd "$stock/initramfs.cpio.gz" \
-		--cmdline 'console=hvc0 interactive=1 panic=-1 reboot=acpi' \
+		--cmdline 'console=hvc0 interactive=1 shell_tty=hvc0 panic=-1 reboot=acpi' \
 		--cpus 2 --mem 512M --serial none --console stdio "$@"
 	;;
 nested)

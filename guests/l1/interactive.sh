@@ -5,7 +5,7 @@
 # Boots the nested L1 (guests/l1/run.sh -i: QEMU TCG, kvm-amd inside) with
 # its console on this terminal and, inside it, runs in the foreground
 #   vmm --kernel <stock vmlinuz> --initrd <stock initramfs>
-#       --cmdline 'console=hvc0 interactive=1 panic=-1 reboot=acpi'
+#       --cmdline 'console=hvc0 interactive=1 shell_tty=hvc0 panic=-1 reboot=acpi'
 #       --cpus 2 --mem 512M --serial none --console stdio [VMM ARGS...]
 # so the user lands in a shell of Debian's cloud kernel (L2) on virtio-console
 # (hvc0): a keystroke is one virtqueue buffer for L2, not an 8250 exit per
@@ -36,8 +36,10 @@ trap 'rm -f "$script"' EXIT
 		printf 'stty rows %d cols %d\n' $size
 	fi
 	echo 'echo "L1: starting vmm with the Debian cloud kernel (2 vCPUs, 512M) on virtio-console; exit its shell to quit"'
-	printf 'timeout 7200 "$VMM" --kernel /guest/stock-vmlinuz --initrd /guest/stock-initramfs.cpio.gz'
-	printf " --cmdline 'console=hvc0 interactive=1 panic=-1 reboot=acpi'"
+	# --foreground: vmm stays in the terminal's process group, so it may
+	# put the terminal in raw mode and read it (no SIGTTOU/SIGTTIN stop).
+	printf 'timeout --foreground 7200 "$VMM" --kernel /guest/stock-vmlinuz --initrd /guest/stock-initramfs.cpio.gz'
+	printf " --cmdline 'console=hvc0 interactive=1 shell_tty=hvc0 panic=-1 reboot=acpi'"
 	printf ' --cpus 2 --mem 512M --serial none --console stdio'
 	for a in "$@"; do printf ' %q' "$a"; done
 	echo

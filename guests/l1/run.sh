@@ -29,9 +29,9 @@
 #   -t SECONDS       overall timeout for QEMU (default 600)
 #   -l LOGFILE       L1 console log (default build/guests/l1/last-run.log)
 #   -m MEM           L1 memory (default 4096M)
-#   -s CPUS          L1 vCPUs (default $L1_CPUS or 3: one more than the widest L2 of the
-#                    tests; an L1 no wider than an L2 that keeps all of its
-#                    vCPUs busy freezes, see guests/l1/README.md)
+#   -s CPUS          L1 vCPUs (default $L1_CPUS, else 3: one more than the
+#                    widest L2 of the tests; an L1 no wider than an L2 that
+#                    keeps all of its vCPUs busy froze, see README "Testing")
 #   -a ARGS          extra L1 kernel command line arguments
 #   -q               do not stream the console to stdout
 #   -i               interactive: console on this terminal (-serial mon:stdio,
@@ -121,7 +121,11 @@ install -m 755 "$script" "$run/test.sh"
 # --- QEMU -----------------------------------------------------------------------------
 # quiet: fewer console bytes through TCG; mitigations=off: less work per
 # syscall and context switch in L1 (and L2's exits through it).
-append="console=ttyS0 quiet panic=-1 mitigations=off nokaslr l1.top=$top l1.run=$run $extra_args"
+# watchdog_thresh=30: L1 reports a soft lockup only after 60 s without
+# scheduling; on a loaded host TCG's vCPU threads can starve for 20+ s
+# without L1 being frozen (a frozen L1 stays stuck for minutes).
+append="console=ttyS0 quiet panic=-1 mitigations=off nokaslr watchdog_thresh=30"
+append+=" l1.top=$top l1.run=$run $extra_args"
 qemu=(qemu-system-x86_64 -M q35 -accel "$tcg" -cpu max -m "$mem" -smp "$cpus"
 	-nodefaults -no-user-config -display none -no-reboot
 	-kernel "$kernel" -initrd "$l1dir/base.cpio" -append "$append"

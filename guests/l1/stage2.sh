@@ -77,7 +77,8 @@ fi
 # user's keys. Otherwise test.sh gets no terminal at all: no stdin, and no
 # job-control stops when a program in it touches the console's modes.
 if grep -qw 'l1.tty=1' /proc/cmdline; then
-	setsid -c -w bash "$run/test.sh"
+	# The serial port itself: /dev/console cannot be a controlling tty.
+	setsid -c -w bash "$run/test.sh" <>/dev/ttyS0 >&0 2>&0
 else
 	setsid -w bash "$run/test.sh" </dev/null
 fi

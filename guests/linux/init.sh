@@ -22,6 +22,8 @@
 #   test=spin      keep every CPU busy in user space for spin_s=<s> (default
 #                  30) seconds, then print "SPIN_DONE cpus=<n> secs=<s>"
 #   interactive=1  same as test=shell (used by `make run`)
+#   shell_tty=<t>  run that shell on /dev/<t> (e.g. hvc0, once its driver is
+#                  loaded) instead of the console
 #   delay=<s>      sleep this long before the end action
 #   end=poweroff   (default) | reboot (reboot -f) | panic (init exits) |
 #                  hang (sleep forever; the harness' timeout must end it)
@@ -32,7 +34,10 @@ export PATH
 # Console first: devtmpfs provides /dev/console (and hvc0, ttyS0, ...), and
 # reopening it makes our output work even if the cpio lacked the node.
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-[ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
+# With console=hvc0 alone no console exists until virtio_console loads, and
+# opening /dev/console fails (ENODEV): test it in a subshell, since a failed
+# redirection on `exec` would end this shell, and with it the guest.
+if (: </dev/console) 2>/dev/null; then exec </dev/console >/dev/console 2>&1; fi
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t tmpfs tmpfs /tmp
@@ -41,13 +46,14 @@ mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 echo "INIT_REACHED uptime=$(uptime_s)"
 
-TEST=markers END=poweroff DELAY=0 SPIN_S=30
+TEST=markers END=poweroff DELAY=0 SPIN_S=30 SHELL_TTY=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	test=*) TEST=${arg#test=} ;;
 	end=*) END=${arg#end=} ;;
 	delay=*) DELAY=${arg#delay=} ;;
 	spin_s=*) SPIN_S=${arg#spin_s=} ;;
+	shell_tty=*) SHELL_TTY=${arg#shell_tty=} ;;
 	interactive=1) TEST=shell ;;
 	esac
 done
@@ -108,7 +114,20 @@ case $TEST in
 markers) ;;
 shell)
 	echo "SHELL: exit the shell to power the guest off"
-	setsid cttyhack sh -l
+	if [ -n "$SHELL_TTY" ]; then
+		i=0
+		while [ ! -c "/dev/$SHELL_TTY" ] && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		# The kernel does not replay its log to a console that registers
+		# this late: show the boot log there first.
+		dmesg >"/dev/$SHELL_TTY" 2>/dev/null
+		# -c: the tty becomes the shell's controlling terminal (^C, job control)
+		setsid -c sh -l <>"/dev/$SHELL_TTY" >&0 2>&0
+	else
+		setsid cttyhack sh -l
+	fi
 	;;
 echo)
 	echo "ECHO_READY"
