@@ -10,11 +10,9 @@ a unix socket, waits for the shell to settle, then sends N single
 keystrokes one at a time (a letter, then a pause) and times each from the
 write on the socket to the moment that byte comes back (the shell's line
 editor echoes it). Consoles:
-  vmm virtio-console  --console socket:PATH, console=ttyS0 console=hvc0
-                      (--serial none: /init opens /dev/console before it
-                      loads the virtio modules, so ttyS0 must exist then;
-                      its shell runs on hvc0, the preferred console, which
-                      busybox cttyhack picks once the modules are loaded)
+  vmm virtio-console  --console socket:PATH, console=hvc0 shell_tty=hvc0,
+                      --serial none (as `make run`: /init starts its shell
+                      on /dev/hvc0 once the virtio modules are loaded)
   vmm 8250            --serial socket:PATH, console=ttyS0
   (with --qemu: QEMU microvm's 8250, -serial unix:PATH,server=on)
 Prints median / p90 / min / max in ms. Figures are printed, never asserted.
@@ -164,7 +162,7 @@ def main():
         cases = [
             ("vmm virtio-console (hvc0, socket)",
              common + ["--serial", "none", "--console", "socket:" + sp,
-                       "--cmdline", "console=ttyS0 console=hvc0 " + base]),
+                       "--cmdline", "console=hvc0 shell_tty=hvc0 " + base]),
             ("vmm 8250 (ttyS0, socket)",
              common + ["--serial", "socket:" + sp,
                        "--cmdline", "console=ttyS0 " + base]),
