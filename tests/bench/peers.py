@@ -296,15 +296,20 @@ def file_rate(argv, path, nbytes, limit=300):
         if done:
             break
         time.sleep(0.002)
+    reap(p)
+    if t_last is None or t_last <= t_first:
+        return None
+    return nbytes / (t_last - t_first) / 1e6
+
+
+def reap(p):
+    """Wait up to 20 s for a VMM that finished its work, then kill it."""
     if p.poll() is None:
         try:
             p.wait(timeout=20)
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-    if t_last is None or t_last <= t_first:
-        return None
-    return nbytes / (t_last - t_first) / 1e6
 
 
 def uart_rate(argv, path, nbytes, limit=300):
@@ -328,12 +333,7 @@ def uart_rate(argv, path, nbytes, limit=300):
             if done or t_e is not None:
                 break
             time.sleep(0.002)
-    if p.poll() is None:
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+    reap(p)
     b, e = seen.find(b"TPUT_BEGIN\n"), seen.find(b"TPUT_END\n")
     if t_e is None or b < 0 or e - (b + 11) != nbytes:
         return None
