@@ -129,8 +129,10 @@ run_in_l1() {
 	[ ${#l1_units[@]} -gt 0 ] && what+=("units:$(IFS=,; echo "${l1_units[*]}")")
 	[ $l1_guest = 1 ] && what+=(guest)
 	[ ${#what[@]} -gt 0 ] || return 0
+	local label=(${l1_units[@]+"${l1_units[@]/#/unit/}"})
+	[ $l1_guest = 1 ] && label+=("guest tier")
+	echo "${label[*]}: $platform_name"
 	l1_units=() l1_guest=0
-	echo "${what[*]//,/ } tier: $platform_name"
 	# The L1's parts are cached; this only builds what is missing or stale.
 	if ! guests/l1/build.sh build/guests/l1 >"$log_dir/l1-build.log" 2>&1; then
 		failed=$((failed + 1)); failures+=(l1)
