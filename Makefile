@@ -115,7 +115,9 @@ test: deps all unit-tests guests guests-linux
 test-unit: all unit-tests guests
 	$(Q)O=$(O) tests/run.sh unit
 
-test-guest: all guests $(KVM_PROBE)
+# Asked for together (make -j test-unit test-guest), the two tiers run one
+# after the other: each may boot a nested L1 and they share test-logs/.
+test-guest: all guests $(KVM_PROBE) | $(filter test-unit,$(MAKECMDGOALS))
 	$(Q)O=$(O) tests/run.sh guest
 
 test-linux: all guests-linux

@@ -107,9 +107,9 @@ run_guest() {
 	fi
 	# Guest scripts are independent (each has its own temporary folder and
 	# no timing thresholds), so GUEST_JOBS of them may run at a time; they
-	# are reported in order. Default 1: two at once in the nested L1 hung
-	# it (both scripts stuck reading the 9p share), and one script already
-	# keeps both host cores busy there through MTTCG.
+	# are reported in order. Default 1: in the nested L1 one script already
+	# keeps both host cores busy through MTTCG, and two at once gained
+	# nothing measurable there (and hung it when the share was cache=loose).
 	local jobs=${GUEST_JOBS:-1} names=()
 	echo "guest tier: $platform_name, $jobs scripts at a time"
 	for t in tests/guest/*.sh; do
