@@ -123,7 +123,7 @@ run_in_l1() {
 		return
 	fi
 	for try in 1 2; do
-		l1_boot $try || break
+		l1_boot $try && break
 		# Froze: keep what it did not report.
 		local left_u=() left_g=()
 		for name in ${units[@]+"${units[@]}"}; do

@@ -46,16 +46,18 @@ while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do
 done
 mkdir -p /newroot
 mount -t ext4 /dev/vda /newroot || fail "cannot mount /dev/vda (the L1 root image)"
-mkdir -p "/newroot$top"
+# Mounted at /mnt/l1-top first: stage2.sh mounts tmpfs on /tmp and /run,
+# which would hide a checkout under them; it binds the share to $top after.
+mkdir -p /newroot/mnt/l1-top
 # msize: 9p's largest message, fewer round trips through QEMU per read.
 # cache=mmap, not loose: with cache=loose (3x faster: reads stay in L1's
 # page cache) the L1 hung for good, twice with two test scripts writing
 # through the share at once and once with a sanitizer run; mmap caches only
 # mapped pages (the binaries L1 executes) and writes through at once.
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=mmap \
-	top "/newroot$top" || fail "cannot mount the 9p share 'top' at $top"
-[ -f "/newroot$top/guests/l1/stage2.sh" ] ||
-	fail "$top/guests/l1/stage2.sh missing in the share"
+	top /newroot/mnt/l1-top || fail "cannot mount the 9p share 'top'"
+[ -f /newroot/mnt/l1-top/guests/l1/stage2.sh ] ||
+	fail "guests/l1/stage2.sh missing in the share"
 umount /proc /sys
 mount --move /dev /newroot/dev
-exec switch_root /newroot /bin/bash "$top/guests/l1/stage2.sh"
+exec switch_root /newroot /bin/bash /mnt/l1-top/guests/l1/stage2.sh

@@ -1,7 +1,8 @@
 #!/bin/bash
 # guests/l1/stage2.sh: PID 1 of the nested L1 once its root is the Debian
 # disk (guests/l1/init.sh switches to it). Runs from the host's checkout,
-# shared over 9p at the same path.
+# shared over 9p (mounted at /mnt/l1-top), which it binds to the same path
+# as on the host (kernel command line l1.top=PATH).
 #
 # Mounts the usual file systems, loads kvm-amd (modprobe, from the root's
 # /lib/modules), waits for /dev/kvm, then runs the run directory's test.sh
@@ -42,10 +43,16 @@ finish() {
 	exit "$1" # PID 1 exiting panics; panic=-1 and -no-reboot end QEMU
 }
 
-run=
+run= top=
 for arg in $(</proc/cmdline); do
-	case $arg in l1.run=*) run=${arg#l1.run=} ;; esac
+	case $arg in
+	l1.run=*) run=${arg#l1.run=} ;;
+	l1.top=*) top=${arg#l1.top=} ;;
+	esac
 done
+# The checkout at its host path, now that /tmp and /run are L1's own.
+mkdir -p "$top" && mount --bind /mnt/l1-top "$top" ||
+	echo "L1: cannot bind the shared checkout to '$top'"
 
 modprobe kvm_amd || echo "L1_MODPROBE_FAILED kvm_amd"
 for _ in $(seq 50); do
