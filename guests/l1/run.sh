@@ -122,10 +122,12 @@ install -m 755 "$script" "$run/test.sh"
 # --- QEMU -----------------------------------------------------------------------------
 # quiet: fewer console bytes through TCG; mitigations=off: less work per
 # syscall and context switch in L1 (and L2's exits through it).
-# watchdog_thresh=30: L1 reports a soft lockup only after 60 s without
-# scheduling; on a loaded host TCG's vCPU threads can starve for 20+ s
-# without L1 being frozen (a frozen L1 stays stuck for minutes).
+# watchdog_thresh=30 and rcu_cpu_stall_timeout=60: L1 reports a soft
+# lockup or an RCU stall only after 60 s; on a loaded host TCG's vCPU
+# threads starve for 20+ s (RCU's default limit is 21 s) without L1 being
+# frozen (a frozen L1 stays stuck for minutes).
 append="console=ttyS0 quiet panic=-1 mitigations=off nokaslr watchdog_thresh=30"
+append+=" rcupdate.rcu_cpu_stall_timeout=60"
 append+=" l1.top=$top l1.run=$run $extra_args"
 qemu=(qemu-system-x86_64 -M q35 -accel "$tcg" -cpu max -m "$mem" -smp "$cpus"
 	-nodefaults -no-user-config -display none -no-reboot
