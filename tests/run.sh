@@ -26,7 +26,9 @@ mkdir -p "$log_dir"
 # --- platform --------------------------------------------------------------------
 probe_platform() {
 	local probe=$O/tools/kvm-probe why
-	if [ -x "$probe" ]; then
+	if [ -n "${L1:-}" ]; then
+		why="the L1's own" # no probe: the L1 is the platform already
+	elif [ -x "$probe" ]; then
 		why=$("$probe" 2>&1)
 	else
 		why="$probe not built"
