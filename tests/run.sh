@@ -50,6 +50,20 @@ probe_platform() {
 probe_platform
 l1_units=() l1_guests=()
 
+# count_results: count and echo the PASS/FAIL/SKIP lines another runner
+# printed (an L1 run, the Linux tier), and echo its indented details.
+count_results() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		PASS\ *) passed=$((passed + 1)); echo "$line" ;;
+		FAIL\ *) failed=$((failed + 1)); failures+=("${line#FAIL }"); echo "$line" ;;
+		SKIP\ *) skipped=$((skipped + 1)); skips+=("${line#SKIP }"); echo "$line" ;;
+		"    "*) echo "$line" ;;
+		esac
+	done
+}
+
 run_one() { # name timeout cmd...
 	local name=$1 limit=$2 rc t0=$SECONDS
 	shift 2
@@ -150,7 +164,7 @@ run_in_l1() {
 # l1_boot TRY: one L1 running $units and $guests; counts what it reports,
 # leaves those lines in $l1_done. Returns 0 unless the L1 froze.
 l1_boot() {
-	local log=$log_dir/l1-tier.$1.log script=$log_dir/l1-tier.sh rc line what=()
+	local log=$log_dir/l1-tier.$1.log script=$log_dir/l1-tier.sh rc what=()
 	[ ${#units[@]} -gt 0 ] && what+=("units:$(IFS=,; echo "${units[*]}")")
 	[ ${#guests[@]} -gt 0 ] && what+=("guests:$(IFS=,; echo "${guests[*]}")")
 	printf 'cd %q && O=%q exec tests/run.sh %s\n' "$top" "$O" "${what[*]}" >"$script"
@@ -159,14 +173,7 @@ l1_boot() {
 	rc=$?
 	l1_done=$log_dir/l1-tier.$1.results
 	tr -d '\r' <"$log" | grep -E '^(PASS|FAIL|SKIP) |^    ' >"$l1_done"
-	while IFS= read -r line; do
-		case $line in
-		PASS\ *) passed=$((passed + 1)); echo "$line" ;;
-		FAIL\ *) failed=$((failed + 1)); failures+=("${line#FAIL }"); echo "$line" ;;
-		SKIP\ *) skipped=$((skipped + 1)); skips+=("${line#SKIP }"); echo "$line" ;;
-		"    "*) echo "$line" ;;
-		esac
-	done <"$l1_done"
+	count_results <"$l1_done"
 	[ $rc = 126 ] && return 1
 	if [ $rc != 0 ] && ! tr -d '\r' <"$log" | grep -qE '^[0-9]+ passed, [0-9]+ failed'; then
 		failed=$((failed + 1)); failures+=(l1)
@@ -178,20 +185,14 @@ l1_boot() {
 
 run_linux() {
 	# The Linux tier prints one PASS/FAIL/SKIP line per case.
-	local log="$log_dir/linux.log" line
+	local log="$log_dir/linux.log"
 	echo "linux tier: nested L1 (QEMU TCG + kvm-amd; Linux guests always boot there)"
 	if [ ! -x tests/linux/run.sh ]; then
 		skipped=$((skipped + 1)); echo "SKIP linux: tests/linux/run.sh missing"; return
 	fi
 	timeout --kill-after=10 1500 tests/linux/run.sh >"$log" 2>&1
 	local rc=$?
-	while read -r line; do
-		case $line in
-		PASS\ *) passed=$((passed + 1)); echo "$line" ;;
-		FAIL\ *) failed=$((failed + 1)); failures+=("${line#FAIL }"); echo "$line" ;;
-		SKIP\ *) skipped=$((skipped + 1)); skips+=("${line#SKIP }"); echo "$line" ;;
-		esac
-	done < <(grep -E '^(PASS|FAIL|SKIP) ' "$log")
+	count_results < <(grep -E '^(PASS|FAIL|SKIP) ' "$log")
 	if ! grep -qE '^(PASS|FAIL|SKIP) ' "$log"; then
 		if [ $rc = 77 ]; then skipped=$((skipped + 1)); echo "SKIP linux: $(tail -n 1 "$log")"
 		else failed=$((failed + 1)); failures+=(linux); echo "FAIL linux (rc=$rc, log $log)"; tail -n 20 "$log" | sed 's/^/    /'; fi
