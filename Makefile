@@ -103,11 +103,9 @@ unit-tests: $(UNIT_BINS) $(KVM_PROBE)
 
 # Real Linux guests (built from Debian packages; the kernel build takes a
 # few minutes once, then is cached) and the nested L1 that runs them on
-# hosts whose /dev/kvm cannot run Linux.
+# hosts whose /dev/kvm cannot run Linux; the three build at once.
 guests-linux:
-	$(Q)guests/linux/build.sh $(O)/guests/linux
-	$(Q)guests/stock/build.sh $(O)/guests/stock
-	$(Q)guests/l1/build.sh $(O)/guests/l1
+	$(Q)guests/build-linux-guests.sh $(O)/guests
 
 test: deps all unit-tests guests guests-linux
 	$(Q)O=$(O) tests/run.sh all

@@ -61,7 +61,9 @@ moddir=$pkg/lib/modules/$abi
 module_load_order "$moddir" $WANT_MODULES
 echo "[l1] module load order: ${order[*]}"
 
-cp "$pkg/boot/vmlinuz-$abi" "$out/vmlinuz.tmp" && mv "$out/vmlinuz.tmp" "$out/vmlinuz"
+# Copied only when it changed: a new mtime would extract vmlinux again.
+cmp -s "$pkg/boot/vmlinuz-$abi" "$out/vmlinuz" ||
+	{ cp "$pkg/boot/vmlinuz-$abi" "$out/vmlinuz.tmp" && mv "$out/vmlinuz.tmp" "$out/vmlinuz"; }
 
 # vmlinux: the xz stream inside the bzImage, decompressed (xz stops at the
 # end of the stream and complains about the trailing bytes: expected).

@@ -9,8 +9,9 @@
 #       --cpus 2 --mem 512M --serial none --console stdio [VMM ARGS...]
 # so the user lands in a shell of Debian's cloud kernel (L2) on virtio-console
 # (hvc0): a keystroke is one virtqueue buffer for L2, not an 8250 exit per
-# register access. L1's console gets this terminal's size first, so the
-# guest's hvc0 has it too (VIRTIO_CONSOLE_F_SIZE). Leaving that
+# register access. L1's console and the guest's hvc0 get this terminal's
+# size (on hvc0 through tty_size=: Linux would apply VIRTIO_CONSOLE_F_SIZE
+# only at a later resize). Leaving that
 # shell powers L2 off, vmm exits, L1 powers off and QEMU ends; Ctrl-A X kills
 # QEMU at any time. Needs the outputs of guests/stock/build.sh and
 # guests/l1/build.sh under $GUESTS (default build/guests) and $O/vmm.
@@ -32,14 +33,16 @@ script=$(mktemp "${TMPDIR:-/tmp}/l1-demo.XXXXXX")
 trap 'rm -f "$script"' EXIT
 {
 	echo '#!/bin/bash'
+	tty_size=
 	if size=$(stty size 2>/dev/null) && [ "$size" != "0 0" ]; then
 		printf 'stty rows %d cols %d\n' $size
+		tty_size=" tty_size=${size% *}x${size#* }"
 	fi
 	echo 'echo "L1: starting vmm with the Debian cloud kernel (2 vCPUs, 512M) on virtio-console; exit its shell to quit"'
 	# --foreground: vmm stays in the terminal's process group, so it may
 	# put the terminal in raw mode and read it (no SIGTTOU/SIGTTIN stop).
 	printf 'timeout --foreground 7200 "$VMM" --kernel /guest/stock-vmlinuz --initrd /guest/stock-initramfs.cpio.gz'
-	printf " --cmdline 'console=hvc0 interactive=1 shell_tty=hvc0 panic=-1 reboot=acpi'"
+	printf " --cmdline 'console=hvc0 interactive=1 shell_tty=hvc0%s panic=-1 reboot=acpi'" "$tty_size"
 	printf ' --cpus 2 --mem 512M --serial none --console stdio'
 	for a in "$@"; do printf ' %q' "$a"; done
 	echo

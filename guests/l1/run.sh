@@ -153,22 +153,33 @@ if [ $quiet = 0 ]; then
 	tail -n +1 -f --pid=$qpid "$log" &
 	tailpid=$!
 fi
-# L1's own kernel reporting a soft lockup or an RCU stall means the nested
-# L1 (QEMU TCG emulating SVM) froze: stop waiting for the overall timeout.
-# Only L1's own kernel lines count, not the L2 output the script relays
-# (those start with "[case:stream]").
-l1_stalled() {
-	grep -aqE '^\[ *[0-9]+\.[0-9]+\] (watchdog: BUG: soft lockup|rcu: INFO: rcu_(preempt|sched) detected stalls)' "$log"
+# L1's own kernel reporting a soft lockup or an RCU stall may mean the
+# nested L1 (QEMU TCG emulating SVM) froze, or only that the host starved
+# its vCPU threads for a while. Frozen = such a report and then no line of
+# job output for 150 s (every job prints more often than that: a test
+# script or Linux case is stopped by its own timeout well before). Job
+# output is any line that is not L1's own kernel's ("[  12.345678] ...");
+# the L2 lines the Linux tier relays start with "[case:stream]".
+kernel_line='^\[ *[0-9]+\.[0-9]+\] '
+stall_reports() {
+	grep -acE "$kernel_line(watchdog: BUG: soft lockup|rcu: INFO: rcu_(preempt|sched) detected stalls)" "$log" || true
 }
+job_lines() { grep -acvE "$kernel_line" "$log" || true; }
 # A frozen L1 may not even log a lockup: 600 s without a byte on its
-# console also counts. Every job run here prints at least that often (a
-# test script or Linux case is stopped by its own timeout well before).
+# console also counts.
 console_silent() {
 	[ $(($(date +%s) - $(stat -c %Y "$log"))) -gt 600 ]
 }
-stalled=0
+stalled=0 stall_since='' stall_lines=0 reports_seen=0
 while kill -0 $qpid 2>/dev/null; do
-	if l1_stalled || console_silent; then
+	now=$(date +%s) reports=$(stall_reports)
+	if [ "$reports" -gt $reports_seen ]; then
+		reports_seen=$reports
+		[ -n "$stall_since" ] || stall_since=$now stall_lines=$(job_lines)
+	elif [ -n "$stall_since" ] && [ "$(job_lines)" != "$stall_lines" ]; then
+		stall_since='' # it moved on: starved for a while, not frozen
+	fi
+	if console_silent || { [ -n "$stall_since" ] && [ $((now - stall_since)) -gt 150 ]; }; then
 		stalled=1
 		kill $qpid 2>/dev/null || true
 		pkill -P $qpid 2>/dev/null || true
@@ -189,7 +200,7 @@ elapsed=$(($(date +%s) - start))
 
 result=$(tr -d '\r' <"$log" | sed -n 's/^L1_RESULT rc=\([0-9]\{1,\}\).*/\1/p' | tail -n1)
 if [ $stalled = 1 ]; then
-	echo "l1/run.sh: L1 STALLED (a soft lockup / RCU stall, or a console silent for 600 s, after ${elapsed} s); log: $log" >&2
+	echo "l1/run.sh: L1 FROZE (a soft lockup / RCU stall and no job output for 150 s since, or a console silent for 600 s, after ${elapsed} s); log: $log" >&2
 	exit 126
 fi
 if [ $qrc = 124 ] || [ $qrc = 137 ]; then

@@ -24,6 +24,9 @@
 #   interactive=1  same as test=shell (used by `make run`)
 #   shell_tty=<t>  run that shell on /dev/<t> (e.g. hvc0, once its driver is
 #                  loaded) instead of the console
+#   tty_size=<r>x<c>  the shell's terminal size (Linux applies the size a
+#                  virtio-console reports only on a later config change,
+#                  not to a tty opened after it)
 #   delay=<s>      sleep this long before the end action
 #   end=poweroff   (default) | reboot (reboot -f) | panic (init exits) |
 #                  hang (sleep forever; the harness' timeout must end it)
@@ -46,7 +49,7 @@ mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 echo "INIT_REACHED uptime=$(uptime_s)"
 
-TEST=markers END=poweroff DELAY=0 SPIN_S=30 SHELL_TTY=
+TEST=markers END=poweroff DELAY=0 SPIN_S=30 SHELL_TTY= TTY_SIZE=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	test=*) TEST=${arg#test=} ;;
@@ -54,6 +57,7 @@ for arg in $(cat /proc/cmdline); do
 	delay=*) DELAY=${arg#delay=} ;;
 	spin_s=*) SPIN_S=${arg#spin_s=} ;;
 	shell_tty=*) SHELL_TTY=${arg#shell_tty=} ;;
+	tty_size=*x*) TTY_SIZE=${arg#tty_size=} ;;
 	interactive=1) TEST=shell ;;
 	esac
 done
@@ -123,6 +127,8 @@ shell)
 		# The kernel does not replay its log to a console that registers
 		# this late: show the boot log there first.
 		dmesg >"/dev/$SHELL_TTY" 2>/dev/null
+		[ -z "$TTY_SIZE" ] ||
+			stty rows "${TTY_SIZE%x*}" cols "${TTY_SIZE#*x}" <"/dev/$SHELL_TTY"
 		# -c: the tty becomes the shell's controlling terminal (^C, job control)
 		setsid -c sh -l <>"/dev/$SHELL_TTY" >&0 2>&0
 	else

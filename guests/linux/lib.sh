@@ -112,7 +112,7 @@ module_load_order() {
 	declare -gA kopath=()
 	order=()
 	while IFS= read -r ko; do
-		name=$(basename "$ko" .ko)
+		name=${ko##*/} name=${name%.ko}
 		kopath[${name//-/_}]=$ko
 	done < <(find "$moddir" -name '*.ko')
 	for m in "$@"; do _module_add "$moddir" "$m"; done
