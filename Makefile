@@ -36,9 +36,9 @@ WARNINGS += -Werror
 endif
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -fstack-protector-strong \
-	  -MMD -MP -I. $(SAN_FLAGS)
+	  -MMD -MP -I. -Isrc $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS = -luring -lfdt -ljson-c -lpthread -lm
+LDLIBS = -luring -ljson-c -lpthread -lm
 
 # Missing build packages: `make run` and `make test` install them (apt-get),
 # anything else stops with their names.
@@ -62,10 +62,13 @@ else
 Q = @
 endif
 
-# Every .c under these folders is part of the VMM; vmm/main.c holds main().
-LIB_SRCS = $(filter-out vmm/main.c,$(wildcard vmm/*.c vcpu/*.c boot/*.c \
-	   io/*.c virtio/*.c))
+# The library is every .c under src/ (one folder a layer; see README).
+# The CLI (cli/, main() in cli/main.c) and the benchmarks (bench/) are its
+# clients, kept in an archive of their own that the unit tests link too.
+LIB_SRCS = $(wildcard src/*/*.c src/arch/*/*.c)
 LIB_OBJS = $(LIB_SRCS:%.c=$(O)/obj/%.o)
+APP_SRCS = $(filter-out cli/main.c,$(wildcard cli/*.c bench/*.c))
+APP_OBJS = $(APP_SRCS:%.c=$(O)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_HELPERS = $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
@@ -77,15 +80,18 @@ $(O)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-# The library archive lets each unit test link only the objects it uses.
+# Archives let each program link only the objects it uses.
 $(O)/libvmm.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/vmm: $(O)/obj/vmm/main.o $(O)/libvmm.a
+$(O)/libvmm-app.a: $(APP_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/vmm: $(O)/obj/cli/main.o $(O)/libvmm-app.a $(O)/libvmm.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $(if $(filter 1,$(STATIC)),-static) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS:%.c=$(O)/obj/%.o) $(O)/libvmm.a
+$(O)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS:%.c=$(O)/obj/%.o) $(O)/libvmm-app.a $(O)/libvmm.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -138,8 +144,7 @@ check-format:
 
 # Every header must compile on its own.
 check-headers:
-	$(Q)for h in $$(git ls-files 'vmm/*.h' 'vcpu/*.h' 'boot/*.h' 'io/*.h' \
-		'virtio/*.h'); do \
+	$(Q)for h in $$(git ls-files 'src/*.h' 'cli/*.h' 'bench/*.h'); do \
 		echo "#include \"$$h\"" | $(CC) $(filter-out -MMD -MP,$(CFLAGS)) -fsyntax-only \
 			-x c - || exit 1; done
 
@@ -151,4 +156,5 @@ clean:
 .PHONY: all test test-unit test-guest test-linux unit-tests bench run deps \
 	format check-format check-headers clean guests guests-linux
 
--include $(LIB_OBJS:.o=.d) $(O)/obj/vmm/main.d $(UNIT_HELPERS:%.c=$(O)/obj/%.d)
+-include $(LIB_OBJS:.o=.d) $(APP_OBJS:.o=.d) $(O)/obj/cli/main.d \
+	$(UNIT_HELPERS:%.c=$(O)/obj/%.d)

@@ -14,7 +14,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -ffreestanding -fno-pic \
 	-fno-pie -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
 	-fcf-protection=none -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fno-common --param=min-pagesize=0 \
-	-MMD -MP -I. -Iguests
+	-MMD -MP -I. -Isrc -Iguests
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
 	-Wl,--no-warn-rwx-segments

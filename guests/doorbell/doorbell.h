@@ -6,7 +6,7 @@
  * guest natively: vdrv.c is a minimal virtio-mmio driver for the bench's
  * echo device, tests.c times the round trips, irq.S is the interrupt
  * handler. The parameters and results live in the mailbox described by
- * vmm/bench_abi.h.
+ * bench/bench_abi.h.
  */
 #ifndef GUESTS_DOORBELL_H
 #define GUESTS_DOORBELL_H
@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/bench_abi.h"
+#include "bench/bench_abi.h"
 
 /* Vector of the echo device's interrupt (IOAPIC pin of its GSI). */
 #define DB_VECTOR 0x40

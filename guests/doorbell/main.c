@@ -2,7 +2,7 @@
 /*
  * guests/doorbell: the benchmark guest of `vmm bench doorbell`. Not meant
  * to be booted by hand: it takes its parameters from the mailbox vmm
- * writes at LAYOUT_BENCH_MAILBOX (vmm/bench_abi.h) and needs the bench's
+ * writes at LAYOUT_BENCH_MAILBOX (bench/bench_abi.h) and needs the bench's
  * echo device. At CPL 0 (emulated on PVM hosts, so kept short) it checks
  * the mailbox, finds the TSC frequency (KVM's CPUID leaf 0x40000010, else
  * the mailbox), points the device's vector at a DPL-3 trap gate and
@@ -15,7 +15,7 @@
 
 #include <linux/virtio_mmio.h>
 
-#include "boot/layout.h"
+#include "arch/x86/layout.h"
 #include "lib/apic.h"
 #include "lib/boot.h"
 #include "lib/cpu.h"

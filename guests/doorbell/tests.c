@@ -13,7 +13,7 @@
 
 #include <linux/virtio_mmio.h>
 
-#include "boot/layout.h"
+#include "arch/x86/layout.h"
 #include "lib/exit.h"
 #include "lib/io.h"
 #include "lib/ioapic.h"

@@ -13,7 +13,7 @@
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
 
-#include "boot/layout.h"
+#include "arch/x86/layout.h"
 #include "lib/io.h"
 #include "lib/print.h"
 

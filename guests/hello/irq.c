@@ -6,7 +6,7 @@
  */
 #include "hello.h"
 
-#include "boot/layout.h"
+#include "arch/x86/layout.h"
 #include "lib/apic.h"
 #include "lib/cpu.h"
 #include "lib/exit.h"

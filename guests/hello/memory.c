@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Checks of the boot information itself, the memory map and the initrd.
- * The expected memory map follows vmm's layout (vmm/mem.h, boot/e820.h,
- * boot/layout.h): RAM [0, LAYOUT_EBDA_START), [1 MiB, min(mem, 3 GiB))
+ * The expected memory map follows vmm's layout (base/mem.h, arch/x86/e820.h,
+ * arch/x86/layout.h): RAM [0, LAYOUT_EBDA_START), [1 MiB, min(mem, 3 GiB))
  * and, for mem above 3 GiB, [4 GiB, 4 GiB + mem - 3 GiB).
  */
 #include "hello.h"
 
-#include "boot/layout.h"
+#include "arch/x86/layout.h"
 #include "lib/cpu.h"
 #include "lib/exit.h"
 #include "lib/image.h"

@@ -21,7 +21,7 @@
 
 /*
  * The trampoline page: below 1 MiB (real-mode start vector 0x10), RAM in
- * the e820 map, and not used by vmm (boot/layout.h puts its boot data
+ * the e820 map, and not used by vmm (arch/x86/layout.h puts its boot data
  * below 0xf000 and the command line at 0x20000). Checked at run time.
  */
 #define SMP_TRAMPOLINE	    0x10000

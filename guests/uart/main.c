@@ -8,7 +8,7 @@
 
 #include <linux/serial_reg.h>
 
-#include "boot/layout.h"
+#include "arch/x86/layout.h"
 #include "lib/apic.h"
 #include "lib/cmdline.h"
 #include "lib/exit.h"

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fake guest RAM: one calloc'd buffer carved into the regions that
- * mem_layout() describes. The first region's host pointer owns the buffer.
+ * arch_mem_layout() describes. The first region's host pointer owns the buffer.
  */
 #include "fake_mem.h"
+#include "arch/arch.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@ int fake_mem_create(struct mem *mem, uint64_t ram_size)
 	uint8_t *buf;
 	uint64_t off = 0;
 
-	mem_layout(mem, ram_size);
+	arch_mem_layout(mem, ram_size);
 	buf = calloc(1, ram_size ? ram_size : 1);
 	if (!buf)
 		return -ENOMEM;

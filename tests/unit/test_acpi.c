@@ -6,7 +6,7 @@
  * encoding, and a disassembly of every table but the RSDP by iasl (skipped
  * with a note when acpica-tools is not installed).
  */
-#include "../../boot/acpi.h"
+#include "arch/x86/acpi.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../boot/acpi_tables.h"
-#include "../../boot/aml.h"
-#include "../../boot/layout.h"
+#include "arch/x86/acpi_tables.h"
+#include "arch/x86/aml.h"
+#include "arch/x86/layout.h"
 #include "check.h"
 #include "fake_mem.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the control socket (vmm/api.c, vmm/api_request.c) with a
+ * Unit tests of the control socket (api/api.c, api/api_request.c) with a
  * fake ops table: request validation through api_handle(), then the real
  * io loop serving a socketpair and a listening socket: pipelined,
  * byte-by-byte, oversized and malformed requests, several clients, a
@@ -20,9 +20,9 @@
 #include <json-c/json.h>
 
 #include "check.h"
-#include "../../io/loop.h"
-#include "../../vmm/api.h"
-#include "../../vmm/stats_json.h"
+#include "io/loop.h"
+#include "api/api.h"
+#include "api/stats_json.h"
 
 struct fake_vm {
 	int pauses, resumes, stops, snapshots;

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vmm/bench_cli.c: `vmm bench doorbell` options: defaults, every option,
+ * bench/bench_cli.c: `vmm bench doorbell` options: defaults, every option,
  * test lists, on/off values, ranges, and the errors a typo must produce.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "check.h"
-#include "vmm/bench_abi.h"
-#include "vmm/bench_cli.h"
+#include "bench/bench_abi.h"
+#include "bench/bench_cli.h"
 
 #define MAX_ARGS 48
 

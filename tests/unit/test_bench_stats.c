@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vmm/bench_stats.c: nearest-rank percentiles at their edges (n = 1,
+ * bench/bench_stats.c: nearest-rank percentiles at their edges (n = 1,
  * exact ranks such as p99.9 of 1000, ties, unsorted input), summaries,
  * linear and log2 histograms (bin edges, under/overflow, power-of-two
  * buckets), and the SVG writer's output shape.
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "vmm/bench_stats.h"
+#include "bench/bench_stats.h"
 
 static void test_percentile_small(void)
 {

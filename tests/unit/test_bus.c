@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "vmm/bus.h"
+#include "base/bus.h"
 
 struct fake_dev {
 	uint64_t last_off;

@@ -6,7 +6,7 @@
  * initrd placement under initrd_addr_max and the end of RAM, and the zero
  * page that comes out.
  */
-#include "../../boot/boot.h"
+#include "arch/x86/boot.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 
 #include <asm/bootparam.h>
 
-#include "../../boot/layout.h"
+#include "arch/x86/layout.h"
 #include "check.h"
 #include "fake_mem.h"
 

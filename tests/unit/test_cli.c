@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "vmm/cli.h"
+#include "cli/cli.h"
 
 #define MAX_ARGS 16
 
@@ -114,11 +114,11 @@ static void test_io_poll(void)
 	char err[256];
 
 	CHECK_EQ(PARSE("-k", "k"), CLI_RUN);
-	CHECK_EQ(cfg.io_poll_ns, CLI_DEFAULT_IO_POLL_US * 1000ULL);
+	CHECK_EQ(cfg.io_poll_ns, VM_DEFAULT_IO_POLL_US * 1000ULL);
 	CHECK_EQ(PARSE("-k", "k", "--io-poll", "off"), CLI_RUN);
 	CHECK_EQ(cfg.io_poll_ns, 0);
 	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptive"), CLI_RUN);
-	CHECK_EQ(cfg.io_poll_ns, CLI_DEFAULT_IO_POLL_US * 1000ULL);
+	CHECK_EQ(cfg.io_poll_ns, VM_DEFAULT_IO_POLL_US * 1000ULL);
 	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptive:50"), CLI_RUN);
 	CHECK_EQ(cfg.io_poll_ns, 50000);
 	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptive:1000000"), CLI_RUN);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of io/console.c over a pipe backend defined here: backend
+ * Unit tests of backends/console.c over a pipe backend defined here: backend
  * lookup and error texts, synchronous writes, asynchronous writes that
  * need many short writes (a slow reader on a 4 KiB pipe), requests
  * completing in order, EAGAIN on a nonblocking pipe, capture while nobody
  * reads, a reader that goes away (EPIPE -> detach -> capture), and reads.
  */
-#include "../../io/console.h"
+#include "backends/console.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../io/loop.h"
-#include "../../vmm/util.h"
+#include "io/loop.h"
+#include "base/util.h"
 #include "check.h"
 
 /* ---- a pipe backend: the test keeps the other ends ---------------- */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "io/console_escape.h"
+#include "backends/console_escape.h"
 
 static size_t run(struct console_escape *e, const char *in, char *out,
 		  bool *quit)

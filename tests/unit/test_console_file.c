@@ -5,7 +5,7 @@
  * /dev/full) reported as an error to every writer without stopping the
  * loop.
  */
-#include "../../io/console.h"
+#include "backends/console.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../io/loop.h"
-#include "../../vmm/util.h"
+#include "io/loop.h"
+#include "base/util.h"
 #include "check.h"
 
 #define NCHUNK 64

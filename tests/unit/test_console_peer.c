@@ -7,7 +7,7 @@
  * output back to the ring, and (socket) the next waiting client takes over
  * and gets the replay. Skips if the host has no ptys.
  */
-#include "../../io/console.h"
+#include "backends/console.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +20,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../../io/loop.h"
-#include "../../vmm/util.h"
+#include "io/loop.h"
+#include "base/util.h"
 #include "check.h"
 
 struct dev {

@@ -2,14 +2,14 @@
 /*
  * virtio-console end to end without KVM: a fake guest driver (a thread
  * doing register accesses through the bus and rings through vring_driver)
- * against virtio/console.c behind virtio-mmio, with port 0 on the stdio
+ * against devices/virtio_console.c behind virtio-mmio, with port 0 on the stdio
  * backend whose fds 0/1 are pipes here, and a named port on socket:PATH.
  * Checks the F_MULTIPORT handshake, output byte-exact (1 MiB in many
  * chains), input only while receive buffers are posted, the named port
  * both ways, F_EMERG_WRITE, and a malformed chain ending in NEEDS_RESET
  * with the loop still serving.
  */
-#include "../../virtio/console.h"
+#include "devices/virtio_console.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,11 +27,11 @@
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
 
-#include "../../boot/layout.h"
-#include "../../io/loop.h"
-#include "../../virtio/device.h"
-#include "../../virtio/mmio.h"
-#include "../../vmm/bus.h"
+#include "arch/x86/layout.h"
+#include "io/loop.h"
+#include "virtio/device.h"
+#include "virtio/mmio.h"
+#include "base/bus.h"
 #include "check.h"
 #include "fake_mem.h"
 #include "vring_driver.h"

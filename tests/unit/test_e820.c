@@ -3,11 +3,12 @@
  * e820_build() for a few RAM sizes, entry by entry: base memory, the
  * reserved EBDA/BIOS area, RAM up to the hole and RAM above 4 GiB.
  */
-#include "../../boot/e820.h"
+#include "arch/x86/e820.h"
 
 #include <errno.h>
 
-#include "../../boot/layout.h"
+#include "arch/x86/layout.h"
+#include "arch/arch.h"
 #include "check.h"
 
 static void check_entry(const struct e820_entry *e, uint64_t addr,
@@ -22,7 +23,7 @@ static int build(uint64_t ram, struct e820_entry *map, size_t max)
 {
 	struct mem mem;
 
-	mem_layout(&mem, ram);
+	arch_mem_layout(&mem, ram);
 	return e820_build(&mem, map, max);
 }
 

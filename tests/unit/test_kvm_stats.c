@@ -16,7 +16,7 @@
 #include <linux/kvm.h>
 
 #include "check.h"
-#include "../../vcpu/kvm_stats.h"
+#include "vcpu/kvm_stats.h"
 
 #define NAME_SIZE 48
 #define DESC_SIZE (sizeof(struct kvm_stats_desc) + NAME_SIZE)

@@ -6,7 +6,7 @@
  * the loop never touches it again), re-watch, a poll that fails, one-shot
  * writev / poll / defer requests, and watch from another thread.
  */
-#include "../../io/loop.h"
+#include "io/loop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "../../vmm/util.h"
+#include "base/util.h"
 #include "check.h"
 
 struct counter {

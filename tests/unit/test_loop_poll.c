@@ -11,7 +11,7 @@
  * timing assumed is that a wake-up comes less than a minute after the
  * loop fell asleep (the ceiling used), which a run under alarm(60) meets.
  */
-#include "../../io/loop.h"
+#include "io/loop.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../vmm/util.h"
+#include "base/util.h"
 #include "check.h"
 
 /* Long enough that every wake-up in these tests grows the bound. */

@@ -5,22 +5,23 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "boot/layout.h"
-#include "vmm/mem.h"
+#include "arch/x86/layout.h"
+#include "base/mem.h"
+#include "arch/arch.h"
 
 static void test_layout(void)
 {
 	struct mem m;
 
-	mem_layout(&m, 64ULL << 20);
+	arch_mem_layout(&m, 64ULL << 20);
 	CHECK_EQ(m.nr_regions, 1);
 	CHECK_EQ(m.regions[0].size, 64ULL << 20);
-	mem_layout(&m, 3584ULL << 20);
+	arch_mem_layout(&m, 3584ULL << 20);
 	CHECK_EQ(m.nr_regions, 2);
 	CHECK_EQ(m.regions[0].size, LAYOUT_MMIO_HOLE_START);
 	CHECK_EQ(m.regions[1].gpa, LAYOUT_HIGH_RAM_START);
 	CHECK_EQ(m.regions[1].size, 512ULL << 20);
-	mem_layout(&m, 3ULL << 30);
+	arch_mem_layout(&m, 3ULL << 30);
 	CHECK_EQ(m.nr_regions, 1);
 	CHECK_EQ(mem_low_end(&m), 3ULL << 30);
 }
@@ -30,7 +31,7 @@ static void test_gpa_ptr(void)
 	struct mem m;
 	uint8_t *low = calloc(1, 1 << 20), *high = calloc(1, 1 << 20);
 
-	mem_layout(&m, 2ULL << 20);
+	arch_mem_layout(&m, 2ULL << 20);
 	m.regions[0].size = 1 << 20;
 	m.regions[0].host = low;
 	m.regions[1] = (struct mem_region){

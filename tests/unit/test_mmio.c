@@ -10,7 +10,7 @@
  * with the io loop polling, a driver that rings only when asked never
  * loses a request.
  */
-#include "../../virtio/mmio.h"
+#include "virtio/mmio.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -24,11 +24,11 @@
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
 
-#include "../../boot/layout.h"
-#include "../../io/eventfd.h"
-#include "../../io/loop.h"
-#include "../../virtio/device.h"
-#include "../../vmm/bus.h"
+#include "arch/x86/layout.h"
+#include "kvm/eventfd.h"
+#include "io/loop.h"
+#include "virtio/device.h"
+#include "base/bus.h"
 #include "check.h"
 #include "fake_mem.h"
 #include "vring_driver.h"

@@ -5,12 +5,12 @@
  * checksum, the configuration table's checksum and length, and every
  * entry: processors (BSP first), bus, IOAPIC, ISA interrupts, LINT0/1.
  */
-#include "../../boot/mptable.h"
+#include "arch/x86/mptable.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "../../boot/layout.h"
+#include "arch/x86/layout.h"
 #include "check.h"
 #include "fake_mem.h"
 

@@ -5,15 +5,15 @@
  * note, or missing), every truncation length, malformed program headers
  * and notes, segments outside RAM, and the hvm_start_info that results.
  */
-#include "../../boot/boot.h"
+#include "arch/x86/boot.h"
 
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../boot/layout.h"
-#include "../../boot/pvh.h"
+#include "arch/x86/layout.h"
+#include "arch/x86/pvh.h"
 #include "check.h"
 #include "fake_mem.h"
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of io/replay_ring.c: appends that wrap, overflow keeping the
+ * Unit tests of backends/replay_ring.c: appends that wrap, overflow keeping the
  * newest bytes and counting the dropped ones, writes larger than the ring,
  * peeking as one or two segments, partial consumption, clear.
  */
-#include "../../io/replay_ring.h"
+#include "backends/replay_ring.h"
 
 #include <errno.h>
 #include <string.h>

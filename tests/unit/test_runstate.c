@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "../../vcpu/runstate.h"
+#include "vcpu/runstate.h"
 
 #define MS 1000000ull
 #define R  RUNSTATE_RUNNING

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "../../vcpu/schedstat.h"
+#include "vcpu/schedstat.h"
 
 static int parse(const char *s, struct schedstat *out)
 {

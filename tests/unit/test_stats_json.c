@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of vmm/stats_json.c: the --stats document written to a
+ * Unit tests of api/stats_json.c: the --stats document written to a
  * file and read back, its invariants (times add up to time since
  * creation), the brief form, and absent KVM counters left out.
  */
@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 
 #include "check.h"
-#include "../../vmm/stats_json.h"
+#include "api/stats_json.h"
 
 static struct json_object *get(struct json_object *o, const char *key)
 {

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "../../vmm/ctl.h"
-#include "../../vmm/top.h"
+#include "cli/ctl.h"
+#include "cli/top.h"
 
 #define FRAME(t, run, rnbl, blk, off, wakes, exits)                            \
 	"{\"ok\":true,\"time_ns\":" #t ",\"vcpus\":[{\"id\":0,\"tid\":4242,"   \

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "vmm/vm.h"
+#include "vm/vm.h"
 
 struct run {
 	struct vm_config cfg;

@@ -23,9 +23,9 @@
 #include <linux/kvm.h>
 
 #include "check.h"
-#include "../../vcpu/vcpu.h"
-#include "../../vcpu/vcpu_stats.h"
-#include "../../vmm/stats_json.h"
+#include "vcpu/vcpu.h"
+#include "vcpu/vcpu_stats.h"
+#include "api/stats_json.h"
 
 struct vthread {
 	struct vcpu v;

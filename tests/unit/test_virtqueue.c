@@ -9,7 +9,7 @@
  * device that polls (EVENT_IDX and NO_NOTIFY), and its re-enabling without
  * a lost wake-up.
  */
-#include "../../virtio/virtqueue.h"
+#include "virtio/virtqueue.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 
 #include <linux/virtio_ring.h>
 
-#include "../../vmm/mem.h"
+#include "base/mem.h"
 #include "check.h"
 #include "fake_mem.h"
 #include "vring_driver.h"

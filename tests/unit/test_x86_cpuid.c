@@ -7,7 +7,7 @@
 #include <linux/kvm.h>
 
 #include "check.h"
-#include "vcpu/x86.h"
+#include "arch/x86/cpu.h"
 
 static struct kvm_cpuid2 *fake_cpuid(void)
 {

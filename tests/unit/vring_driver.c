@@ -11,7 +11,7 @@
 
 #include <linux/virtio_ring.h>
 
-#include "../../virtio/virtqueue.h"
+#include "virtio/virtqueue.h"
 
 int vrd_init(struct vring_driver *d, struct mem *mem, gpa_t base, uint64_t span,
 	     unsigned int size)

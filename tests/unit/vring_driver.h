@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../vmm/mem.h"
+#include "base/mem.h"
 
 struct virtqueue;
 struct vring_desc;

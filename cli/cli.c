@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * getopt_long parsing of the boot command line. Validates syntax and
+ * ranges that need no KVM (the vCPU limit of this host is checked later,
+ * against KVM_CAP_MAX_VCPUS).
+ */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/console.h"
+
+static const char usage_text[] =
+    "usage: vmm --kernel PATH [options]\n"
+    "       vmm ctl SOCKET COMMAND [ARGS]   talk to a running vmm (--api)\n"
+    "       vmm top SOCKET                  live per-vCPU runstate view\n"
+    "       vmm bench doorbell [options]    doorbell latency benchmark\n"
+    "\n"
+    "Boot a Linux bzImage (64-bit boot protocol >= 2.12) or an ELF vmlinux\n"
+    "(PVH entry) in a KVM virtual machine.\n"
+    "\n"
+    "options:\n"
+    "  -k, --kernel PATH      bzImage or PVH ELF vmlinux to boot (required)\n"
+    "  -i, --initrd PATH      initial ramdisk\n"
+    "  -c, --cmdline STR      kernel command line (default: console on\n"
+    "                         ttyS0, or hvc0 with --console)\n"
+    "  -m, --mem SIZE         guest RAM, K/M/G suffix, plain number = MiB\n"
+    "                         (default 256M, at least 16M)\n"
+    "  -n, --cpus N           number of vCPUs, 1..254 and within KVM's limit\n"
+    "                         (default 1)\n"
+    "  -s, --serial BACKEND   16550 UART on COM1 (default stdio)\n"
+    "      --console BACKEND  virtio-console port 0 (hvc0)\n"
+    "      --port NAME=BACKEND  extra virtio-console port (repeatable)\n"
+    "      --stats PATH       write per-vCPU runstate statistics as JSON at "
+    "exit\n"
+    "      --api PATH         JSON control socket (pause, resume, stop, "
+    "stats)\n"
+    "      --sample-ms N      runstate sampling period (default 10)\n"
+    "      --io-poll off|adaptive[:MAX_US]\n"
+    "                         before it sleeps, the io thread polls the\n"
+    "                         virtio rings for a bound that adapts up to\n"
+    "                         MAX_US (default adaptive:200)\n"
+    "      --debug-exit       guest writes of V to port 0xf4 end vmm with "
+    "status V\n"
+    "  -v, --verbose          more messages (repeat for debug)\n"
+    "  -h, --help             this text\n"
+    "  -V, --version          print the version\n"
+    "\n"
+    "BACKEND: stdio | file:PATH | pty | socket:PATH | none\n"
+    "\n"
+    "exit status:\n"
+    "  0  the guest powered off (ACPI S5)\n"
+    "  1  VMM error at run time\n"
+    "  2  usage error or unusable input (options, kernel, initrd, backend)\n"
+    "  3  the guest rebooted (ACPI reset register or i8042 reset)\n"
+    "  4  the guest crashed: triple fault, KVM internal or emulation error\n"
+    "  V  with --debug-exit, the value the guest wrote to port 0xf4\n"
+    "  128+N  ended by signal N (SIGTERM, SIGINT, SIGHUP), after an\n"
+    "         orderly stop\n";
+
+const char *cli_usage(void)
+{
+	return usage_text;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 20; /* plain number: MiB */
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (toupper((unsigned char)*end)) {
+	case '\0': break;
+	case 'B':
+		shift = 0;
+		end++;
+		break;
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	default: return -EINVAL;
+	}
+	/* Accept "M", "MB", "MiB" spellings after a unit letter. */
+	if (shift && *end && strcasecmp(end, "B") != 0 &&
+	    strcasecmp(end, "iB") != 0)
+		return -EINVAL;
+	if (!shift && *end)
+		return -EINVAL;
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -ERANGE;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+enum {
+	OPT_CONSOLE = 256,
+	OPT_PORT,
+	OPT_STATS,
+	OPT_API,
+	OPT_SAMPLE_MS,
+	OPT_IO_POLL,
+	OPT_DEBUG_EXIT
+};
+
+static const struct option long_options[] = {
+    {"kernel", required_argument, NULL, 'k'},
+    {"initrd", required_argument, NULL, 'i'},
+    {"cmdline", required_argument, NULL, 'c'},
+    {"mem", required_argument, NULL, 'm'},
+    {"cpus", required_argument, NULL, 'n'},
+    {"serial", required_argument, NULL, 's'},
+    {"console", required_argument, NULL, OPT_CONSOLE},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"stats", required_argument, NULL, OPT_STATS},
+    {"api", required_argument, NULL, OPT_API},
+    {"sample-ms", required_argument, NULL, OPT_SAMPLE_MS},
+    {"io-poll", required_argument, NULL, OPT_IO_POLL},
+    {"debug-exit", no_argument, NULL, OPT_DEBUG_EXIT},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+#define FAIL(...)                                                              \
+	do {                                                                   \
+		snprintf(err, err_len, __VA_ARGS__);                           \
+		return CLI_ERROR;                                              \
+	} while (0)
+
+static enum cli_result add_port(struct vm_config *cfg, char *arg, char *err,
+				size_t err_len)
+{
+	char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg || !eq[1])
+		FAIL("--port expects NAME=BACKEND, got '%s'", arg);
+	if (cfg->nr_ports == VM_MAX_PORTS)
+		FAIL("at most %d --port options", VM_MAX_PORTS);
+	*eq = '\0'; /* argv strings are ours to split */
+	for (unsigned int i = 0; i < cfg->nr_ports; i++)
+		if (!strcmp(cfg->ports[i].name, arg))
+			FAIL("--port name '%s' given twice", arg);
+	if (!console_spec_valid(eq + 1))
+		FAIL("--port %s: unknown backend '%s'", arg, eq + 1);
+	cfg->ports[cfg->nr_ports++] = (struct vm_port){arg, eq + 1};
+	return CLI_RUN;
+}
+
+/* "off", "adaptive" or "adaptive:MAX_US" -> ceiling in ns (0: off). */
+static int parse_io_poll(const char *s, uint64_t *ns)
+{
+	unsigned int us = VM_DEFAULT_IO_POLL_US;
+
+	if (!strcmp(s, "off")) {
+		*ns = 0;
+		return 0;
+	}
+	if (strncmp(s, "adaptive", 8) || (s[8] && s[8] != ':'))
+		return -EINVAL;
+	if (s[8] && (parse_uint(s + 9, VM_MAX_IO_POLL_US, &us) || !us))
+		return -EINVAL;
+	*ns = us * 1000ULL;
+	return 0;
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
+			  char *err, size_t err_len)
+{
+	int opt;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_size = VM_DEFAULT_MEM;
+	cfg->nr_cpus = 1;
+	cfg->serial = "stdio";
+	cfg->sample_ms = 10;
+	cfg->io_poll_ns = VM_DEFAULT_IO_POLL_US * 1000ULL;
+	optind = 0; /* reset getopt (also lets tests call us repeatedly) */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":k:i:c:m:n:s:vhV", long_options,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'k': cfg->kernel = optarg; break;
+		case 'i': cfg->initrd = optarg; break;
+		case 'c': cfg->cmdline = optarg; break;
+		case 'm':
+			if (cli_parse_size(optarg, &cfg->mem_size))
+				FAIL("--mem: cannot parse size '%s'", optarg);
+			if (cfg->mem_size < VM_MIN_MEM)
+				FAIL("--mem %s is too small (minimum 16M)",
+				     optarg);
+			if (cfg->mem_size > VM_MAX_MEM)
+				FAIL("--mem %s is too large (maximum 1T)",
+				     optarg);
+			break;
+		case 'n':
+			if (parse_uint(optarg, VM_MAX_CPUS, &cfg->nr_cpus) ||
+			    cfg->nr_cpus == 0)
+				FAIL(
+				    "--cpus must be between 1 and %d, got '%s'",
+				    VM_MAX_CPUS, optarg);
+			break;
+		case 's':
+			if (!console_spec_valid(optarg))
+				FAIL("--serial: unknown backend '%s'", optarg);
+			cfg->serial = optarg;
+			break;
+		case OPT_CONSOLE:
+			if (!console_spec_valid(optarg))
+				FAIL("--console: unknown backend '%s'", optarg);
+			cfg->console = optarg;
+			break;
+		case OPT_PORT:
+			if (add_port(cfg, optarg, err, err_len) != CLI_RUN)
+				return CLI_ERROR;
+			break;
+		case OPT_STATS: cfg->stats_path = optarg; break;
+		case OPT_API: cfg->api_path = optarg; break;
+		case OPT_SAMPLE_MS:
+			if (parse_uint(optarg, 60000, &cfg->sample_ms) ||
+			    !cfg->sample_ms)
+				FAIL("--sample-ms must be 1..60000, got '%s'",
+				     optarg);
+			break;
+		case OPT_IO_POLL:
+			if (parse_io_poll(optarg, &cfg->io_poll_ns))
+				FAIL("--io-poll: off or adaptive[:1..%d], "
+				     "got '%s'",
+				     VM_MAX_IO_POLL_US, optarg);
+			break;
+		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
+		case 'v': cfg->verbosity++; break;
+		case 'h': return CLI_HELP;
+		case 'V': return CLI_VERSION;
+		case ':':
+			FAIL("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			FAIL("unknown option '%s' (see --help)",
+			     argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		FAIL("unexpected argument '%s' (see --help)", argv[optind]);
+	if (!cfg->kernel)
+		FAIL("no kernel given: use --kernel PATH (see --help)");
+	if (cfg->nr_ports && !cfg->console)
+		FAIL("--port needs --console (ports live on the virtio-console "
+		     "device)");
+	return CLI_RUN;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The table of subcommands.
+ */
+#include "subcommands.h"
+
+#include <string.h>
+
+#include "bench/bench_doorbell.h"
+#include "ctl.h"
+#include "top.h"
+#include "base/util.h"
+
+static const struct subcommand subcommands[] = {
+    {"ctl", ctl_main},
+    {"top", top_main},
+    {"bench", bench_main},
+};
+
+const struct subcommand *subcommand_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+		if (subcommands[i].name && !strcmp(subcommands[i].name, name))
+			return &subcommands[i];
+	return NULL;
+}

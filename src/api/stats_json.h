@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The statistics document: what `--stats PATH` writes at exit and what the
+ * control socket's "stats" and "vcpus" commands return. Built with json-c
+ * from a struct vm_stats, a plain copy of every vCPU's runstate snapshot
+ * and KVM counters taken at one moment.
+ *
+ * Document (one object; all times in ns of CLOCK_MONOTONIC):
+ *   { "time_ns": T,                      when the copy was taken
+ *     "vcpus": [ {
+ *       "id": 0, "tid": 1234,            host thread id (0: not started)
+ *       "state": "running",              running|runnable|blocked|offline
+ *       "paused": false, "down": false,  why offline (VMM pause/stop;
+ *                                        AP waiting for INIT/SIPI)
+ *       "created_ns": C, "state_entry_ns": E,
+ *       "time_ns": { "running": .., "runnable": .., "blocked": ..,
+ *                    "offline": .. },    sum == T - C
+ *       "transitions": { "running->runnable": n, ... },  allowed edges
+ *       "invalid_transitions": n,
+ *       "wakeups": n,                    blocked -> runnable
+ *       "wake_latency_log2_ns": [32 counts], bucket i: [2^i, 2^(i+1)) ns
+ *       "unattributed_ns": n,            kernel time the model dropped
+ *       "kvm": { "exits": n, "io_exits": n, "mmio_exits": n,
+ *                "halt_exits": n, "halt_wakeup": n, "halt_wait_ns": n,
+ *                "blocking": 0|1 }       counters the host lacks are left out
+ *     } ] }
+ * The "vcpus" command's list has only id, tid, state, paused and down.
+ */
+#ifndef VMM_STATS_JSON_H
+#define VMM_STATS_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vcpu/kvm_stats.h"
+#include "vcpu/runstate.h"
+
+struct json_object;
+
+/* One vCPU as copied at one moment. */
+struct vcpu_snapshot {
+	unsigned int id;
+	struct runstate_snapshot rs;
+	struct kvm_stats_values kvm;
+};
+
+/* The whole VM: @vcpus has @nr_vcpus entries, owned by the struct. */
+struct vm_stats {
+	uint64_t time_ns; /* taken after every vCPU was copied */
+	unsigned int nr_vcpus;
+	struct vcpu_snapshot *vcpus;
+};
+
+/* Allocate room for @nr vCPUs (zeroed). 0 or -ENOMEM. */
+int vm_stats_alloc(struct vm_stats *st, unsigned int nr);
+
+/* Free what vm_stats_alloc() allocated. Safe on a zeroed struct. */
+void vm_stats_free(struct vm_stats *st);
+
+/*
+ * Add "time_ns" and "vcpus" (the full document above; @brief: the short
+ * list) to the json object @obj. Returns 0 or -ENOMEM.
+ */
+int stats_json_fill(struct json_object *obj, const struct vm_stats *st,
+		    bool brief);
+
+/*
+ * Write the document to @path (created or truncated, mode 0644),
+ * pretty-printed with a final newline. Returns 0 or -errno.
+ */
+int stats_json_write(const char *path, const struct vm_stats *st);
+
+#endif /* VMM_STATS_JSON_H */

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platform's power and reset controls: the i8042 CPU-reset command
+ * (Linux reboot=k), the ACPI hardware-reduced sleep control / status and
+ * reset registers the FADT points at (poweroff, reboot=acpi), and the
+ * debug-exit port test guests use to report a status.
+ */
+#define pr_fmt(fmt) "platform: " fmt
+#include "devices.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "vm/vm.h"
+#include "arch/x86/layout.h"
+
+#define I8042_CMD_RESET 0xfe
+/* ACPI 6.x, 4.8.3.7 Sleep Control Register: SLP_TYP bits 2-4, SLP_EN 5. */
+#define ACPI_SLEEP_SLP_EN (1 << 5)
+#define ACPI_SLEEP_TYP(v) (((v) >> 2) & 0x7)
+
+struct i8042 {
+	struct vm *vm;
+};
+
+struct acpi_pm {
+	struct vm *vm;
+};
+
+struct debug_exit {
+	struct vm *vm;
+};
+
+static void read_zero(void *opaque, uint64_t off, void *data, uint32_t len)
+{
+	(void)opaque;
+	(void)off;
+	memset(data, 0, len);
+}
+
+static void i8042_write(void *opaque, uint64_t off, const void *data,
+			uint32_t len)
+{
+	struct i8042 *k = opaque;
+
+	(void)len;
+	if (off == 0 && *(const uint8_t *)data == I8042_CMD_RESET)
+		vm_request_exit(k->vm, VMM_EXIT_RESET,
+				"guest reset through the i8042");
+}
+
+static const struct bus_ops i8042_ops = {
+    .read = read_zero, /* status 0: no data, input buffer empty */
+    .write = i8042_write,
+};
+
+int i8042_create(struct i8042 **out, struct vm *vm)
+{
+	struct i8042 *k = calloc(1, sizeof(*k));
+	int r;
+
+	if (!k)
+		return -ENOMEM;
+	k->vm = vm;
+	r = bus_register(&vm->pio_bus, LAYOUT_I8042_DATA, 1, "i8042-data",
+			 &i8042_ops, k);
+	if (!r)
+		r = bus_register(&vm->pio_bus, LAYOUT_I8042_CMD, 1, "i8042-cmd",
+				 &i8042_ops, k);
+	if (r) {
+		free(k);
+		return r;
+	}
+	*out = k;
+	return 0;
+}
+
+void i8042_destroy(struct i8042 *k)
+{
+	free(k);
+}
+
+static void acpi_pm_write(void *opaque, uint64_t off, const void *data,
+			  uint32_t len)
+{
+	struct acpi_pm *p = opaque;
+	uint8_t v = *(const uint8_t *)data;
+
+	(void)len;
+	switch (LAYOUT_ACPI_SLEEP_CTL + off) {
+	case LAYOUT_ACPI_SLEEP_CTL:
+		if ((v & ACPI_SLEEP_SLP_EN) &&
+		    ACPI_SLEEP_TYP(v) == LAYOUT_ACPI_S5_SLP_TYP)
+			vm_request_exit(p->vm, VMM_EXIT_POWEROFF,
+					"guest powered off through ACPI");
+		else if (v & ACPI_SLEEP_SLP_EN)
+			pr_warn_once(
+			    "guest asked for unsupported sleep state %u",
+			    ACPI_SLEEP_TYP(v));
+		break;
+	case LAYOUT_ACPI_RESET_REG:
+		if (v == LAYOUT_ACPI_RESET_VALUE)
+			vm_request_exit(p->vm, VMM_EXIT_RESET,
+					"guest reset through ACPI");
+		break;
+	}
+}
+
+static const struct bus_ops acpi_pm_ops = {
+    .read = read_zero,
+    .write = acpi_pm_write,
+};
+
+int acpi_pm_create(struct acpi_pm **out, struct vm *vm)
+{
+	struct acpi_pm *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	p->vm = vm;
+	r = bus_register(&vm->mmio_bus, LAYOUT_ACPI_SLEEP_CTL,
+			 LAYOUT_ACPI_REGS_SIZE, "acpi-pm", &acpi_pm_ops, p);
+	if (r) {
+		free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+void acpi_pm_destroy(struct acpi_pm *p)
+{
+	free(p);
+}
+
+static void debug_exit_write(void *opaque, uint64_t off, const void *data,
+			     uint32_t len)
+{
+	struct debug_exit *d = opaque;
+	uint8_t status = *(const uint8_t *)data;
+	char why[48];
+
+	(void)off;
+	(void)len;
+	snprintf(why, sizeof(why), "guest wrote %u to the debug-exit port",
+		 status);
+	vm_request_exit(d->vm, status, why);
+}
+
+static const struct bus_ops debug_exit_ops = {
+    .read = read_zero,
+    .write = debug_exit_write,
+};
+
+int debug_exit_create(struct debug_exit **out, struct vm *vm)
+{
+	struct debug_exit *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	d->vm = vm;
+	r = bus_register(&vm->pio_bus, LAYOUT_DEBUG_EXIT_PORT, 4, "debug-exit",
+			 &debug_exit_ops, d);
+	if (r) {
+		free(d);
+		return r;
+	}
+	*out = d;
+	return 0;
+}
+
+void debug_exit_destroy(struct debug_exit *d)
+{
+	free(d);
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio-mmio transport, version 2 register layout (virtio 1.2, 4.2.2).
+ * One 4 KiB window on the MMIO bus per device. Doorbells: when the driver
+ * sets DRIVER_OK each queue gets a KVM_IOEVENTFD on QueueNotify (base +
+ * 0x50, 4 bytes, datamatch = queue index) watched on the io loop; they are
+ * removed on reset. Interrupts: one KVM_IRQFD on the device's GSI, with
+ * InterruptStatus / InterruptACK semantics. The transport knows no device
+ * type: everything device-specific is behind struct virtio_dev.
+ *
+ * Polling: the transport registers an io loop poller (io/loop.h). While
+ * the loop polls (io_loop_set_polling()), it peeks at the avail->idx of
+ * every wired queue (except those in ops->unpolled), hands a queue with
+ * new chains to the device as a doorbell would (ops->queue_notify, on
+ * the loop thread), and asks the driver not to ring (vq_poll_start());
+ * before the loop sleeps, doorbells are re-armed and the rings looked at
+ * once more, so no chain is left without a doorbell or a look.
+ *
+ * Threads: register accesses arrive on vCPU threads (through bus.c) and
+ * take the device mutex; doorbells are served on the loop thread.
+ */
+#ifndef VIRTIO_MMIO_H
+#define VIRTIO_MMIO_H
+
+#include "base/util.h"
+
+struct bus;
+struct io_loop;
+struct mem;
+struct virtio_dev;
+struct virtio_mmio;
+
+struct virtio_mmio_env {
+	/*
+	 * The VM fd for KVM_IOEVENTFD / KVM_IRQFD, or -1 without KVM (unit
+	 * tests): doorbells then arrive as QueueNotify register writes and
+	 * interrupts only signal the eventfd virtio_mmio_irq_fd() returns.
+	 */
+	int vm_fd;
+	const struct mem *mem;
+	struct io_loop *loop;
+	struct bus *mmio_bus;
+};
+
+/* "VMM\0" as the VendorID register reads it. */
+#define VIRTIO_MMIO_VENDOR 0x004d4d56
+
+/* Each device's register window (registers and config space). */
+#define VIRTIO_MMIO_WINDOW_SIZE 0x1000
+
+/*
+ * Put @dev (initialised with virtio_dev_init(), caller-owned, must outlive
+ * the transport) behind a register window at @base of
+ * VIRTIO_MMIO_WINDOW_SIZE bytes on env->mmio_bus, interrupting through
+ * @gsi, and register its poller on env->loop. Call before the vCPUs start
+ * (bus registration is not locked) and before the loop runs (or on its
+ * thread). Returns 0 or -errno (-EEXIST: the window overlaps another
+ * device).
+ */
+int virtio_mmio_create(struct virtio_mmio **out,
+		       const struct virtio_mmio_env *env,
+		       struct virtio_dev *dev, gpa_t base, unsigned int gsi);
+
+/*
+ * Unregister doorbells and the irqfd and free the transport. After the
+ * vCPUs have stopped, with the loop not running (or on its thread). The
+ * bus range stays registered: the bus dies with the VM. NULL is a no-op.
+ */
+void virtio_mmio_destroy(struct virtio_mmio *m);
+
+/* The eventfd behind the KVM_IRQFD (tests count interrupts with it). */
+int virtio_mmio_irq_fd(const struct virtio_mmio *m);
+
+/*
+ * How often the transport's poller handed a queue to the device (work
+ * found without a doorbell). Any thread.
+ */
+uint64_t virtio_mmio_poll_kicks(const struct virtio_mmio *m);
+
+/* Register access entry points, as the bus calls them (tests use them). */
+void virtio_mmio_read(void *opaque, uint64_t off, void *data, uint32_t len);
+void virtio_mmio_write(void *opaque, uint64_t off, const void *data,
+		       uint32_t len);
+
+#endif /* VIRTIO_MMIO_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a VM is made of, as its clients (the CLI, later the public API)
+ * describe it. vm_create() reads it; strings are borrowed, not copied.
+ */
+#ifndef VMM_VM_CONFIG_H
+#define VMM_VM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VM_MAX_PORTS	16
+#define VM_DEFAULT_MEM (256ULL << 20)
+#define VM_MIN_MEM	(16ULL << 20)
+#define VM_MAX_MEM	(1ULL << 40)
+/* xAPIC ids are 8 bits and 0xff is broadcast: the MADT/MP limit. */
+#define VM_MAX_CPUS 254
+/* --io-poll adaptive: the ceiling, KVM's halt_poll_ns default. */
+#define VM_DEFAULT_IO_POLL_US 200
+#define VM_MAX_IO_POLL_US     1000000
+
+struct vm_port {
+	const char *name;    /* guest-visible port name */
+	const char *backend; /* backend spec, e.g. "socket:/tmp/x" */
+};
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;  /* NULL: none */
+	const char *cmdline; /* NULL: the default command line */
+	uint64_t mem_size;
+	unsigned int nr_cpus;
+	const char *serial;  /* serial backend spec */
+	const char *console; /* virtio-console port 0 backend; NULL: none */
+	struct vm_port ports[VM_MAX_PORTS];
+	unsigned int nr_ports;
+	const char *stats_path; /* --stats: JSON written at exit */
+	const char *api_path;	/* --api: control socket */
+	unsigned int sample_ms; /* runstate sampler period */
+	uint64_t io_poll_ns;	/* io loop polling ceiling; 0: off */
+	bool debug_exit;
+	int verbosity;
+};
+
+#endif /* VMM_VM_CONFIG_H */

@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VM recipe. vm_create() reads top to bottom: KVM, memory, irqchip,
+ * io loop, devices, kernel, firmware tables, vCPUs. vm_run() starts the
+ * vCPU threads and runs the io loop on the calling thread until something
+ * asks the VM to exit; then every vCPU is kicked out of KVM_RUN and parked.
+ */
+#define pr_fmt(fmt) "vm: " fmt
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "devices/devices.h"
+#include "kvm/kvm.h"
+#include "base/log.h"
+#include "attach.h"
+#include "arch/x86/acpi.h"
+#include "arch/arch.h"
+#include "arch/x86/layout.h"
+#include "arch/x86/mptable.h"
+#include "vcpu/vcpu.h"
+#include "arch/x86/cpu.h"
+
+#define ERR(status_, ...)                                                      \
+	do {                                                                   \
+		snprintf(err, err_len, __VA_ARGS__);                           \
+		*status = (status_);                                           \
+	} while (0)
+
+/* Read a whole file; what it is for names it in errors ("kernel"). */
+static int read_file(const char *what, const char *path, uint64_t max,
+		     uint8_t **buf, size_t *len, char *err, size_t err_len)
+{
+	struct stat st;
+	uint8_t *p;
+	size_t done = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int e = errno;
+
+		snprintf(err, err_len, "%s %s: %s", what, path, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, err_len, "%s %s: not a regular file", what, path);
+		close(fd);
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size > max) {
+		snprintf(err, err_len,
+			 "%s %s is %llu MiB, larger than guest RAM (%llu MiB)",
+			 what, path, (unsigned long long)st.st_size >> 20,
+			 (unsigned long long)max >> 20);
+		close(fd);
+		return -EFBIG;
+	}
+	p = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!p) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, p + done, (size_t)st.st_size - done);
+
+		if (n <= 0) {
+			int e = n < 0 ? errno : EIO;
+
+			if (e == EINTR)
+				continue;
+			snprintf(err, err_len, "%s %s: %s", what, path,
+				 strerror(e));
+			free(p);
+			close(fd);
+			return -e;
+		}
+		done += (size_t)n;
+	}
+	close(fd);
+	*buf = p;
+	*len = done;
+	return 0;
+}
+
+/*
+ * Interrupt routing as on a PC (and as the MADT / MP table describe it):
+ * ISA IRQs 0-15 on the PICs, GSIs 0-23 on IOAPIC pins with the PIT's
+ * IRQ 0 on pin 2; GSI 2 is the PIC cascade and goes nowhere else.
+ */
+static int vm_setup_irq_routing(int vm_fd)
+{
+	struct kvm_irq_routing *table;
+	unsigned int n = 0;
+	int r = 0;
+
+	table = calloc(1, sizeof(*table) + 48 * sizeof(table->entries[0]));
+	if (!table)
+		return -ENOMEM;
+	for (unsigned int gsi = 0; gsi < 16; gsi++) {
+		if (gsi == 2)
+			continue;
+		table->entries[n++] = (struct kvm_irq_routing_entry){
+		    .gsi = gsi,
+		    .type = KVM_IRQ_ROUTING_IRQCHIP,
+		    .u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+						 : KVM_IRQCHIP_PIC_SLAVE,
+		    .u.irqchip.pin = gsi % 8,
+		};
+	}
+	for (unsigned int gsi = 0; gsi < LAYOUT_IOAPIC_PINS; gsi++) {
+		if (gsi == 2)
+			continue;
+		table->entries[n++] = (struct kvm_irq_routing_entry){
+		    .gsi = gsi,
+		    .type = KVM_IRQ_ROUTING_IRQCHIP,
+		    .u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC,
+		    .u.irqchip.pin = gsi == 0 ? 2 : gsi,
+		};
+	}
+	table->nr = n;
+	if (ioctl(vm_fd, KVM_SET_GSI_ROUTING, table) < 0)
+		r = -errno;
+	free(table);
+	return r;
+}
+
+static int vm_setup_kvm(struct vm *vm, char *err, size_t err_len, int *status)
+{
+	struct kvm_pit_config pit = {.flags = 0};
+	unsigned int max;
+	int r;
+
+	vm->kvm_fd = kvm_open(err, err_len);
+	if (vm->kvm_fd < 0)
+		return vm->kvm_fd;
+	r = kvm_check_caps(vm->kvm_fd, err, err_len);
+	if (r)
+		return r;
+	max = MIN(kvm_max_vcpus(vm->kvm_fd), (unsigned int)VM_MAX_CPUS);
+	if (vm->cfg->nr_cpus > max) {
+		ERR(VMM_EXIT_USAGE, "--cpus %u exceeds this host's limit of %u",
+		    vm->cfg->nr_cpus, max);
+		return -EINVAL;
+	}
+	vm->run_size = kvm_vcpu_mmap_size(vm->kvm_fd);
+	if (vm->run_size < 0) {
+		snprintf(err, err_len, "KVM_GET_VCPU_MMAP_SIZE: %s",
+			 strerror(-vm->run_size));
+		return vm->run_size;
+	}
+	r = kvm_supported_cpuid(vm->kvm_fd, &vm->cpuid);
+	if (r) {
+		snprintf(err, err_len, "KVM_GET_SUPPORTED_CPUID: %s",
+			 strerror(-r));
+		return r;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0UL);
+	if (vm->vm_fd < 0) {
+		r = -errno;
+		snprintf(err, err_len, "KVM_CREATE_VM: %s", strerror(-r));
+		return r;
+	}
+#define VM_IOCTL(req, arg)                                                     \
+	if (ioctl(vm->vm_fd, req, arg) < 0) {                                  \
+		r = -errno;                                                    \
+		snprintf(err, err_len, #req ": %s", strerror(-r));             \
+		return r;                                                      \
+	}
+	VM_IOCTL(KVM_SET_TSS_ADDR, (unsigned long)LAYOUT_KVM_TSS);
+	uint64_t idmap = LAYOUT_KVM_IDENTITY_MAP;
+	VM_IOCTL(KVM_SET_IDENTITY_MAP_ADDR, &idmap);
+	VM_IOCTL(KVM_CREATE_IRQCHIP, 0);
+	VM_IOCTL(KVM_CREATE_PIT2, &pit);
+#undef VM_IOCTL
+	r = vm_setup_irq_routing(vm->vm_fd);
+	if (r)
+		snprintf(err, err_len, "KVM_SET_GSI_ROUTING: %s", strerror(-r));
+	return r;
+}
+
+static int vm_setup_memory(struct vm *vm, char *err, size_t err_len)
+{
+	int r;
+
+	arch_mem_layout(&vm->mem, vm->cfg->mem_size);
+	r = mem_map(&vm->mem);
+
+	if (r) {
+		snprintf(err, err_len, "cannot map %llu MiB of guest RAM: %s",
+			 (unsigned long long)(vm->cfg->mem_size >> 20),
+			 strerror(-r));
+		return r;
+	}
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
+		const struct mem_region *m = &vm->mem.regions[i];
+		struct kvm_userspace_memory_region slot = {
+		    .slot = i,
+		    .guest_phys_addr = m->gpa,
+		    .memory_size = m->size,
+		    .userspace_addr = (uintptr_t)m->host,
+		};
+
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+			r = -errno;
+			snprintf(err, err_len, "KVM_SET_USER_MEMORY_REGION: %s",
+				 strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int vm_setup_legacy_devices(struct vm *vm, char *err, size_t err_len,
+				   int *status)
+{
+	int r = console_open(&vm->serial_con, vm->cfg->serial, err, err_len);
+
+	if (r) {
+		*status = VMM_EXIT_USAGE;
+		return r;
+	}
+	r = serial_create(&vm->serial, vm, &vm->serial_con, LAYOUT_COM1_PORT,
+			  LAYOUT_COM1_IRQ);
+	if (!r)
+		r = i8042_create(&vm->i8042, vm);
+	if (!r)
+		r = acpi_pm_create(&vm->acpi_pm, vm);
+	if (!r && vm->cfg->debug_exit)
+		r = debug_exit_create(&vm->debug_exit, vm);
+	if (r)
+		snprintf(err, err_len, "legacy devices: %s", strerror(-r));
+	return r;
+}
+
+/* The guest's command line: the user's or ours, plus device entries. */
+static int vm_build_cmdline(struct vm *vm)
+{
+	const char *base = vm->cfg->cmdline;
+	const char *extra = vm_extras_cmdline(vm);
+	size_t len;
+
+	if (!base)
+		base = vm->cfg->console ? "console=hvc0 panic=-1"
+					: "console=ttyS0 panic=-1";
+	len = strlen(base) + strlen(extra) + 2;
+	vm->cmdline = malloc(len);
+	if (!vm->cmdline)
+		return -ENOMEM;
+	snprintf(vm->cmdline, len, "%s%s%s", base, *extra ? " " : "", extra);
+	return 0;
+}
+
+static int vm_load_guest(struct vm *vm, char *err, size_t err_len, int *status)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct boot_config boot = {.rsdp_addr = LAYOUT_ACPI_RSDP};
+	struct acpi_config acpi = {.nr_cpus = cfg->nr_cpus, .com1 = true};
+	uint8_t *kernel = NULL, *initrd = NULL;
+	const char *why = NULL;
+	int r;
+
+	*status = VMM_EXIT_USAGE;
+	r = read_file("kernel", cfg->kernel, cfg->mem_size, &kernel,
+		      &boot.kernel_len, err, err_len);
+	if (!r && cfg->initrd)
+		r = read_file("initrd", cfg->initrd, cfg->mem_size, &initrd,
+			      &boot.initrd_len, err, err_len);
+	if (r)
+		goto out;
+	boot.kernel = kernel;
+	boot.initrd = initrd;
+	boot.cmdline = vm->cmdline;
+	r = boot_load(&vm->mem, &boot, &vm->entry, &why);
+	if (r) {
+		snprintf(err, err_len, "kernel %s: %s", cfg->kernel,
+			 why ? why : strerror(-r));
+		goto out;
+	}
+	*status = VMM_EXIT_ERROR;
+	vm_extras_acpi_devices(vm, &acpi);
+	r = acpi_build(&vm->mem, &acpi);
+	if (!r)
+		r = mptable_build(&vm->mem, cfg->nr_cpus);
+	if (!r)
+		r = x86_write_boot_tables(&vm->mem, vm->entry.protocol);
+	if (r)
+		snprintf(err, err_len, "firmware tables: %s", strerror(-r));
+out:
+	free(kernel);
+	free(initrd);
+	return r;
+}
+
+static int vm_setup_vcpus(struct vm *vm, char *err, size_t err_len)
+{
+	int r;
+
+	vm->vcpus = calloc(vm->cfg->nr_cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < vm->cfg->nr_cpus; i++) {
+		vm->vcpus[i].fd = -1;
+		vm->nr_vcpus = i + 1;
+		r = vcpu_create(&vm->vcpus[i], vm, i);
+		if (r) {
+			snprintf(err, err_len, "vcpu %u: %s", i, strerror(-r));
+			return r;
+		}
+	}
+	/* The BSP starts at the kernel entry; APs wait for INIT/SIPI. */
+	r = vcpu_setup_boot(&vm->vcpus[0], &vm->entry);
+	if (r)
+		snprintf(err, err_len, "vcpu 0 boot registers: %s",
+			 strerror(-r));
+	return r;
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
+	      size_t err_len, int *status)
+{
+	int r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->serial_con.in_fd = vm->serial_con.out_fd = -1;
+	vm->signal_src.fd = -1;
+	pthread_mutex_init(&vm->exit_lock, NULL);
+	*status = VMM_EXIT_ERROR;
+
+	r = vm_setup_kvm(vm, err, err_len, status);
+	if (r)
+		return r;
+	r = vm_setup_memory(vm, err, err_len);
+	if (r)
+		return r;
+	r = io_loop_create(&vm->loop);
+	if (r) {
+		snprintf(err, err_len, "io_uring: %s", strerror(-r));
+		return r;
+	}
+	r = vm_setup_legacy_devices(vm, err, err_len, status);
+	if (r)
+		return r;
+	r = vm_extras_create(vm, err, err_len, status);
+	if (r)
+		return r;
+	r = vm_build_cmdline(vm);
+	if (r)
+		return r;
+	r = vm_load_guest(vm, err, err_len, status);
+	if (r)
+		return r;
+	*status = VMM_EXIT_ERROR;
+	return vm_setup_vcpus(vm, err, err_len);
+}
+
+bool vm_exiting(struct vm *vm)
+{
+	return __atomic_load_n(&vm->exit_requested, __ATOMIC_ACQUIRE);
+}
+
+void vm_request_exit(struct vm *vm, int status, const char *why)
+{
+	pthread_mutex_lock(&vm->exit_lock);
+	if (!vm->exit_requested) {
+		__atomic_store_n(&vm->exit_requested, true, __ATOMIC_RELEASE);
+		vm->exit_status = status;
+		pr_info("%s (exit status %d)", why, status);
+		if (vm->loop)
+			io_loop_stop(vm->loop);
+	}
+	pthread_mutex_unlock(&vm->exit_lock);
+}
+
+static void vm_signal_ready(struct io_source *src, int res)
+{
+	struct vm *vm = container_of(src, struct vm, signal_src);
+	struct signalfd_siginfo si;
+	char why[64];
+
+	(void)res;
+	if (read(src->fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	snprintf(why, sizeof(why), "terminated by signal %s",
+		 sigabbrev_np((int)si.ssi_signo));
+	/* The shell's convention for a process ended by a signal. */
+	vm_request_exit(vm, 128 + (int)si.ssi_signo, why);
+}
+
+int vm_handle_signals(struct vm *vm, const sigset_t *set)
+{
+	int fd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	vm->signal_src = (struct io_source){.fd = fd, .ready = vm_signal_ready};
+	return io_loop_watch(vm->loop, &vm->signal_src);
+}
+
+/*
+ * The VMM's own memory cost: resident set minus the guest pages that are
+ * resident (touched by the guest or the loader), as mincore() sees them.
+ */
+static void vm_report_memory(struct vm *vm)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long long guest = 0, rss_pages = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (!f)
+		return;
+	if (fscanf(f, "%*u %llu", &rss_pages) != 1)
+		rss_pages = 0;
+	fclose(f);
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
+		const struct mem_region *m = &vm->mem.regions[i];
+		size_t n = m->size / (uint64_t)page;
+		unsigned char *vec = malloc(n);
+
+		if (!vec || mincore(m->host, m->size, vec) < 0) {
+			free(vec);
+			return;
+		}
+		for (size_t j = 0; j < n; j++)
+			guest += vec[j] & 1;
+		free(vec);
+	}
+	pr_info("memory: rss %llu KiB, guest resident %llu KiB, vmm overhead "
+		"%llu KiB",
+		rss_pages * page / 1024, guest * page / 1024,
+		(rss_pages - MIN(guest, rss_pages)) * page / 1024);
+}
+
+int vm_run(struct vm *vm)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus && !r; i++)
+		r = vcpu_start(&vm->vcpus[i]);
+	if (r) {
+		pr_err("starting vcpu threads: %s", strerror(-r));
+		vm_request_exit(vm, VMM_EXIT_ERROR, "vcpu start failed");
+	}
+	vm_extras_start(vm);
+	if (!r) {
+		r = io_loop_run(vm->loop);
+		if (r) {
+			pr_err("io loop: %s", strerror(-r));
+			vm_request_exit(vm, VMM_EXIT_ERROR, "io loop failed");
+		}
+	}
+	/* Kick everyone out first, then wait: stopping 64 vCPUs is parallel. */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_request_stop(&vm->vcpus[i]);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_wait_parked(&vm->vcpus[i]);
+	vm_extras_stop(vm);
+	if (log_enabled(LOG_INFO))
+		vm_report_memory(vm);
+	pthread_mutex_lock(&vm->exit_lock);
+	r = vm->exit_requested ? vm->exit_status : VMM_EXIT_ERROR;
+	pthread_mutex_unlock(&vm->exit_lock);
+	return r;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	vm->nr_vcpus = 0;
+	vm_extras_destroy(vm);
+	debug_exit_destroy(vm->debug_exit);
+	acpi_pm_destroy(vm->acpi_pm);
+	i8042_destroy(vm->i8042);
+	serial_destroy(vm->serial);
+	if (vm->serial_con.ops)
+		console_close(&vm->serial_con);
+	if (vm->signal_src.fd >= 0)
+		close(vm->signal_src.fd);
+	if (vm->loop)
+		io_loop_destroy(vm->loop);
+	vm->loop = NULL;
+	free(vm->cmdline);
+	free(vm->cpuid);
+	mem_destroy(&vm->mem);
+	bus_destroy(&vm->pio_bus);
+	bus_destroy(&vm->mmio_bus);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->vm_fd = vm->kvm_fd = -1;
+	pthread_mutex_destroy(&vm->exit_lock);
+}
