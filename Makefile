@@ -27,6 +27,11 @@ O ?= build
 SAN_FLAGS =
 endif
 
+VERSION = 0.2.0
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+DESTDIR ?=
+
 CC ?= gcc
 WERROR ?= 1
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -36,7 +41,7 @@ WARNINGS += -Werror
 endif
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -fstack-protector-strong \
-	  -MMD -MP -I. -Isrc $(SAN_FLAGS)
+	  -MMD -MP -I. -Iinclude -Isrc $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 LDLIBS = -luring -ljson-c -lpthread -lm
 
@@ -73,7 +78,7 @@ UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_HELPERS = $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
 
-all: $(O)/vmm
+all: $(O)/vmm $(O)/libvmm.so.0 $(O)/libvmm.pc
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -83,6 +88,28 @@ $(O)/obj/%.o: %.c
 # Archives let each program link only the objects it uses.
 $(O)/libvmm.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+# The shared library: the same sources position-independent, everything
+# hidden but the vmm_* functions (libvmm.c; the version script says so too).
+LIB_PIC_OBJS = $(LIB_SRCS:%.c=$(O)/obj-pic/%.o)
+SONAME = libvmm.so.0
+
+$(O)/obj-pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC [pic] $<")
+	$(Q)$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(O)/$(SONAME): $(LIB_PIC_OBJS) src/libvmm.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=src/libvmm.map -Wl,-z,defs -o $@ \
+		$(LIB_PIC_OBJS) $(LDLIBS)
+
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	-e 's|@VERSION@|$(VERSION)|'
+
+$(O)/libvmm.pc: src/libvmm.pc.in Makefile
+	$(Q)$(PC_SED) $< >$@
 
 $(O)/libvmm-app.a: $(APP_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -114,10 +141,10 @@ guests-linux:
 	$(Q)guests/build-linux-guests.sh $(O)/guests
 
 test: deps all unit-tests guests guests-linux
-	$(Q)O=$(O) tests/run.sh all
+	$(Q)O=$(O) SAN_FLAGS="$(SAN_FLAGS)" tests/run.sh all
 
 test-unit: all unit-tests guests
-	$(Q)O=$(O) tests/run.sh unit
+	$(Q)O=$(O) SAN_FLAGS="$(SAN_FLAGS)" tests/run.sh unit
 
 # Asked for together (make -j test-unit test-guest), the two tiers run one
 # after the other: each may boot a nested L1 and they share test-logs/.
@@ -154,7 +181,28 @@ clean:
 .SECONDARY:
 
 .PHONY: all test test-unit test-guest test-linux unit-tests bench run deps \
-	format check-format check-headers clean guests guests-linux
+	format check-format check-headers clean guests guests-linux \
+	install uninstall
 
--include $(LIB_OBJS:.o=.d) $(APP_OBJS:.o=.d) $(O)/obj/cli/main.d \
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/vmm \
+		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(O)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
+	install -m 644 include/vmm/vmm.h $(DESTDIR)$(PREFIX)/include/vmm/vmm.h
+	install -m 755 $(O)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libvmm.so
+	install -m 644 $(O)/libvmm.a $(DESTDIR)$(LIBDIR)/libvmm.a
+	$(PC_SED) src/libvmm.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/libvmm.pc
+	install -m 644 docs/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/vmm \
+		$(DESTDIR)$(PREFIX)/include/vmm/vmm.h \
+		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libvmm.so \
+		$(DESTDIR)$(LIBDIR)/libvmm.a \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/libvmm.pc \
+		$(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
+	-rmdir $(DESTDIR)$(PREFIX)/include/vmm 2>/dev/null
+
+-include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(APP_OBJS:.o=.d) $(O)/obj/cli/main.d \
 	$(UNIT_HELPERS:%.c=$(O)/obj/%.d)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -134,7 +135,30 @@ struct bench_run {
 	struct bench_abi sent;
 	uint64_t tsc_before, tsc_after;
 	bool vm_created; /* vm_create() was called: vm_destroy() is safe */
+	struct io_source signal_src; /* SIGTERM/SIGINT/SIGHUP */
 };
+
+static void signal_ready(struct io_source *src, int res)
+{
+	struct bench_run *b = container_of(src, struct bench_run, signal_src);
+	struct signalfd_siginfo si;
+
+	(void)res;
+	if (read(src->fd, &si, sizeof(si)) == sizeof(si))
+		vm_request_exit(&b->vm, VMM_EXIT_STOPPED, 0,
+				"stopped by a signal");
+}
+
+/* Route these (already blocked) signals to an orderly stop on the loop. */
+static int watch_signals(struct bench_run *b, const sigset_t *set)
+{
+	int fd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	b->signal_src = (struct io_source){.fd = fd, .ready = signal_ready};
+	return io_loop_watch(b->vm.loop, &b->signal_src);
+}
 
 /* The parameters, into guest RAM and kept as the host's own copy. */
 static int write_mailbox(struct bench_run *b)
@@ -175,10 +199,11 @@ static int setup(struct bench_run *b, const cpu_set_t *vcpu_mask, char *err,
 	    .irq_line = b->o->irq_line,
 	};
 	struct virtio_mmio_env env;
-	int status, r;
+	bool bad_input;
+	int r;
 
 	b->vm_created = true;
-	r = vm_create(&b->vm, &b->cfg, err, err_len, &status);
+	r = vm_create(&b->vm, &b->cfg, err, err_len, &bad_input);
 	if (r)
 		return r;
 	r = bench_rig_create(&b->rig, &b->vm,
@@ -224,13 +249,13 @@ static int report(struct bench_run *b, const struct bench_results *res)
 		bench_report_text(stdout, &rep);
 	if (r) {
 		pr_err("writing JSON: %s", strerror(-r));
-		return VMM_EXIT_ERROR;
+		return CLI_STATUS_ERROR;
 	}
 	if (b->o->svg_path) {
 		r = bench_report_svg(b->o->svg_path, &rep);
 		if (r) {
 			pr_err("%s: %s", b->o->svg_path, strerror(-r));
-			return VMM_EXIT_ERROR;
+			return CLI_STATUS_ERROR;
 		}
 	}
 	return 0;
@@ -259,7 +284,7 @@ static int pin_threads(const struct bench_doorbell_opts *o,
 	return sched_setaffinity(0, sizeof(io), &io) ? -errno : 0;
 }
 
-static int run(struct bench_doorbell_opts *o)
+static int run(struct bench_doorbell_opts *o, const struct log_sink *sink)
 {
 	struct bench_run *b = calloc(1, sizeof(*b));
 	struct bench_results res = {0};
@@ -268,10 +293,12 @@ static int run(struct bench_doorbell_opts *o)
 	cpu_set_t vcpu_mask;
 	bool pin_vcpu;
 	sigset_t sigs;
-	int r, status = VMM_EXIT_ERROR;
+	struct vmm_exit ex;
+	int r, status = CLI_STATUS_ERROR;
 
 	if (!b)
-		return VMM_EXIT_ERROR;
+		return CLI_STATUS_ERROR;
+	b->signal_src.fd = -1;
 	b->o = o;
 	b->cfg = (struct vm_config){
 	    .kernel =
@@ -285,6 +312,7 @@ static int run(struct bench_doorbell_opts *o)
 	    .serial = o->serial,
 	    .debug_exit = true,
 	    .verbosity = o->verbosity,
+	    .log = sink,
 	    /* adaptive is the product's --io-poll; every other mode is off. */
 	    .io_poll_ns =
 		o->notify == BENCH_NOTIFY_ADAPTIVE ? o->poll_max_ns : 0,
@@ -305,15 +333,18 @@ static int run(struct bench_doorbell_opts *o)
 		pr_err("%s", err);
 		goto out;
 	}
-	if (vm_handle_signals(&b->vm, &sigs))
+	if (watch_signals(b, &sigs))
 		pr_warn("cannot watch termination signals");
 	cpu_usage_now(&u0);
 	b->tsc_before = __rdtsc();
-	r = vm_run(&b->vm);
+	ex = vm_run(&b->vm);
 	b->tsc_after = __rdtsc();
 	cpu_usage_now(&u1);
+	/* The guest reports success as status 0 on the debug-exit port. */
+	r = ex.reason != VMM_EXIT_DEBUG || ex.status != 0;
 	if (r)
-		pr_err("the guest ended with status %d", r);
+		pr_err("the guest did not finish (exit reason %d, status %d)",
+		       (int)ex.reason, ex.status);
 	if (bench_results_read(&res, &b->vm.mem, &b->sent, &b->rig,
 			       b->tsc_before, b->tsc_after, err, sizeof(err))) {
 		pr_err("%s", err);
@@ -328,6 +359,8 @@ out:
 	bench_rig_destroy(&b->rig);
 	if (b->vm_created)
 		vm_destroy(&b->vm);
+	if (b->signal_src.fd >= 0)
+		close(b->signal_src.fd);
 	free(b);
 	return status;
 }
@@ -335,6 +368,7 @@ out:
 static int bench_doorbell_main(int argc, char **argv)
 {
 	struct bench_doorbell_opts o;
+	struct log_sink sink;
 	char err[256] = "";
 	int r = bench_doorbell_parse(argc, argv, &o, err, sizeof(err));
 
@@ -345,12 +379,16 @@ static int bench_doorbell_main(int argc, char **argv)
 	if (r) {
 		pr_err("%s", err);
 		fputs(bench_doorbell_usage(), stderr);
-		return VMM_EXIT_USAGE;
+		return CLI_STATUS_USAGE;
 	}
-	log_set_level(o.verbosity >= 2	 ? LOG_DEBUG
-		      : o.verbosity == 1 ? LOG_INFO
-					 : LOG_WARN);
-	return run(&o);
+	log_sink_init(&sink);
+	sink.level = o.verbosity >= 2	? LOG_DEBUG
+		     : o.verbosity == 1 ? LOG_INFO
+					: LOG_WARN;
+	log_sink_enter(&sink);
+	r = run(&o, &sink);
+	log_sink_enter(NULL);
+	return r;
 }
 
 int bench_main(int argc, char **argv)
@@ -362,5 +400,5 @@ int bench_main(int argc, char **argv)
 	return argc >= 2 &&
 		       (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		   ? 0
-		   : VMM_EXIT_USAGE;
+		   : CLI_STATUS_USAGE;
 }

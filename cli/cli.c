@@ -51,7 +51,7 @@ static const char usage_text[] =
     "  -h, --help             this text\n"
     "  -V, --version          print the version\n"
     "\n"
-    "BACKEND: stdio | file:PATH | pty | socket:PATH | none\n"
+    "BACKEND: stdio | file:PATH | pty | socket:PATH | none | fd:IN,OUT\n"
     "\n"
     "exit status:\n"
     "  0  the guest powered off (ACPI S5)\n"

@@ -12,6 +12,13 @@
 
 #include "vm/config.h"
 
+/* Exit statuses of the vmm process (also in --help and README). */
+#define CLI_STATUS_POWEROFF 0
+#define CLI_STATUS_ERROR    1
+#define CLI_STATUS_USAGE    2
+#define CLI_STATUS_RESET    3
+#define CLI_STATUS_CRASH    4
+
 enum cli_result {
 	CLI_RUN,     /* cfg is complete: boot it */
 	CLI_HELP,    /* --help was given */

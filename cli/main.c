@@ -1,61 +1,163 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vmm: argv -> config -> vm_create -> vm_run -> exit status. The only
- * place that exits the process. Subcommands (ctl, top, bench) dispatch to
- * their own modules.
+ * vmm: argv -> options -> the public API (vmm_*) -> process exit status.
+ * The only place that exits the process and the only owner of its signal
+ * dispositions. Subcommands (ctl, top, bench) dispatch to their own
+ * modules.
  */
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <vmm/vmm.h>
 
 #include "cli.h"
-#include "base/log.h"
 #include "subcommands.h"
-#include "vm/vm.h"
 
-#ifndef VMM_VERSION
-#define VMM_VERSION "0.1.0"
-#endif
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "vmm: error: %s\n", msg);
+	return CLI_STATUS_USAGE;
+}
+
+/* The configuration calls; any failure is the user's input: status 2. */
+static int configure(struct vmm *vm, const struct vm_config *cfg)
+{
+	int r = vmm_set_log(vm,
+			    cfg->verbosity >= 2   ? VMM_LOG_DEBUG
+			    : cfg->verbosity == 1 ? VMM_LOG_INFO
+						  : VMM_LOG_WARN,
+			    NULL, NULL);
+
+	if (!r)
+		r = vmm_set_machine(vm, cfg->nr_cpus, cfg->mem_size);
+	if (!r)
+		r = vmm_set_kernel(vm, cfg->kernel, cfg->initrd, cfg->cmdline);
+	if (!r)
+		r = vmm_add_serial(vm, cfg->serial);
+	if (!r && cfg->console)
+		r = vmm_add_console(vm, NULL, cfg->console);
+	for (unsigned int i = 0; !r && i < cfg->nr_ports; i++)
+		r = vmm_add_console(vm, cfg->ports[i].name,
+				    cfg->ports[i].backend);
+	if (!r)
+		r = vmm_set_debug_exit(vm, cfg->debug_exit);
+	if (!r && cfg->api_path)
+		r = vmm_set_api_socket(vm, cfg->api_path);
+	if (!r && cfg->stats_path)
+		r = vmm_set_stats_file(vm, cfg->stats_path);
+	if (!r)
+		r = vmm_set_io_poll(vm, cfg->io_poll_ns);
+	if (!r)
+		r = vmm_set_sample_period(vm, cfg->sample_ms);
+	return r;
+}
+
+/* How the guest ended, as the process's exit status (README, --help). */
+static int exit_status(const struct vmm_exit *ex, int signo)
+{
+	switch (ex->reason) {
+	case VMM_EXIT_POWEROFF: return CLI_STATUS_POWEROFF;
+	case VMM_EXIT_RESET: return CLI_STATUS_RESET;
+	case VMM_EXIT_CRASH: return CLI_STATUS_CRASH;
+	case VMM_EXIT_DEBUG: return ex->status;
+	/* The shell's convention for a process ended by a signal. */
+	case VMM_EXIT_STOPPED: return signo ? 128 + signo : CLI_STATUS_POWEROFF;
+	case VMM_EXIT_NONE:
+	case VMM_EXIT_ERROR: break;
+	}
+	return CLI_STATUS_ERROR;
+}
+
+/*
+ * Wait for the guest to end or a termination signal; a signal stops the
+ * VM in order (vCPUs stopped, terminal restored). Returns the signal that
+ * stopped it, or 0.
+ */
+static int wait_for_end(struct vmm *vm, int sig_fd)
+{
+	struct pollfd p[2] = {
+	    {.fd = vmm_exit_fd(vm), .events = POLLIN},
+	    {.fd = sig_fd, .events = POLLIN},
+	};
+	struct signalfd_siginfo si;
+	int signo = 0;
+
+	for (;;) {
+		if (poll(p, sig_fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents)
+			break;
+		if ((p[1].revents & POLLIN) &&
+		    read(sig_fd, &si, sizeof(si)) == sizeof(si) && !signo) {
+			signo = (int)si.ssi_signo;
+			vmm_stop(vm);
+		}
+	}
+	return signo;
+}
 
 static int boot(int argc, char **argv)
 {
 	struct vm_config cfg;
+	struct vmm_exit ex = {.reason = VMM_EXIT_ERROR};
 	char err[512] = "";
-	struct vm vm;
-	sigset_t sigs;
-	int status;
+	struct vmm *vm;
+	sigset_t sigs, winch;
+	int r, sig_fd, signo;
 
 	switch (cli_parse(argc, argv, &cfg, err, sizeof(err))) {
 	case CLI_HELP: fputs(cli_usage(), stdout); return 0;
-	case CLI_VERSION: printf("vmm %s\n", VMM_VERSION); return 0;
-	case CLI_ERROR: pr_err("%s", err); return VMM_EXIT_USAGE;
+	case CLI_VERSION: printf("vmm %s\n", vmm_version()); return 0;
+	case CLI_ERROR: return usage_error(err);
 	case CLI_RUN: break;
 	}
-	log_set_level(cfg.verbosity >= 2   ? LOG_DEBUG
-		      : cfg.verbosity == 1 ? LOG_INFO
-					   : LOG_WARN);
-
-	/* Termination signals become an orderly stop on the io loop. */
+	if (vmm_create(&vm))
+		return usage_error("out of memory");
+	if (configure(vm, &cfg)) {
+		r = usage_error(vmm_last_error(vm));
+		vmm_destroy(vm);
+		return r;
+	}
+	/* Termination signals come through a signalfd; SIGWINCH is blocked
+	 * so the stdio console's signalfd sees terminal resizes. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGWINCH); /* read by console backends */
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN); /* socket peers that go away */
-	sigdelset(&sigs, SIGWINCH);
-
-	if (vm_create(&vm, &cfg, err, sizeof(err), &status)) {
-		pr_err("%s", err);
-		vm_destroy(&vm);
-		return status;
+	pthread_sigmask(SIG_BLOCK, &winch, NULL);
+	sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sig_fd < 0)
+		fprintf(stderr, "vmm: warning: cannot watch signals: %s\n",
+			strerror(errno));
+	r = vmm_start(vm);
+	if (r) {
+		fprintf(stderr, "vmm: error: %s\n", vmm_last_error(vm));
+		vmm_destroy(vm);
+		if (sig_fd >= 0)
+			close(sig_fd);
+		/* -EINVAL: the configuration cannot boot (bad input). */
+		return r == -EINVAL ? CLI_STATUS_USAGE : CLI_STATUS_ERROR;
 	}
-	if (vm_handle_signals(&vm, &sigs))
-		pr_warn("cannot watch termination signals");
-	status = vm_run(&vm);
-	vm_destroy(&vm);
-	return status;
+	signo = wait_for_end(vm, sig_fd);
+	vmm_wait(vm, &ex);
+	if (ex.reason == VMM_EXIT_ERROR && *vmm_last_error(vm))
+		fprintf(stderr, "vmm: error: %s\n", vmm_last_error(vm));
+	vmm_destroy(vm);
+	if (sig_fd >= 0)
+		close(sig_fd);
+	return exit_status(&ex, signo);
 }
 
 int main(int argc, char **argv)

@@ -100,6 +100,13 @@ run_unit() {
 		fi
 		run_one "unit/$(basename "$t")" 120 "$t"
 	done
+	# libvmm installed, exported, compiled against (no KVM needed); it also
+	# builds the consumer program tests/guest/libvmm.sh runs.
+	if [ ${#names[@]} -gt 1 ] && [ -z "${L1:-}" ]; then
+		count_results < <(SAN_FLAGS=${SAN_FLAGS:-} timeout 300 \
+			tests/lib/build.sh "$O" 2>&1 | tee "$log_dir/lib.log" |
+			grep -E '^(PASS|FAIL) |^    ')
+	fi
 }
 
 # run_guest [SCRIPT...]: tests/guest/*.sh, or only the named ones (the

@@ -15,23 +15,6 @@
 
 #include "json_add.h"
 
-int vm_stats_alloc(struct vm_stats *st, unsigned int nr)
-{
-	memset(st, 0, sizeof(*st));
-	st->vcpus = calloc(nr ? nr : 1, sizeof(*st->vcpus));
-	if (!st->vcpus)
-		return -ENOMEM;
-	st->nr_vcpus = nr;
-	return 0;
-}
-
-void vm_stats_free(struct vm_stats *st)
-{
-	free(st->vcpus);
-	st->vcpus = NULL;
-	st->nr_vcpus = 0;
-}
-
 /*
  * Live times at the snapshot's own clock, so that they add up to
  * time_ns - created_ns exactly, as Xen's runstate times do.

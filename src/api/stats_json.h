@@ -32,31 +32,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vcpu/kvm_stats.h"
-#include "vcpu/runstate.h"
+#include "vcpu/vcpu_stats.h"
 
 struct json_object;
 
 /* One vCPU as copied at one moment. */
-struct vcpu_snapshot {
-	unsigned int id;
-	struct runstate_snapshot rs;
-	struct kvm_stats_values kvm;
-};
-
-/* The whole VM: @vcpus has @nr_vcpus entries, owned by the struct. */
-struct vm_stats {
-	uint64_t time_ns; /* taken after every vCPU was copied */
-	unsigned int nr_vcpus;
-	struct vcpu_snapshot *vcpus;
-};
-
-/* Allocate room for @nr vCPUs (zeroed). 0 or -ENOMEM. */
-int vm_stats_alloc(struct vm_stats *st, unsigned int nr);
-
-/* Free what vm_stats_alloc() allocated. Safe on a zeroed struct. */
-void vm_stats_free(struct vm_stats *st);
-
 /*
  * Add "time_ns" and "vcpus" (the full document above; @brief: the short
  * list) to the json object @obj. Returns 0 or -ENOMEM.

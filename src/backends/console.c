@@ -24,7 +24,7 @@
 
 static const struct console_backend_ops *const backends[] = {
     &console_stdio_ops, &console_file_ops,   &console_none_ops,
-    &console_pty_ops,	&console_socket_ops,
+    &console_pty_ops,	&console_socket_ops, &console_fd_ops,
 };
 
 /* Look NAME up in "NAME" or "NAME:ARG"; *arg points at ARG or is NULL. */
@@ -137,7 +137,7 @@ int console_open_as(struct console *c, const char *spec, const char *label,
 		if (err && err_len && !ops)
 			snprintf(err, err_len,
 				 "unknown console backend '%s' "
-				 "(stdio, file:PATH, pty, socket:PATH, none)",
+				 "(stdio, file:PATH, pty, socket:PATH, none, fd:IN,OUT)",
 				 spec);
 		else if (err && err_len)
 			snprintf(

@@ -229,6 +229,7 @@ extern const struct console_backend_ops console_file_ops;
 extern const struct console_backend_ops console_none_ops;
 extern const struct console_backend_ops console_pty_ops;
 extern const struct console_backend_ops console_socket_ops;
+extern const struct console_backend_ops console_fd_ops;
 
 /* Set c's error text for console_open() (backends' open() use it). */
 void console_set_error(struct console *c, const char *fmt, ...)

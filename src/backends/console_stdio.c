@@ -4,7 +4,9 @@
  * terminal it is put in raw mode (output post-processing kept, so a guest
  * printing bare '\n' still reads well) and restored by close(). With
  * console_start() the terminal's SIGWINCH arrives through a signalfd on the
- * loop and becomes a CONSOLE_EV_RESIZE for the device. In raw mode Ctrl-A x
+ * loop and becomes a CONSOLE_EV_RESIZE for the device, provided the
+ * application blocks SIGWINCH in its threads (the vmm CLI does; the
+ * library changes no thread's signal mask but its own threads'). In raw mode Ctrl-A x
  * quits vmm in order (it raises SIGTERM, which main() turns into a stop).
  */
 #define pr_fmt(fmt) "console-stdio: " fmt
@@ -101,16 +103,11 @@ static int stdio_start(struct console *c)
 {
 	struct stdio_state *s = c->priv;
 	sigset_t set;
-	int r;
 
 	if (!isatty(STDOUT_FILENO) && !isatty(STDIN_FILENO))
 		return 0;
 	sigemptyset(&set);
 	sigaddset(&set, SIGWINCH);
-	/* Inherited by threads created from here on (the vCPUs). */
-	r = pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (r)
-		return -r;
 	s->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (s->sig_fd < 0)
 		return -errno;

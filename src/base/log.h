@@ -3,22 +3,39 @@
  * Logging to stderr with a per-file prefix. Each .c may define pr_fmt()
  * before including this header:
  *	#define pr_fmt(fmt) "virtio-console: " fmt
- * Only warnings and errors print by default; -v raises the level to info,
- * -vv to debug. The level is process-wide by design (it is a property of the
- * process's stderr, not of any VM), set once by main() before VMs exist.
+ * Lines go to the sink the calling thread entered (each VM's io and vCPU
+ * threads enter their VM's: a handler of the application's, or stderr at a
+ * level); threads that entered none print warnings and errors to stderr.
  */
 #ifndef VMM_LOG_H
 #define VMM_LOG_H
 
 #include <stdbool.h>
 
+#include <vmm/vmm.h>
+
+/* The same values as enum vmm_log_level. */
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+struct log_sink {
+	enum log_level level; /* print this and more severe */
+	vmm_log_fn fn;	      /* NULL: stderr, "vmm: " prefixed */
+	void *opaque;
+};
+
+/* Warnings and errors to stderr. */
+void log_sink_init(struct log_sink *s);
+
+/*
+ * Log this thread's lines to @s (NULL: the default) from now on; @s must
+ * outlive its use. Returns the sink entered before, to restore it.
+ */
+const struct log_sink *log_sink_enter(const struct log_sink *s);
 
 #ifndef pr_fmt
 #define pr_fmt(fmt) fmt
 #endif
 
-void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 void log_print(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

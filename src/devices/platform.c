@@ -48,7 +48,7 @@ static void i8042_write(void *opaque, uint64_t off, const void *data,
 
 	(void)len;
 	if (off == 0 && *(const uint8_t *)data == I8042_CMD_RESET)
-		vm_request_exit(k->vm, VMM_EXIT_RESET,
+		vm_request_exit(k->vm, VMM_EXIT_RESET, 0,
 				"guest reset through the i8042");
 }
 
@@ -94,7 +94,7 @@ static void acpi_pm_write(void *opaque, uint64_t off, const void *data,
 	case LAYOUT_ACPI_SLEEP_CTL:
 		if ((v & ACPI_SLEEP_SLP_EN) &&
 		    ACPI_SLEEP_TYP(v) == LAYOUT_ACPI_S5_SLP_TYP)
-			vm_request_exit(p->vm, VMM_EXIT_POWEROFF,
+			vm_request_exit(p->vm, VMM_EXIT_POWEROFF, 0,
 					"guest powered off through ACPI");
 		else if (v & ACPI_SLEEP_SLP_EN)
 			pr_warn_once(
@@ -103,7 +103,7 @@ static void acpi_pm_write(void *opaque, uint64_t off, const void *data,
 		break;
 	case LAYOUT_ACPI_RESET_REG:
 		if (v == LAYOUT_ACPI_RESET_VALUE)
-			vm_request_exit(p->vm, VMM_EXIT_RESET,
+			vm_request_exit(p->vm, VMM_EXIT_RESET, 0,
 					"guest reset through ACPI");
 		break;
 	}
@@ -148,7 +148,7 @@ static void debug_exit_write(void *opaque, uint64_t off, const void *data,
 	(void)len;
 	snprintf(why, sizeof(why), "guest wrote %u to the debug-exit port",
 		 status);
-	vm_request_exit(d->vm, status, why);
+	vm_request_exit(d->vm, VMM_EXIT_DEBUG, status, why);
 }
 
 static const struct bus_ops debug_exit_ops = {

@@ -26,9 +26,11 @@
 #include "base/log.h"
 #include "vm/vm.h"
 
-static int kick_signal(void)
+/* The signal that interrupts KVM_RUN (vmm_set_kick_signal()). */
+static int kick_signal(const struct vcpu *v)
 {
-	return SIGRTMIN;
+	return v->vm->cfg->kick_signal ? v->vm->cfg->kick_signal
+				       : VM_DEFAULT_KICK_SIGNAL;
 }
 
 static void kick_handler(int sig)
@@ -82,7 +84,7 @@ static void vcpu_crash(struct vcpu *v, const char *what)
 	else
 		snprintf(why, sizeof(why), "vcpu %u: %s", v->id, what);
 	pr_err("%s", why);
-	vm_request_exit(v->vm, VMM_EXIT_CRASH, why);
+	vm_request_exit(v->vm, VMM_EXIT_CRASH, 0, why);
 }
 
 static void handle_io(struct vcpu *v)
@@ -118,10 +120,10 @@ static void handle_system_event(struct vcpu *v)
 {
 	switch (v->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		vm_request_exit(v->vm, VMM_EXIT_POWEROFF, "guest powered off");
+		vm_request_exit(v->vm, VMM_EXIT_POWEROFF, 0, "guest powered off");
 		break;
 	case KVM_SYSTEM_EVENT_RESET:
-		vm_request_exit(v->vm, VMM_EXIT_RESET, "guest reset");
+		vm_request_exit(v->vm, VMM_EXIT_RESET, 0, "guest reset");
 		break;
 	default: vcpu_crash(v, "system event (crash)"); break;
 	}
@@ -200,6 +202,7 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	char name[16];
 
+	log_sink_enter(v->vm->cfg->log);
 	v->tid = gettid();
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
@@ -225,7 +228,7 @@ static void *vcpu_thread(void *arg)
 			if (err == EINTR || err == EAGAIN)
 				continue;
 			pr_err("vcpu %u: KVM_RUN: %s", v->id, strerror(err));
-			vm_request_exit(v->vm, VMM_EXIT_ERROR,
+			vm_request_exit(v->vm, VMM_EXIT_ERROR, 0,
 					"KVM_RUN failed");
 			break;
 		}
@@ -240,20 +243,37 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-int vcpu_start(struct vcpu *v)
+/*
+ * Our handler for the kick signal, unless the application has one of its
+ * own there (then -EBUSY: it must choose another kick signal). The only
+ * process-wide change the library makes, and the same for every VM.
+ */
+int vcpu_install_kick(int sig)
 {
-	struct sigaction sa = {.sa_handler = kick_handler};
-	sigset_t all, old;
-	int r;
+	struct sigaction old, sa = {.sa_handler = kick_handler};
 
+	if (sigaction(sig, NULL, &old) < 0)
+		return -errno;
+	if (old.sa_handler == kick_handler)
+		return 0;
+	if (old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO))
+		return -EBUSY;
 	/* No SA_RESTART: the signal must make KVM_RUN return EINTR. */
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(kick_signal(), &sa, NULL) < 0)
-		return -errno;
+	return sigaction(sig, &sa, NULL) < 0 ? -errno : 0;
+}
+
+int vcpu_start(struct vcpu *v)
+{
+	sigset_t all, old;
+	int r = vcpu_install_kick(kick_signal(v));
+
+	if (r)
+		return r;
 	/* The thread takes only the kick; other signals go to the main thread.
 	 */
 	sigfillset(&all);
-	sigdelset(&all, kick_signal());
+	sigdelset(&all, kick_signal(v));
 	sigdelset(&all, SIGSEGV);
 	sigdelset(&all, SIGBUS);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -268,7 +288,7 @@ static void vcpu_kick_locked(struct vcpu *v)
 {
 	v->run->immediate_exit = 1;
 	if (v->thread_started)
-		pthread_kill(v->thread, kick_signal());
+		pthread_kill(v->thread, kick_signal(v));
 }
 
 void vcpu_request_pause(struct vcpu *v)

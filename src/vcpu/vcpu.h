@@ -49,6 +49,13 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id);
 /* Put the BSP at the kernel entry per @entry. Before vcpu_start(). */
 int vcpu_setup_boot(struct vcpu *v, const struct boot_entry *entry);
 
+/*
+ * Install the (empty) handler of the kick signal @sig, unless the
+ * application has a handler there: -EBUSY. Idempotent; vcpu_start() calls
+ * it too. Returns 0 or -errno.
+ */
+int vcpu_install_kick(int sig);
+
 /* Start the thread. APs then wait inside KVM_RUN for INIT/SIPI. */
 int vcpu_start(struct vcpu *v);
 

@@ -22,7 +22,6 @@
 #include "schedstat.h"
 #include "vcpu.h"
 #include "base/log.h"
-#include "api/stats_json.h"
 
 struct vcpu_runtime {
 	struct runstate rs;
@@ -175,4 +174,21 @@ void vcpu_stats_destroy(struct vcpu *v)
 	runstate_destroy(&rt->rs);
 	free(rt);
 	v->rt = NULL;
+}
+
+int vm_stats_alloc(struct vm_stats *st, unsigned int nr)
+{
+	memset(st, 0, sizeof(*st));
+	st->vcpus = calloc(nr ? nr : 1, sizeof(*st->vcpus));
+	if (!st->vcpus)
+		return -ENOMEM;
+	st->nr_vcpus = nr;
+	return 0;
+}
+
+void vm_stats_free(struct vm_stats *st)
+{
+	free(st->vcpus);
+	st->vcpus = NULL;
+	st->nr_vcpus = 0;
 }

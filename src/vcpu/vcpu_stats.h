@@ -8,9 +8,33 @@
 #ifndef VCPU_VCPU_STATS_H
 #define VCPU_VCPU_STATS_H
 
+#include <stdint.h>
+
+#include "kvm_stats.h"
+#include "runstate.h"
+
 struct vcpu;
-struct vcpu_snapshot;
-struct vm_stats;
+
+/* One vCPU's runstate and KVM counters, copied at one moment. */
+struct vcpu_snapshot {
+	unsigned int id;
+	struct runstate_snapshot rs;
+	struct kvm_stats_values kvm;
+};
+
+/* The whole VM: @vcpus has @nr_vcpus entries, owned by the struct. */
+struct vm_stats {
+	uint64_t time_ns; /* taken after every vCPU was copied */
+	unsigned int nr_vcpus;
+	struct vcpu_snapshot *vcpus;
+};
+
+/* Allocate room for @nr vCPUs (zeroed). 0 or -ENOMEM. */
+int vm_stats_alloc(struct vm_stats *st, unsigned int nr);
+
+/* Free what vm_stats_alloc() allocated. Safe on a zeroed struct. */
+void vm_stats_free(struct vm_stats *st);
+
 
 enum vcpu_event {
 	VCPU_EVENT_START,  /* thread started: offline -> runnable */

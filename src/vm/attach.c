@@ -72,7 +72,7 @@ int vm_extras_add_virtio(struct vm *vm, struct virtio_dev *dev)
 }
 
 static int vm_extras_console(struct vm *vm, char *err, size_t err_len,
-			     int *status)
+			     bool *bad_input)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct vcon_config vc = {.nr_ports = 1 + cfg->nr_ports};
@@ -87,7 +87,7 @@ static int vm_extras_console(struct vm *vm, char *err, size_t err_len,
 	r = vcon_create(&vm->extras->vcon, &vc, &vm->mem, vm->loop, err,
 			err_len);
 	if (r) {
-		*status = VMM_EXIT_USAGE;
+		*bad_input = true;
 		return r;
 	}
 	r = vm_extras_add_virtio(vm, vcon_dev(vm->extras->vcon));
@@ -96,7 +96,8 @@ static int vm_extras_console(struct vm *vm, char *err, size_t err_len,
 	return r;
 }
 
-int vm_extras_create(struct vm *vm, char *err, size_t err_len, int *status)
+int vm_extras_create(struct vm *vm, char *err, size_t err_len,
+		     bool *bad_input)
 {
 	int r;
 
@@ -105,7 +106,7 @@ int vm_extras_create(struct vm *vm, char *err, size_t err_len, int *status)
 		return -ENOMEM;
 	(void)io_loop_set_polling(vm->loop, vm->cfg->io_poll_ns); /* not run */
 	if (vm->cfg->console) {
-		r = vm_extras_console(vm, err, err_len, status);
+		r = vm_extras_console(vm, err, err_len, bad_input);
 		if (r)
 			return r;
 	}
@@ -113,7 +114,7 @@ int vm_extras_create(struct vm *vm, char *err, size_t err_len, int *status)
 	if (r) {
 		snprintf(err, err_len, "--api %s: %s", vm->cfg->api_path,
 			 strerror(-r));
-		*status = VMM_EXIT_USAGE;
+		*bad_input = true;
 	}
 	return r;
 }
@@ -144,8 +145,9 @@ static void vm_extras_hint_unused(struct vm *vm)
 
 	if (!x->vcon || (vcon_dev(x->vcon)->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		return;
-	if (vm->exit_status != VMM_EXIT_POWEROFF &&
-	    vm->exit_status != VMM_EXIT_RESET)
+	enum vmm_exit_reason why = exit_ctl_get(&vm->exit).reason;
+
+	if (why != VMM_EXIT_POWEROFF && why != VMM_EXIT_RESET)
 		return;
 	pr_warn("the guest never started the virtio-console: its kernel needs "
 		"CONFIG_VIRTIO_MMIO (found through ACPI, or "

@@ -7,14 +7,16 @@
 #ifndef VMM_VM_EXTRAS_H
 #define VMM_VM_EXTRAS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct vm;
 struct acpi_config;
 struct virtio_dev;
 
-/* Create the configured extras. 0 or -errno with @err and *@status set. */
-int vm_extras_create(struct vm *vm, char *err, size_t err_len, int *status);
+/* Create the configured extras. 0 or -errno with @err and *@bad_input set. */
+int vm_extras_create(struct vm *vm, char *err, size_t err_len,
+		     bool *bad_input);
 
 /*
  * Put @dev behind the next virtio-mmio window and GSI, and announce it in

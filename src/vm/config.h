@@ -7,6 +7,7 @@
 #define VMM_VM_CONFIG_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 
 #define VM_MAX_PORTS	16
@@ -18,6 +19,11 @@
 /* --io-poll adaptive: the ceiling, KVM's halt_poll_ns default. */
 #define VM_DEFAULT_IO_POLL_US 200
 #define VM_MAX_IO_POLL_US     1000000
+
+/* The vCPU kick signal unless vm_config.kick_signal names one. */
+#define VM_DEFAULT_KICK_SIGNAL (SIGRTMIN + 5)
+
+struct log_sink;
 
 struct vm_port {
 	const char *name;    /* guest-visible port name */
@@ -40,6 +46,12 @@ struct vm_config {
 	uint64_t io_poll_ns;	/* io loop polling ceiling; 0: off */
 	bool debug_exit;
 	int verbosity;
+	int kick_signal; /* 0: VM_DEFAULT_KICK_SIGNAL */
+	/* Where the VM's threads log (NULL: the default, stderr). */
+	const struct log_sink *log;
+	/* Instead of reading .kernel / .initrd (vmm_set_kernel_mem()): */
+	const void *kernel_buf, *initrd_buf;
+	size_t kernel_len, initrd_len;
 };
 
 #endif /* VMM_VM_CONFIG_H */

@@ -27,9 +27,8 @@ static void vcpu_range(struct vm *vm, int vcpu, unsigned int *first,
 	*end = vcpu < 0 ? vm->nr_vcpus : (unsigned int)vcpu + 1;
 }
 
-static int op_pause(void *opaque, int vcpu)
+int vm_pause_vcpus(struct vm *vm, int vcpu)
 {
-	struct vm *vm = opaque;
 	unsigned int i, first, end;
 	uint64_t t0 = runstate_clock_ns();
 
@@ -43,9 +42,8 @@ static int op_pause(void *opaque, int vcpu)
 	return 0;
 }
 
-static int op_resume(void *opaque, int vcpu)
+int vm_resume_vcpus(struct vm *vm, int vcpu)
 {
-	struct vm *vm = opaque;
 	unsigned int i, first, end;
 
 	vcpu_range(vm, vcpu, &first, &end);
@@ -54,9 +52,19 @@ static int op_resume(void *opaque, int vcpu)
 	return 0;
 }
 
+static int op_pause(void *opaque, int vcpu)
+{
+	return vm_pause_vcpus(opaque, vcpu);
+}
+
+static int op_resume(void *opaque, int vcpu)
+{
+	return vm_resume_vcpus(opaque, vcpu);
+}
+
 static int op_stop(void *opaque)
 {
-	vm_request_exit(opaque, VMM_EXIT_POWEROFF, "stop requested on --api");
+	vm_request_exit(opaque, VMM_EXIT_STOPPED, 0, "stop requested on --api");
 	return 0;
 }
 

@@ -43,6 +43,13 @@ int vm_control_start(struct vm_control *c);
  */
 int vm_control_finish(struct vm_control *c);
 
+/*
+ * Pause (returning once they are out of the guest) or resume vCPU @vcpu,
+ * or all with -1; the caller checked the range. Any thread. Returns 0.
+ */
+int vm_pause_vcpus(struct vm *vm, int vcpu);
+int vm_resume_vcpus(struct vm *vm, int vcpu);
+
 /* Close the socket and stop the sampler. Not while the loop runs. */
 void vm_control_destroy(struct vm_control *c);
 

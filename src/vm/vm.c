@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,20 +31,20 @@
 #include "vcpu/vcpu.h"
 #include "arch/x86/cpu.h"
 
-#define ERR(status_, ...)                                                      \
+#define BAD_INPUT(...)                                                         \
 	do {                                                                   \
 		snprintf(err, err_len, __VA_ARGS__);                           \
-		*status = (status_);                                           \
+		*bad_input = true;                                             \
 	} while (0)
 
-/* Read a whole file; what it is for names it in errors ("kernel"). */
-static int read_file(const char *what, const char *path, uint64_t max,
-		     uint8_t **buf, size_t *len, char *err, size_t err_len)
+int vm_read_file(const char *what, const char *path, uint64_t max,
+		 uint8_t **buf, size_t *len, char *err, size_t err_len)
 {
 	struct stat st;
 	uint8_t *p;
 	size_t done = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		int e = errno;
@@ -137,7 +136,8 @@ static int vm_setup_irq_routing(int vm_fd)
 	return r;
 }
 
-static int vm_setup_kvm(struct vm *vm, char *err, size_t err_len, int *status)
+static int vm_setup_kvm(struct vm *vm, char *err, size_t err_len,
+			bool *bad_input)
 {
 	struct kvm_pit_config pit = {.flags = 0};
 	unsigned int max;
@@ -151,8 +151,8 @@ static int vm_setup_kvm(struct vm *vm, char *err, size_t err_len, int *status)
 		return r;
 	max = MIN(kvm_max_vcpus(vm->kvm_fd), (unsigned int)VM_MAX_CPUS);
 	if (vm->cfg->nr_cpus > max) {
-		ERR(VMM_EXIT_USAGE, "--cpus %u exceeds this host's limit of %u",
-		    vm->cfg->nr_cpus, max);
+		BAD_INPUT("%u vCPUs exceed this host's limit of %u",
+			  vm->cfg->nr_cpus, max);
 		return -EINVAL;
 	}
 	vm->run_size = kvm_vcpu_mmap_size(vm->kvm_fd);
@@ -224,12 +224,12 @@ static int vm_setup_memory(struct vm *vm, char *err, size_t err_len)
 }
 
 static int vm_setup_legacy_devices(struct vm *vm, char *err, size_t err_len,
-				   int *status)
+				   bool *bad_input)
 {
 	int r = console_open(&vm->serial_con, vm->cfg->serial, err, err_len);
 
 	if (r) {
-		*status = VMM_EXIT_USAGE;
+		*bad_input = true;
 		return r;
 	}
 	r = serial_create(&vm->serial, vm, &vm->serial_con, LAYOUT_COM1_PORT,
@@ -263,7 +263,8 @@ static int vm_build_cmdline(struct vm *vm)
 	return 0;
 }
 
-static int vm_load_guest(struct vm *vm, char *err, size_t err_len, int *status)
+static int vm_load_guest(struct vm *vm, char *err, size_t err_len,
+			 bool *bad_input)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct boot_config boot = {.rsdp_addr = LAYOUT_ACPI_RSDP};
@@ -272,24 +273,32 @@ static int vm_load_guest(struct vm *vm, char *err, size_t err_len, int *status)
 	const char *why = NULL;
 	int r;
 
-	*status = VMM_EXIT_USAGE;
-	r = read_file("kernel", cfg->kernel, cfg->mem_size, &kernel,
-		      &boot.kernel_len, err, err_len);
-	if (!r && cfg->initrd)
-		r = read_file("initrd", cfg->initrd, cfg->mem_size, &initrd,
-			      &boot.initrd_len, err, err_len);
-	if (r)
-		goto out;
-	boot.kernel = kernel;
-	boot.initrd = initrd;
+	*bad_input = true;
+	if (cfg->kernel_buf) {
+		boot.kernel = cfg->kernel_buf;
+		boot.kernel_len = cfg->kernel_len;
+		boot.initrd = cfg->initrd_buf;
+		boot.initrd_len = cfg->initrd_len;
+	} else {
+		r = vm_read_file("kernel", cfg->kernel, cfg->mem_size, &kernel,
+			      &boot.kernel_len, err, err_len);
+		if (!r && cfg->initrd)
+			r = vm_read_file("initrd", cfg->initrd, cfg->mem_size,
+				      &initrd, &boot.initrd_len, err, err_len);
+		if (r)
+			goto out;
+		boot.kernel = kernel;
+		boot.initrd = initrd;
+	}
 	boot.cmdline = vm->cmdline;
 	r = boot_load(&vm->mem, &boot, &vm->entry, &why);
 	if (r) {
-		snprintf(err, err_len, "kernel %s: %s", cfg->kernel,
+		snprintf(err, err_len, "kernel %s: %s",
+			 cfg->kernel ? cfg->kernel : "(in memory)",
 			 why ? why : strerror(-r));
 		goto out;
 	}
-	*status = VMM_EXIT_ERROR;
+	*bad_input = false;
 	vm_extras_acpi_devices(vm, &acpi);
 	r = acpi_build(&vm->mem, &acpi);
 	if (!r)
@@ -308,6 +317,17 @@ static int vm_setup_vcpus(struct vm *vm, char *err, size_t err_len)
 {
 	int r;
 
+	int sig = vm->cfg->kick_signal ? vm->cfg->kick_signal
+				       : VM_DEFAULT_KICK_SIGNAL;
+
+	r = vcpu_install_kick(sig);
+	if (r) {
+		snprintf(err, err_len,
+			 "vCPU kick signal %d: %s (the application handles it; "
+			 "choose another with vmm_set_kick_signal())",
+			 sig, strerror(-r));
+		return r;
+	}
 	vm->vcpus = calloc(vm->cfg->nr_cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return -ENOMEM;
@@ -328,8 +348,16 @@ static int vm_setup_vcpus(struct vm *vm, char *err, size_t err_len)
 	return r;
 }
 
+static void vm_stop_loop(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	if (vm->loop)
+		io_loop_stop(vm->loop);
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
-	      size_t err_len, int *status)
+	      size_t err_len, bool *bad_input)
 {
 	int r;
 
@@ -337,11 +365,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	vm->cfg = cfg;
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->serial_con.in_fd = vm->serial_con.out_fd = -1;
-	vm->signal_src.fd = -1;
-	pthread_mutex_init(&vm->exit_lock, NULL);
-	*status = VMM_EXIT_ERROR;
+	exit_ctl_init(&vm->exit, vm_stop_loop, vm);
+	*bad_input = false;
 
-	r = vm_setup_kvm(vm, err, err_len, status);
+	r = vm_setup_kvm(vm, err, err_len, bad_input);
 	if (r)
 		return r;
 	r = vm_setup_memory(vm, err, err_len);
@@ -352,63 +379,30 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 		snprintf(err, err_len, "io_uring: %s", strerror(-r));
 		return r;
 	}
-	r = vm_setup_legacy_devices(vm, err, err_len, status);
+	r = vm_setup_legacy_devices(vm, err, err_len, bad_input);
 	if (r)
 		return r;
-	r = vm_extras_create(vm, err, err_len, status);
+	r = vm_extras_create(vm, err, err_len, bad_input);
 	if (r)
 		return r;
 	r = vm_build_cmdline(vm);
 	if (r)
 		return r;
-	r = vm_load_guest(vm, err, err_len, status);
+	r = vm_load_guest(vm, err, err_len, bad_input);
 	if (r)
 		return r;
-	*status = VMM_EXIT_ERROR;
 	return vm_setup_vcpus(vm, err, err_len);
 }
 
 bool vm_exiting(struct vm *vm)
 {
-	return __atomic_load_n(&vm->exit_requested, __ATOMIC_ACQUIRE);
+	return exit_ctl_requested(&vm->exit);
 }
 
-void vm_request_exit(struct vm *vm, int status, const char *why)
+void vm_request_exit(struct vm *vm, enum vmm_exit_reason reason, int status,
+		     const char *why)
 {
-	pthread_mutex_lock(&vm->exit_lock);
-	if (!vm->exit_requested) {
-		__atomic_store_n(&vm->exit_requested, true, __ATOMIC_RELEASE);
-		vm->exit_status = status;
-		pr_info("%s (exit status %d)", why, status);
-		if (vm->loop)
-			io_loop_stop(vm->loop);
-	}
-	pthread_mutex_unlock(&vm->exit_lock);
-}
-
-static void vm_signal_ready(struct io_source *src, int res)
-{
-	struct vm *vm = container_of(src, struct vm, signal_src);
-	struct signalfd_siginfo si;
-	char why[64];
-
-	(void)res;
-	if (read(src->fd, &si, sizeof(si)) != sizeof(si))
-		return;
-	snprintf(why, sizeof(why), "terminated by signal %s",
-		 sigabbrev_np((int)si.ssi_signo));
-	/* The shell's convention for a process ended by a signal. */
-	vm_request_exit(vm, 128 + (int)si.ssi_signo, why);
-}
-
-int vm_handle_signals(struct vm *vm, const sigset_t *set)
-{
-	int fd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
-
-	if (fd < 0)
-		return -errno;
-	vm->signal_src = (struct io_source){.fd = fd, .ready = vm_signal_ready};
-	return io_loop_watch(vm->loop, &vm->signal_src);
+	(void)exit_ctl_request(&vm->exit, reason, status, why);
 }
 
 /*
@@ -445,7 +439,7 @@ static void vm_report_memory(struct vm *vm)
 		(rss_pages - MIN(guest, rss_pages)) * page / 1024);
 }
 
-int vm_run(struct vm *vm)
+struct vmm_exit vm_run(struct vm *vm)
 {
 	int r = 0;
 
@@ -453,14 +447,14 @@ int vm_run(struct vm *vm)
 		r = vcpu_start(&vm->vcpus[i]);
 	if (r) {
 		pr_err("starting vcpu threads: %s", strerror(-r));
-		vm_request_exit(vm, VMM_EXIT_ERROR, "vcpu start failed");
+		vm_request_exit(vm, VMM_EXIT_ERROR, 0, "vcpu start failed");
 	}
 	vm_extras_start(vm);
 	if (!r) {
 		r = io_loop_run(vm->loop);
 		if (r) {
 			pr_err("io loop: %s", strerror(-r));
-			vm_request_exit(vm, VMM_EXIT_ERROR, "io loop failed");
+			vm_request_exit(vm, VMM_EXIT_ERROR, 0, "io loop failed");
 		}
 	}
 	/* Kick everyone out first, then wait: stopping 64 vCPUs is parallel. */
@@ -471,10 +465,9 @@ int vm_run(struct vm *vm)
 	vm_extras_stop(vm);
 	if (log_enabled(LOG_INFO))
 		vm_report_memory(vm);
-	pthread_mutex_lock(&vm->exit_lock);
-	r = vm->exit_requested ? vm->exit_status : VMM_EXIT_ERROR;
-	pthread_mutex_unlock(&vm->exit_lock);
-	return r;
+	/* The loop only ends on a request; anything else is our failure. */
+	vm_request_exit(vm, VMM_EXIT_ERROR, 0, "the io loop ended");
+	return exit_ctl_get(&vm->exit);
 }
 
 void vm_destroy(struct vm *vm)
@@ -491,8 +484,6 @@ void vm_destroy(struct vm *vm)
 	serial_destroy(vm->serial);
 	if (vm->serial_con.ops)
 		console_close(&vm->serial_con);
-	if (vm->signal_src.fd >= 0)
-		close(vm->signal_src.fd);
 	if (vm->loop)
 		io_loop_destroy(vm->loop);
 	vm->loop = NULL;
@@ -506,5 +497,5 @@ void vm_destroy(struct vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	vm->vm_fd = vm->kvm_fd = -1;
-	pthread_mutex_destroy(&vm->exit_lock);
+	exit_ctl_destroy(&vm->exit);
 }

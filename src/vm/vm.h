@@ -13,18 +13,12 @@
 #include <stdint.h>
 
 #include "base/bus.h"
+#include "base/exit_ctl.h"
 #include "vm/config.h"
 #include "base/mem.h"
 #include "arch/x86/boot.h"
 #include "backends/console.h"
 #include "io/loop.h"
-
-/* Exit statuses of the vmm process (also in --help and README). */
-#define VMM_EXIT_POWEROFF 0
-#define VMM_EXIT_ERROR	  1
-#define VMM_EXIT_USAGE	  2
-#define VMM_EXIT_RESET	  3
-#define VMM_EXIT_CRASH	  4
 
 struct vcpu;
 struct serial;
@@ -56,49 +50,47 @@ struct vm {
 	struct debug_exit *debug_exit;
 	struct vm_extras *extras; /* virtio, api, sampler (vm_extras.c) */
 
-	struct io_source signal_src; /* SIGTERM/SIGINT/SIGHUP via signalfd */
-
-	/* The first exit request wins; later ones are ignored. */
-	pthread_mutex_t exit_lock;
-	bool exit_requested;
-	int exit_status;
+	struct exit_ctl exit; /* why it ends; the first request wins */
 };
 
 /*
  * Build the VM described by @cfg (which must outlive @vm). Returns 0 or
- * -errno; on error @err holds a one-line reason and *@status the process
- * exit status it deserves (VMM_EXIT_USAGE for bad input such as an
- * unreadable or malformed kernel, VMM_EXIT_ERROR otherwise). vm_destroy()
- * is safe afterwards either way.
+ * -errno; on error @err holds a one-line reason and *@bad_input says
+ * whether the configuration is at fault (a malformed kernel, an unusable
+ * console backend, more vCPUs than the host allows) rather than the host.
+ * vm_destroy() is safe afterwards either way.
  */
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
-	      size_t err_len, int *status);
+	      size_t err_len, bool *bad_input);
 
 /*
  * Start the vCPU threads and run the io loop on the calling thread until
  * the guest powers off, resets, crashes, or vm_request_exit() is called.
- * Stops and joins every vCPU before returning. Returns the exit status.
+ * Stops and joins every vCPU before returning. Returns why it ended.
  */
-int vm_run(struct vm *vm);
+struct vmm_exit vm_run(struct vm *vm);
+
+/*
+ * Read all of the regular file @path (at most @max bytes) into a malloc'd
+ * *@buf; @what names it in the one-line error ("kernel"). A FIFO, device
+ * or directory is refused (-EINVAL) without blocking. 0 or -errno.
+ */
+int vm_read_file(const char *what, const char *path, uint64_t max,
+		 uint8_t **buf, size_t *len, char *err, size_t err_len);
 
 /* Release everything vm_create() acquired. Not while vm_run() runs. */
 void vm_destroy(struct vm *vm);
 
 /*
- * Ask the VM to stop with process exit status @status; @why is logged at
- * info level. Any thread. The first request wins.
+ * Ask the VM to end for @reason (@status: the debug-exit byte, else 0);
+ * @why is logged at info level. Any thread. The first request wins.
  */
-void vm_request_exit(struct vm *vm, int status, const char *why);
+void vm_request_exit(struct vm *vm, enum vmm_exit_reason reason, int status,
+		     const char *why);
 
 /* True once an exit was requested; vCPUs stop entering the guest. Any thread.
  */
 bool vm_exiting(struct vm *vm);
 
-/*
- * Route these (already blocked) signals to the io loop, where they end the
- * VM (orderly: vCPUs stopped, terminal restored) with status 128 + signo. Call
- * before vm_run(). Returns 0 or -errno.
- */
-int vm_handle_signals(struct vm *vm, const sigset_t *set);
 
 #endif /* VMM_VM_H */

@@ -1,36 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Two VMs in one process, at the same time: the VMM keeps no global state,
- * so each VM boots its own hello guest, with its own vCPUs, io loop and
- * serial file, and reports its own exit status. Needs /dev/kvm and the
- * hello guest (O/guests/hello.bzImage); skips (77) without them.
+ * Two VMs in one process, at the same time, through the public API only
+ * (<vmm/vmm.h>): the library keeps no global state, so each VM boots its
+ * own hello guest, with its own vCPUs, io thread and serial file, and
+ * reports its own exit. Needs /dev/kvm and the hello guest
+ * (O/guests/hello.bzImage); skips (77) without them.
  */
-#include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <vmm/vmm.h>
+
 #include "check.h"
-#include "vm/vm.h"
-
-struct run {
-	struct vm_config cfg;
-	char serial[96];
-	char cmdline[96];
-	struct vm vm;
-	int status;
-};
-
-static void *run_vm(void *arg)
-{
-	struct run *r = arg;
-
-	r->status = vm_run(&r->vm);
-	return NULL;
-}
 
 static bool file_has(const char *path, const char *needle)
 {
@@ -49,10 +34,9 @@ static bool file_has(const char *path, const char *needle)
 int main(void)
 {
 	const char *out = getenv("O") ? getenv("O") : "build";
-	char kernel[256], err[256], dir[] = "/tmp/two-vms-XXXXXX";
-	struct run runs[2];
-	pthread_t threads[2];
-	int fd = open("/dev/kvm", O_RDWR);
+	char kernel[256], dir[] = "/tmp/two-vms-XXXXXX";
+	struct vmm *vms[2];
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
 	snprintf(kernel, sizeof(kernel), "%s/guests/hello.bzImage", out);
 	if (fd < 0 || access(kernel, R_OK) != 0) {
@@ -62,37 +46,31 @@ int main(void)
 	close(fd);
 	if (!mkdtemp(dir))
 		return 1;
-	memset(runs, 0, sizeof(runs));
 	for (int i = 0; i < 2; i++) {
-		struct run *r = &runs[i];
-		int status;
+		char serial[96], cmdline[96];
 
-		snprintf(r->serial, sizeof(r->serial), "file:%s/serial%d", dir,
-			 i);
+		snprintf(serial, sizeof(serial), "file:%s/serial%d", dir, i);
 		/* Different shapes, so a mix-up would show in the checks. */
-		snprintf(r->cmdline, sizeof(r->cmdline), "mem_mb=%d cpus=%d",
+		snprintf(cmdline, sizeof(cmdline), "mem_mb=%d cpus=%d",
 			 i ? 128 : 64, i ? 2 : 1);
-		r->cfg = (struct vm_config){
-		    .kernel = kernel,
-		    .cmdline = r->cmdline,
-		    .mem_size = (i ? 128ULL : 64ULL) << 20,
-		    .nr_cpus = i ? 2 : 1,
-		    .serial = r->serial,
-		    .sample_ms = 10,
-		    .debug_exit = true,
-		};
-		CHECK_EQ(vm_create(&r->vm, &r->cfg, err, sizeof(err), &status),
+		CHECK_EQ(vmm_create(&vms[i]), 0);
+		CHECK_EQ(vmm_set_machine(vms[i], i ? 2 : 1,
+					 (i ? 128ULL : 64ULL) << 20),
 			 0);
+		CHECK_EQ(vmm_set_kernel(vms[i], kernel, NULL, cmdline), 0);
+		CHECK_EQ(vmm_add_serial(vms[i], serial), 0);
+		CHECK_EQ(vmm_set_debug_exit(vms[i], 1), 0);
 	}
 	for (int i = 0; i < 2; i++)
-		CHECK_EQ(pthread_create(&threads[i], NULL, run_vm, &runs[i]),
-			 0);
+		CHECK_EQ(vmm_start(vms[i]), 0);
 	for (int i = 0; i < 2; i++) {
+		struct vmm_exit ex;
 		char path[128];
 
-		pthread_join(threads[i], NULL);
-		vm_destroy(&runs[i].vm);
-		CHECK_EQ(runs[i].status, 0);
+		CHECK_EQ(vmm_wait(vms[i], &ex), 0);
+		CHECK_EQ(ex.reason, VMM_EXIT_DEBUG);
+		CHECK_EQ(ex.status, 0);
+		vmm_destroy(vms[i]);
 		snprintf(path, sizeof(path), "%s/serial%d", dir, i);
 		CHECK(file_has(path, "SUCCESS"));
 		CHECK(file_has(path, i ? "MADT 2 CPUs" : "MADT 1 CPUs"));

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libvmm: a KVM virtual machine monitor as a C library.
+ *
+ *	struct vmm *vm;
+ *	struct vmm_exit ex;
+ *
+ *	vmm_create(&vm);
+ *	vmm_set_machine(vm, 2, 512ull << 20);
+ *	vmm_set_kernel(vm, "bzImage", "initrd.img", "console=hvc0");
+ *	vmm_add_console(vm, NULL, "stdio");
+ *	if (vmm_start(vm) == 0)
+ *		vmm_wait(vm, &ex);
+ *	vmm_destroy(vm);
+ *
+ * Conventions, for every function below:
+ *  - Errors are negative errno values; vmm_last_error() has a one-line
+ *    reason for the last failed call on that VM.
+ *  - Strings passed in are copied; the caller keeps ownership of its
+ *    buffers and file descriptors unless a function says otherwise.
+ *  - Configuration calls (vmm_set_*, vmm_add_*) are made before
+ *    vmm_start(), from one thread at a time. Afterwards they fail with
+ *    -EBUSY. The run-time calls (vmm_stop, vmm_pause, vmm_resume,
+ *    vmm_get_*) may come from any thread, concurrently.
+ *  - The library starts one io thread and one thread per vCPU for each
+ *    started VM. It never calls exit(), never writes to stdout, changes
+ *    no signal disposition except the vCPU kick signal's (see
+ *    vmm_set_kick_signal()), never relies on SIGPIPE being ignored, and
+ *    opens every file descriptor close-on-exec. Several VMs may run in
+ *    one process.
+ */
+#ifndef VMM_VMM_H
+#define VMM_VMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped when a function or struct of this header changes incompatibly. */
+#define VMM_API_VERSION 1
+
+/* The library's version, e.g. "0.2.0". A static string. */
+const char *vmm_version(void);
+
+/* One virtual machine. Opaque. */
+struct vmm;
+
+/* Why a VM ended. */
+enum vmm_exit_reason {
+	VMM_EXIT_NONE = 0, /* still running (never returned by vmm_wait) */
+	VMM_EXIT_POWEROFF, /* the guest powered off (ACPI, or halted all) */
+	VMM_EXIT_RESET,	   /* the guest rebooted (the VM is not restarted) */
+	VMM_EXIT_CRASH,	   /* triple fault, or KVM could not run the guest */
+	VMM_EXIT_ERROR,	   /* the VMM failed; vmm_last_error() says why */
+	VMM_EXIT_DEBUG,	   /* the guest wrote its status to the debug port */
+	VMM_EXIT_STOPPED,  /* vmm_stop() ended it */
+};
+
+struct vmm_exit {
+	enum vmm_exit_reason reason;
+	/* VMM_EXIT_DEBUG: the byte the guest wrote; otherwise 0. */
+	int status;
+};
+
+/*
+ * Create an unconfigured VM: 1 vCPU, 256 MiB, no kernel, no devices. Does
+ * not open /dev/kvm yet. Returns 0 and sets *@vm, or -ENOMEM.
+ */
+int vmm_create(struct vmm **vm);
+
+/*
+ * Stop the VM if it runs (as vmm_stop() then vmm_wait()), release
+ * everything it holds and free @vm. NULL is ignored. Not concurrently with
+ * any other call on @vm.
+ */
+void vmm_destroy(struct vmm *vm);
+
+/*
+ * The one-line reason of the last failed call on @vm ("" if none). Valid
+ * until the next call on @vm; read it from the thread that made the call.
+ */
+const char *vmm_last_error(const struct vmm *vm);
+
+/* --- configuration (before vmm_start) ------------------------------------ */
+
+/*
+ * @vcpus vCPUs (1..254) and @mem_bytes of RAM (16 MiB..1 TiB, a multiple
+ * of 4 KiB). -EINVAL outside those bounds. The host's own vCPU limit is
+ * checked by vmm_start().
+ */
+int vmm_set_machine(struct vmm *vm, unsigned int vcpus, uint64_t mem_bytes);
+
+/*
+ * The kernel to boot (a bzImage, or an ELF vmlinux with a PVH entry), an
+ * optional initrd and an optional command line (NULL: the default, which
+ * names the console devices). The files are read here: -ENOENT, -EACCES,
+ * -EINVAL (not a regular file, empty), -ENOEXEC (not a kernel we boot).
+ */
+int vmm_set_kernel(struct vmm *vm, const char *kernel, const char *initrd,
+		   const char *cmdline);
+
+/* As vmm_set_kernel(), from memory. The buffers are copied. */
+int vmm_set_kernel_mem(struct vmm *vm, const void *kernel, size_t kernel_len,
+		       const void *initrd, size_t initrd_len,
+		       const char *cmdline);
+
+/*
+ * The 16550A UART at 0x3f8 (the guest's ttyS0) on @backend: "stdio",
+ * "file:PATH", "pty", "socket:PATH", "none" or "fd:IN,OUT" (two open
+ * descriptors the VM then owns and closes). Default: "none". Once.
+ */
+int vmm_add_serial(struct vmm *vm, const char *backend);
+
+/*
+ * A virtio-console port on @backend (as vmm_add_serial()). @name NULL is
+ * port 0, the guest's hvc0; a name adds a named port (/dev/vport*p*, and
+ * /dev/virtio-ports/NAME with udev). Up to 16 ports.
+ */
+int vmm_add_console(struct vmm *vm, const char *name, const char *backend);
+
+/*
+ * The debug-exit port (0xf4): a guest write of V ends the VM with
+ * VMM_EXIT_DEBUG and status V. Off by default.
+ */
+int vmm_set_debug_exit(struct vmm *vm, int enabled);
+
+/*
+ * The JSON control socket at @path (see README: stats, pause, resume,
+ * stop). Created mode 0600 at vmm_start(), removed at vmm_destroy().
+ */
+int vmm_set_api_socket(struct vmm *vm, const char *path);
+
+/* Write the final statistics document (JSON) to @path when the VM ends. */
+int vmm_set_stats_file(struct vmm *vm, const char *path);
+
+/*
+ * The io thread polls for guest doorbells for up to @max_ns before it
+ * sleeps (adaptive, as KVM's halt polling); 0 turns polling off. Default
+ * 200000.
+ */
+int vmm_set_io_poll(struct vmm *vm, uint64_t max_ns);
+
+/*
+ * Sample the vCPUs' kernel-side runstate counters every @ms (1..60000;
+ * default 10).
+ */
+int vmm_set_sample_period(struct vmm *vm, unsigned int ms);
+
+/*
+ * The signal that kicks a vCPU thread out of KVM_RUN. Default SIGRTMIN+5.
+ * vmm_start() installs an empty handler for it (SA_RESTART) unless one is
+ * installed already: if another handler holds it, vmm_start() fails with
+ * -EBUSY. Choose a signal the application does not use. Process-wide, as
+ * signal dispositions are; the same for every VM.
+ */
+int vmm_set_kick_signal(struct vmm *vm, int signo);
+
+/* Log levels of vmm_set_log(). */
+enum vmm_log_level {
+	VMM_LOG_ERROR,
+	VMM_LOG_WARN,
+	VMM_LOG_INFO,
+	VMM_LOG_DEBUG,
+};
+
+/*
+ * Log lines of this VM at @level and more severe go to @fn (one line, no
+ * newline; any thread; it must not call back into the library). Without a
+ * handler, errors and warnings go to stderr prefixed "vmm: ".
+ */
+typedef void (*vmm_log_fn)(void *opaque, enum vmm_log_level level,
+			   const char *line);
+int vmm_set_log(struct vmm *vm, enum vmm_log_level level, vmm_log_fn fn,
+		void *opaque);
+
+/* --- running ----------------------------------------------------------- */
+
+/*
+ * Build the VM (/dev/kvm, memory, devices, kernel) and start its io
+ * thread and vCPU threads. Returns once the guest runs: 0, or -errno with
+ * vmm_last_error() (e.g. -ENOENT: no /dev/kvm). Once per VM.
+ */
+int vmm_start(struct vmm *vm);
+
+/*
+ * A descriptor that becomes readable (POLLIN) once the VM has ended, for
+ * event loops; vmm_wait() then returns at once. Owned by @vm: do not read
+ * or close it. -EINVAL before vmm_start().
+ */
+int vmm_exit_fd(struct vmm *vm);
+
+/*
+ * Block until the VM ends, stop its threads and fill @exit (may be NULL).
+ * Returns 0, or -EINVAL if the VM was never started. Repeatable: later
+ * calls return the same exit at once.
+ */
+int vmm_wait(struct vmm *vm, struct vmm_exit *exit);
+
+/*
+ * End the VM with VMM_EXIT_STOPPED (unless it ended already: the first
+ * reason wins). Returns at once; vmm_wait() waits. Any thread, not from a
+ * signal handler. -EINVAL before vmm_start().
+ */
+int vmm_stop(struct vmm *vm);
+
+/*
+ * Pause or resume vCPU @vcpu (0-based), or all with -1. vmm_pause()
+ * returns once the vCPUs are out of the guest. -EINVAL: no such vCPU or
+ * not running.
+ */
+int vmm_pause(struct vmm *vm, int vcpu);
+int vmm_resume(struct vmm *vm, int vcpu);
+
+/* --- statistics ---------------------------------------------------------- */
+
+/* Xen's runstate model. */
+enum vmm_runstate {
+	VMM_RUNSTATE_RUNNING,  /* in the guest on a host CPU */
+	VMM_RUNSTATE_RUNNABLE, /* wants a host CPU, or in the VMM */
+	VMM_RUNSTATE_BLOCKED,  /* the guest halted, waiting for an event */
+	VMM_RUNSTATE_OFFLINE,  /* paused, stopped or not yet started */
+};
+#define VMM_RUNSTATE_COUNT 4
+
+struct vmm_vcpu_info {
+	unsigned int id;	/* 0-based, also the APIC id */
+	int tid;		/* host thread id (for pinning, cgroups) */
+	enum vmm_runstate state;
+	uint64_t time_ns[VMM_RUNSTATE_COUNT]; /* total time in each state */
+	uint64_t wakeups;	/* blocked -> runnable transitions */
+};
+
+/* The number of vCPUs (as configured). */
+unsigned int vmm_vcpu_count(const struct vmm *vm);
+
+/*
+ * Runstate times and ids of vCPU @vcpu, now. Any thread while the VM is
+ * started (also after it ended, until vmm_destroy()). 0 or -EINVAL.
+ */
+int vmm_get_vcpu_info(struct vmm *vm, unsigned int vcpu,
+		      struct vmm_vcpu_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMM_VMM_H */

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A program written only against the installed <vmm/vmm.h> and built with
+ * pkg-config (tests/lib/build.sh), shared and static. It boots the hello
+ * guest twice at once, pauses and resumes one, reads its runstates, gets
+ * both exit reasons, and checks the library left its process alone: its
+ * own SIGRTMIN handler and the default SIGPIPE disposition stay, a kick
+ * signal that holds a handler is refused, and eight VMs created and
+ * destroyed leak nothing (under ASan). Prints "CONSUMER OK" and exits 0.
+ *   consumer HELLO SPIN OUTDIR   (the hello and spin test guests)
+ */
+#define _GNU_SOURCE /* usleep, sigaction in -std=c99 */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vmm/vmm.h>
+
+static int failures;
+
+#define EXPECT(cond)                                                           \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "consumer: line %d: %s failed\n",      \
+				__LINE__, #cond);                              \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
+static volatile sig_atomic_t own_signals;
+
+static void own_handler(int sig)
+{
+	(void)sig;
+	own_signals++;
+}
+
+static struct vmm *new_vm(const char *kernel, const char *serial,
+			  const char *cmdline, unsigned int cpus)
+{
+	struct vmm *vm = NULL;
+
+	EXPECT(vmm_create(&vm) == 0);
+	if (!vm)
+		exit(1);
+	EXPECT(vmm_set_machine(vm, cpus, 64ull << 20) == 0);
+	EXPECT(vmm_set_kernel(vm, kernel, NULL, cmdline) == 0);
+	EXPECT(vmm_add_serial(vm, serial) == 0);
+	EXPECT(vmm_set_debug_exit(vm, 1) == 0);
+	return vm;
+}
+
+/* The spin guest spins for a while ("spin_ms"): time to pause it. */
+static void pause_and_read(struct vmm *vm)
+{
+	struct vmm_vcpu_info info;
+	unsigned long long offline;
+
+	EXPECT(vmm_vcpu_count(vm) == 1);
+	EXPECT(vmm_pause(vm, 5) == -EINVAL);
+	EXPECT(vmm_pause(vm, -1) == 0);
+	EXPECT(vmm_get_vcpu_info(vm, 0, &info) == 0);
+	EXPECT(info.state == VMM_RUNSTATE_OFFLINE);
+	EXPECT(info.tid > 0);
+	offline = info.time_ns[VMM_RUNSTATE_OFFLINE];
+	usleep(200 * 1000);
+	EXPECT(vmm_get_vcpu_info(vm, 0, &info) == 0);
+	/* Paused 200 ms: offline time grew by at least most of that. */
+	EXPECT(info.time_ns[VMM_RUNSTATE_OFFLINE] >= offline + 150000000ull);
+	EXPECT(vmm_resume(vm, -1) == 0);
+	EXPECT(vmm_get_vcpu_info(vm, 1, &info) == -EINVAL);
+}
+
+static void two_at_once(const char *hello, const char *spin, const char *dir)
+{
+	char serial[2][512];
+	struct vmm *vm[2];
+	struct vmm_exit ex;
+
+	for (int i = 0; i < 2; i++)
+		snprintf(serial[i], sizeof(serial[i]), "file:%s/consumer%d",
+			 dir, i);
+	vm[0] = new_vm(spin, serial[0], "spin_ms=2000", 1);
+	vm[1] = new_vm(hello, serial[1], "mem_mb=64 cpus=2", 2);
+	EXPECT(vmm_exit_fd(vm[0]) == -EINVAL); /* not started */
+	for (int i = 0; i < 2; i++)
+		if (vmm_start(vm[i])) {
+			fprintf(stderr, "consumer: start: %s\n",
+				vmm_last_error(vm[i]));
+			failures++;
+			return;
+		}
+	EXPECT(vmm_set_machine(vm[0], 2, 64ull << 20) == -EBUSY);
+	EXPECT(vmm_exit_fd(vm[0]) >= 0);
+	pause_and_read(vm[0]);
+	for (int i = 0; i < 2; i++) {
+		EXPECT(vmm_wait(vm[i], &ex) == 0);
+		EXPECT(ex.reason == VMM_EXIT_DEBUG);
+		EXPECT(ex.status == 0);
+		vmm_destroy(vm[i]);
+	}
+}
+
+/* A stop from the owner ends a running guest with VMM_EXIT_STOPPED. */
+static void stopped(const char *kernel, const char *dir)
+{
+	char serial[512];
+	struct vmm *vm;
+	struct vmm_exit ex;
+
+	snprintf(serial, sizeof(serial), "file:%s/consumer-stop", dir);
+	vm = new_vm(kernel, serial, "spin_ms=60000", 1);
+	EXPECT(vmm_start(vm) == 0);
+	EXPECT(vmm_stop(vm) == 0);
+	EXPECT(vmm_wait(vm, &ex) == 0);
+	EXPECT(ex.reason == VMM_EXIT_STOPPED);
+	vmm_destroy(vm);
+}
+
+/* A kick signal that the application uses is refused, not taken. */
+static void busy_kick_signal(const char *kernel)
+{
+	struct vmm *vm = new_vm(kernel, "none", "", 1);
+
+	EXPECT(vmm_set_kick_signal(vm, SIGRTMIN) == 0);
+	EXPECT(vmm_start(vm) == -EBUSY);
+	EXPECT(strstr(vmm_last_error(vm), "signal") != NULL);
+	vmm_destroy(vm);
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = {.sa_handler = own_handler}, now;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: consumer HELLO SPIN OUTDIR\n");
+		return 2;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGRTMIN, &sa, NULL);
+	EXPECT(VMM_API_VERSION == 1);
+	EXPECT(vmm_version()[0] != '\0');
+
+	two_at_once(argv[1], argv[2], argv[3]);
+	stopped(argv[2], argv[3]);
+	busy_kick_signal(argv[1]);
+	for (int i = 0; i < 8; i++) {
+		struct vmm *vm = new_vm(argv[1], "none", "", 1);
+
+		vmm_destroy(vm);
+	}
+	/* The process's own signal set-up is as it was. */
+	sigaction(SIGRTMIN, NULL, &now);
+	EXPECT(now.sa_handler == own_handler);
+	sigaction(SIGPIPE, NULL, &now);
+	EXPECT(now.sa_handler == SIG_DFL);
+	raise(SIGRTMIN);
+	EXPECT(own_signals == 1);
+	if (failures)
+		return 1;
+	printf("CONSUMER OK\n");
+	return 0;
+}
