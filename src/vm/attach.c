@@ -33,32 +33,29 @@ _Static_assert(LAYOUT_VIRTIO_MMIO_SIZE == VIRTIO_MMIO_WINDOW_SIZE,
 struct vm_extras {
 	struct vm_control control;
 	struct vcon *vcon;
+	/* Planned at create time, attached once the VM has its KVM fd. */
+	struct virtio_dev *devs[LAYOUT_VIRTIO_MMIO_MAX];
 	struct virtio_mmio *mmio[LAYOUT_VIRTIO_MMIO_MAX];
 	struct acpi_mmio_device acpi[LAYOUT_VIRTIO_MMIO_MAX];
-	unsigned int nr_mmio;
+	unsigned int nr_mmio, nr_attached;
 	char cmdline[EXTRAS_CMDLINE_MAX];
 };
 
-int vm_extras_add_virtio(struct vm *vm, struct virtio_dev *dev)
+/*
+ * Give @dev the next virtio-mmio window and GSI and announce it (ACPI and
+ * the command line). Before vm_extras_attach(). 0 or -ENOSPC.
+ */
+static int vm_extras_plan_virtio(struct vm *vm, struct virtio_dev *dev)
 {
 	struct vm_extras *x = vm->extras;
-	const struct virtio_mmio_env env = {
-	    .vm_fd = vm->vm_fd,
-	    .mem = &vm->mem,
-	    .loop = vm->loop,
-	    .mmio_bus = &vm->mmio_bus,
-	};
 	unsigned int n = x->nr_mmio;
 	gpa_t base = LAYOUT_VIRTIO_MMIO_BASE + n * LAYOUT_VIRTIO_MMIO_SIZE;
 	unsigned int gsi = LAYOUT_VIRTIO_IRQ_BASE + n;
 	size_t used = strlen(x->cmdline);
-	int r;
 
 	if (n == LAYOUT_VIRTIO_MMIO_MAX)
 		return -ENOSPC;
-	r = virtio_mmio_create(&x->mmio[n], &env, dev, base, gsi);
-	if (r)
-		return r;
+	x->devs[n] = dev;
 	x->acpi[n] = (struct acpi_mmio_device){
 	    .base = base,
 	    .size = LAYOUT_VIRTIO_MMIO_SIZE,
@@ -90,7 +87,7 @@ static int vm_extras_console(struct vm *vm, char *err, size_t err_len,
 		*bad_input = true;
 		return r;
 	}
-	r = vm_extras_add_virtio(vm, vcon_dev(vm->extras->vcon));
+	r = vm_extras_plan_virtio(vm, vcon_dev(vm->extras->vcon));
 	if (r)
 		snprintf(err, err_len, "virtio-console: %s", strerror(-r));
 	return r;
@@ -110,13 +107,34 @@ int vm_extras_create(struct vm *vm, char *err, size_t err_len,
 		if (r)
 			return r;
 	}
-	r = vm_control_create(&vm->extras->control, vm);
-	if (r) {
-		snprintf(err, err_len, "--api %s: %s", vm->cfg->api_path,
-			 strerror(-r));
+	r = vm_control_create(&vm->extras->control, vm, err, err_len);
+	if (r)
 		*bad_input = true;
-	}
 	return r;
+}
+
+int vm_extras_attach(struct vm *vm, char *err, size_t err_len)
+{
+	struct vm_extras *x = vm->extras;
+	const struct virtio_mmio_env env = {
+	    .vm_fd = vm->vm_fd,
+	    .mem = &vm->mem,
+	    .loop = vm->loop,
+	    .mmio_bus = &vm->mmio_bus,
+	};
+
+	for (unsigned int i = 0; i < x->nr_mmio; i++) {
+		int r = virtio_mmio_create(&x->mmio[i], &env, x->devs[i],
+					   x->acpi[i].base, x->acpi[i].gsi);
+
+		if (r) {
+			snprintf(err, err_len, "%s: %s", x->devs[i]->ops->name,
+				 strerror(-r));
+			return r;
+		}
+		x->nr_attached = i + 1;
+	}
+	return 0;
 }
 
 const char *vm_extras_cmdline(struct vm *vm)
@@ -168,7 +186,7 @@ void vm_extras_destroy(struct vm *vm)
 	if (!x)
 		return;
 	vm_control_destroy(&x->control);
-	for (unsigned int i = 0; i < x->nr_mmio; i++)
+	for (unsigned int i = 0; i < x->nr_attached; i++)
 		virtio_mmio_destroy(x->mmio[i]);
 	vcon_destroy(x->vcon);
 	free(x);

@@ -14,16 +14,16 @@ struct vm;
 struct acpi_config;
 struct virtio_dev;
 
-/* Create the configured extras. 0 or -errno with @err and *@bad_input set. */
+/*
+ * Open what the configured extras need from the host (console backends,
+ * the --api socket, the --stats file), before /dev/kvm is opened. 0 or
+ * -errno with @err and *@bad_input set.
+ */
 int vm_extras_create(struct vm *vm, char *err, size_t err_len,
 		     bool *bad_input);
 
-/*
- * Put @dev behind the next virtio-mmio window and GSI, and announce it in
- * the DSDT and on the command line. During vm_extras_create() only (before
- * the command line and ACPI tables are built). 0 or -errno.
- */
-int vm_extras_add_virtio(struct vm *vm, struct virtio_dev *dev);
+/* Put the devices on the VM (after its KVM fd and memory exist). */
+int vm_extras_attach(struct vm *vm, char *err, size_t err_len);
 
 /* Command-line entries the devices need ("" if none). Owned by @vm. */
 const char *vm_extras_cmdline(struct vm *vm);

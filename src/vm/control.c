@@ -10,7 +10,10 @@
 #include "control.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "api/stats_json.h"
@@ -83,7 +86,8 @@ static const struct api_ops vm_api_ops = {
     .snapshot = op_snapshot,
 };
 
-int vm_control_create(struct vm_control *c, struct vm *vm)
+int vm_control_create(struct vm_control *c, struct vm *vm, char *err,
+		      size_t err_len)
 {
 	const struct vm_config *cfg = vm->cfg;
 	int r;
@@ -91,12 +95,26 @@ int vm_control_create(struct vm_control *c, struct vm *vm)
 	memset(c, 0, sizeof(*c));
 	c->vm = vm;
 	api_init(&c->api, vm->loop, &vm_api_ops, vm, cfg->nr_cpus);
+	if (cfg->stats_path) {
+		/* Found unwritable now, not after the guest ran. */
+		int fd = open(cfg->stats_path,
+			      O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
+
+		if (fd < 0) {
+			r = -errno;
+			snprintf(err, err_len, "--stats %s: %s",
+				 cfg->stats_path, strerror(-r));
+			return r;
+		}
+		close(fd);
+	}
 	if (!cfg->api_path)
 		return 0;
 	r = api_open(&c->api, cfg->api_path, vm->loop, &vm_api_ops, vm,
 		     cfg->nr_cpus);
 	if (r)
-		pr_err("--api %s: %s", cfg->api_path, strerror(-r));
+		snprintf(err, err_len, "--api %s: %s", cfg->api_path,
+			 strerror(-r));
 	return r;
 }
 

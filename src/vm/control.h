@@ -23,11 +23,14 @@ struct vm_control {
 };
 
 /*
- * With cfg->api_path, listen on the control socket (served once the loop
- * runs). From vm_create(), before the vCPUs exist. Returns 0 or -errno
- * (logged); vm_control_destroy() is safe either way.
+ * Check that cfg->stats_path can be written (creating it) and, with
+ * cfg->api_path, listen on the control socket (served once the loop runs).
+ * From vm_create(), before /dev/kvm is opened. Returns 0 or -errno with
+ * the reason in @err;
+ * vm_control_destroy() is safe either way.
  */
-int vm_control_create(struct vm_control *c, struct vm *vm);
+int vm_control_create(struct vm_control *c, struct vm *vm, char *err,
+		      size_t err_len);
 
 /*
  * Start the sampler (every cfg->sample_ms) on vm->loop. After the vCPUs

@@ -191,19 +191,24 @@ static int vm_setup_kvm(struct vm *vm, char *err, size_t err_len,
 	return r;
 }
 
-static int vm_setup_memory(struct vm *vm, char *err, size_t err_len)
+/* Guest RAM in this process; KVM learns of it in vm_register_memory(). */
+static int vm_map_memory(struct vm *vm, char *err, size_t err_len)
 {
 	int r;
 
 	arch_mem_layout(&vm->mem, vm->cfg->mem_size);
 	r = mem_map(&vm->mem);
-
-	if (r) {
+	if (r)
 		snprintf(err, err_len, "cannot map %llu MiB of guest RAM: %s",
 			 (unsigned long long)(vm->cfg->mem_size >> 20),
 			 strerror(-r));
-		return r;
-	}
+	return r;
+}
+
+static int vm_register_memory(struct vm *vm, char *err, size_t err_len)
+{
+	int r;
+
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
 		const struct mem_region *m = &vm->mem.regions[i];
 		struct kvm_userspace_memory_region slot = {
@@ -223,16 +228,9 @@ static int vm_setup_memory(struct vm *vm, char *err, size_t err_len)
 	return 0;
 }
 
-static int vm_setup_legacy_devices(struct vm *vm, char *err, size_t err_len,
-				   bool *bad_input)
+static int vm_setup_legacy_devices(struct vm *vm, char *err, size_t err_len)
 {
-	int r = console_open(&vm->serial_con, vm->cfg->serial, err, err_len);
-
-	if (r) {
-		*bad_input = true;
-		return r;
-	}
-	r = serial_create(&vm->serial, vm, &vm->serial_con, LAYOUT_COM1_PORT,
+	int r = serial_create(&vm->serial, vm, &vm->serial_con, LAYOUT_COM1_PORT,
 			  LAYOUT_COM1_IRQ);
 	if (!r)
 		r = i8042_create(&vm->i8042, vm);
@@ -368,27 +366,41 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	exit_ctl_init(&vm->exit, vm_stop_loop, vm);
 	*bad_input = false;
 
-	r = vm_setup_kvm(vm, err, err_len, bad_input);
-	if (r)
-		return r;
-	r = vm_setup_memory(vm, err, err_len);
-	if (r)
-		return r;
+	/* Everything of the host's the configuration names comes first, so
+	 * bad input is reported as such even where /dev/kvm is missing. */
 	r = io_loop_create(&vm->loop);
 	if (r) {
 		snprintf(err, err_len, "io_uring: %s", strerror(-r));
 		return r;
 	}
-	r = vm_setup_legacy_devices(vm, err, err_len, bad_input);
-	if (r)
+	r = console_open(&vm->serial_con, vm->cfg->serial, err, err_len);
+	if (r) {
+		*bad_input = true;
 		return r;
+	}
 	r = vm_extras_create(vm, err, err_len, bad_input);
 	if (r)
 		return r;
 	r = vm_build_cmdline(vm);
 	if (r)
 		return r;
+	r = vm_map_memory(vm, err, err_len);
+	if (r)
+		return r;
 	r = vm_load_guest(vm, err, err_len, bad_input);
+	if (r)
+		return r;
+	/* The machine itself. */
+	r = vm_setup_kvm(vm, err, err_len, bad_input);
+	if (r)
+		return r;
+	r = vm_register_memory(vm, err, err_len);
+	if (r)
+		return r;
+	r = vm_setup_legacy_devices(vm, err, err_len);
+	if (r)
+		return r;
+	r = vm_extras_attach(vm, err, err_len);
 	if (r)
 		return r;
 	return vm_setup_vcpus(vm, err, err_len);

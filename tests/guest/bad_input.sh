@@ -55,11 +55,33 @@ cases=(
 	"missing-argument|--kernel"
 	"serial-bad-dir|--kernel $good --serial file:/nonexistent/dir/x"
 	"serial-bad-backend|--kernel $good --serial carrier-pigeon"
+	"console-bad-dir|--kernel $good --console file:/nonexistent/dir/x"
+	"stats-bad-dir|--kernel $good --stats /proc/nope/x"
+	"api-bad-dir|--kernel $good --api /nonexistent/dir/sock"
 )
+# Every input is checked before /dev/kvm is opened: with a /dev/kvm that
+# is not KVM (/dev/null bound over it, in a mount namespace of its own),
+# the same cases still report the input, not the device.
+nokvm=$TMP/nokvm.sh
+real_vmm=$VMM
+cat >"$nokvm" <<NOKVM
+#!/bin/sh
+exec unshare -m sh -c 'mount --bind /dev/null /dev/kvm && exec "\$0" "\$@"' "$real_vmm" "\$@"
+NOKVM
+chmod +x "$nokvm"
+n=${#cases[@]}
+for ((i = 0; i < n; i++)); do
+	IFS='|' read -r name args <<<"${cases[$i]}"
+	cases+=("nokvm-$name|$args")
+done
 for c in "${cases[@]}"; do
 	IFS='|' read -r name args <<<"$c"
 	# --serial comes first from vmm_run; the serial cases repeat it, and
 	# the last one wins (getopt_long order), which is what they test.
+	case $name in
+	nokvm-*) VMM=$nokvm ;;
+	*) VMM=$real_vmm ;;
+	esac
 	# shellcheck disable=SC2086
 	vmm_run "$name" 20 $args
 	lines=$(wc -l <"$ERR")
@@ -73,4 +95,13 @@ for c in "${cases[@]}"; do
 		pass "$name: $(cat "$ERR")"
 	fi
 done
+# The control: with good input the same wrapper makes vmm fail on the
+# device (status 1), so the nokvm- cases above did run without KVM.
+VMM=$nokvm
+vmm_run nokvm-good-input 20 --kernel "$good" --mem 64M --debug-exit \
+	--cmdline "mem_mb=64 cpus=1"
+VMM=$real_vmm
+expect_status nokvm-good-input 1 &&
+	grep -q '/dev/kvm' "$ERR" && pass "nokvm-good-input: $(cat "$ERR")" ||
+	{ [ "$RC" != 1 ] || gt_fail nokvm-good-input "stderr does not name /dev/kvm"; }
 finish
