@@ -100,6 +100,10 @@ run_unit() {
 		fi
 		run_one "unit/$(basename "$t")" 120 "$t"
 	done
+	# The library's layers only point down (README, Layout).
+	if [ ${#names[@]} -gt 1 ] && [ -z "${L1:-}" ]; then
+		run_one "layers" 60 tools/check-layers.sh
+	fi
 	# libvmm installed, exported, compiled against (no KVM needed); it also
 	# builds the consumer program tests/guest/libvmm.sh runs.
 	if [ ${#names[@]} -gt 1 ] && [ -z "${L1:-}" ]; then

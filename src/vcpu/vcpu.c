@@ -24,13 +24,13 @@
 #include "vcpu_stats.h"
 #include "arch/x86/cpu.h"
 #include "base/log.h"
-#include "vm/vm.h"
+#include "base/bus.h"
+#include "base/exit_ctl.h"
 
 /* The signal that interrupts KVM_RUN (vmm_set_kick_signal()). */
 static int kick_signal(const struct vcpu *v)
 {
-	return v->vm->cfg->kick_signal ? v->vm->cfg->kick_signal
-				       : VM_DEFAULT_KICK_SIGNAL;
+	return v->env->kick_signal;
 }
 
 static void kick_handler(int sig)
@@ -38,28 +38,28 @@ static void kick_handler(int sig)
 	(void)sig; /* only here to interrupt KVM_RUN */
 }
 
-int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id)
+int vcpu_create(struct vcpu *v, const struct vcpu_env *env, unsigned int id)
 {
 	int r;
 
 	memset(v, 0, sizeof(*v));
-	v->vm = vm;
+	v->env = env;
 	v->id = id;
 	v->fd = -1;
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->cond, NULL);
 
-	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+	v->fd = ioctl(env->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (v->fd < 0)
 		return -errno;
-	v->run_size = (size_t)vm->run_size;
+	v->run_size = env->run_size;
 	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		      v->fd, 0);
 	if (v->run == MAP_FAILED) {
 		v->run = NULL;
 		return -errno;
 	}
-	r = x86_set_cpuid(v->fd, vm->cpuid, id, vm->cfg->nr_cpus);
+	r = x86_set_cpuid(v->fd, env->cpuid, id, env->nr_cpus);
 	if (r)
 		return r;
 	r = x86_set_msrs(v->fd);
@@ -84,7 +84,7 @@ static void vcpu_crash(struct vcpu *v, const char *what)
 	else
 		snprintf(why, sizeof(why), "vcpu %u: %s", v->id, what);
 	pr_err("%s", why);
-	vm_request_exit(v->vm, VMM_EXIT_CRASH, 0, why);
+	exit_ctl_request(v->env->exit, VMM_EXIT_CRASH, 0, why);
 }
 
 static void handle_io(struct vcpu *v)
@@ -98,7 +98,7 @@ static void handle_io(struct vcpu *v)
 	if (run->io.data_offset + bytes > v->run_size)
 		return;
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
-		if (!bus_dispatch(&v->vm->pio_bus, run->io.port, data,
+		if (!bus_dispatch(v->env->pio_bus, run->io.port, data,
 				  run->io.size, out) &&
 		    !out)
 			memset(data, 0xff, run->io.size);
@@ -110,7 +110,7 @@ static void handle_mmio(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	uint32_t len = MIN(run->mmio.len, (uint32_t)sizeof(run->mmio.data));
 
-	if (!bus_dispatch(&v->vm->mmio_bus, run->mmio.phys_addr, run->mmio.data,
+	if (!bus_dispatch(v->env->mmio_bus, run->mmio.phys_addr, run->mmio.data,
 			  len, run->mmio.is_write) &&
 	    !run->mmio.is_write)
 		memset(run->mmio.data, 0xff, len);
@@ -120,10 +120,10 @@ static void handle_system_event(struct vcpu *v)
 {
 	switch (v->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		vm_request_exit(v->vm, VMM_EXIT_POWEROFF, 0, "guest powered off");
+		exit_ctl_request(v->env->exit, VMM_EXIT_POWEROFF, 0, "guest powered off");
 		break;
 	case KVM_SYSTEM_EVENT_RESET:
-		vm_request_exit(v->vm, VMM_EXIT_RESET, 0, "guest reset");
+		exit_ctl_request(v->env->exit, VMM_EXIT_RESET, 0, "guest reset");
 		break;
 	default: vcpu_crash(v, "system event (crash)"); break;
 	}
@@ -190,7 +190,7 @@ static bool handle_requests(struct vcpu *v)
 			vcpu_stats_event(v, VCPU_EVENT_RESUME);
 	}
 	/* After power-off or a debug exit the guest must not run on. */
-	stop = v->stop_req || vm_exiting(v->vm);
+	stop = v->stop_req || exit_ctl_requested(v->env->exit);
 	if (!stop)
 		v->run->immediate_exit = 0;
 	pthread_mutex_unlock(&v->lock);
@@ -202,7 +202,7 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	char name[16];
 
-	log_sink_enter(v->vm->cfg->log);
+	log_sink_enter(v->env->log);
 	v->tid = gettid();
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
@@ -228,7 +228,7 @@ static void *vcpu_thread(void *arg)
 			if (err == EINTR || err == EAGAIN)
 				continue;
 			pr_err("vcpu %u: KVM_RUN: %s", v->id, strerror(err));
-			vm_request_exit(v->vm, VMM_EXIT_ERROR, 0,
+			exit_ctl_request(v->env->exit, VMM_EXIT_ERROR, 0,
 					"KVM_RUN failed");
 			break;
 		}

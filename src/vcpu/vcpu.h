@@ -17,12 +17,27 @@
 
 #include "arch/x86/boot.h"
 
-struct vm;
+struct bus;
+struct exit_ctl;
+struct kvm_cpuid2;
 struct kvm_run;
+struct log_sink;
 struct vcpu_runtime;
 
+/* What a vCPU needs of its VM: set up by vm.c, shared by all its vCPUs. */
+struct vcpu_env {
+	int vm_fd;
+	size_t run_size;		 /* KVM_GET_VCPU_MMAP_SIZE */
+	const struct kvm_cpuid2 *cpuid;	 /* KVM_GET_SUPPORTED_CPUID */
+	unsigned int nr_cpus;		 /* for the CPUID topology */
+	struct bus *pio_bus, *mmio_bus;	 /* exits go here */
+	struct exit_ctl *exit;		 /* power events; stop when set */
+	int kick_signal;
+	const struct log_sink *log;	 /* the vCPU thread's */
+};
+
 struct vcpu {
-	struct vm *vm;
+	const struct vcpu_env *env;
 	unsigned int id; /* also the APIC id */
 	int fd;
 	struct kvm_run *run;
@@ -41,10 +56,11 @@ struct vcpu {
 };
 
 /*
- * Create vCPU @id of @vm: KVM_CREATE_VCPU, map kvm_run, set CPUID (with
- * this vCPU's APIC id and topology) and the boot MSRs. Returns 0 or -errno.
+ * Create vCPU @id in @env's VM (@env must outlive @v): KVM_CREATE_VCPU,
+ * map kvm_run, set CPUID (with this vCPU's APIC id and topology) and the
+ * boot MSRs. Returns 0 or -errno.
  */
-int vcpu_create(struct vcpu *v, struct vm *vm, unsigned int id);
+int vcpu_create(struct vcpu *v, const struct vcpu_env *env, unsigned int id);
 
 /* Put the BSP at the kernel entry per @entry. Before vcpu_start(). */
 int vcpu_setup_boot(struct vcpu *v, const struct boot_entry *entry);

@@ -326,13 +326,24 @@ static int vm_setup_vcpus(struct vm *vm, char *err, size_t err_len)
 			 sig, strerror(-r));
 		return r;
 	}
+	vm->vcpu_env = (struct vcpu_env){
+	    .vm_fd = vm->vm_fd,
+	    .run_size = (size_t)vm->run_size,
+	    .cpuid = vm->cpuid,
+	    .nr_cpus = vm->cfg->nr_cpus,
+	    .pio_bus = &vm->pio_bus,
+	    .mmio_bus = &vm->mmio_bus,
+	    .exit = &vm->exit,
+	    .kick_signal = sig,
+	    .log = vm->cfg->log,
+	};
 	vm->vcpus = calloc(vm->cfg->nr_cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < vm->cfg->nr_cpus; i++) {
 		vm->vcpus[i].fd = -1;
 		vm->nr_vcpus = i + 1;
-		r = vcpu_create(&vm->vcpus[i], vm, i);
+		r = vcpu_create(&vm->vcpus[i], &vm->vcpu_env, i);
 		if (r) {
 			snprintf(err, err_len, "vcpu %u: %s", i, strerror(-r));
 			return r;
