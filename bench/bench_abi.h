@@ -10,12 +10,33 @@
  * the vCPU thread), which is where the host samples the io thread's CPU
  * time. Everything the guest writes is validated by the host before use.
  *
- * Freestanding (only <stdint.h>): the guest includes this header too.
+ * Freestanding (<stdint.h> and the constants of arch/x86/layout.h): the
+ * guest includes this header too. The bench's guest addresses live here,
+ * not in the product's memory map.
  */
 #ifndef VMM_BENCH_ABI_H
 #define VMM_BENCH_ABI_H
 
 #include <stdint.h>
+
+#include "arch/x86/layout.h"
+
+/* The mailbox (parameters in, samples out) at 16 MiB, above the image. */
+#define LAYOUT_BENCH_MAILBOX 0x1000000ULL
+
+/*
+ * The echo device takes the last virtio-mmio slot, so it never collides
+ * with the VM's own devices, which are numbered from slot 0.
+ */
+#define LAYOUT_BENCH_VIRTIO_SLOT (LAYOUT_VIRTIO_MMIO_MAX - 1)
+#define LAYOUT_BENCH_VIRTIO_BASE                                               \
+	(LAYOUT_VIRTIO_MMIO_BASE +                                             \
+	 LAYOUT_BENCH_VIRTIO_SLOT * LAYOUT_VIRTIO_MMIO_SIZE)
+#define LAYOUT_BENCH_VIRTIO_GSI                                                \
+	(LAYOUT_VIRTIO_IRQ_BASE + LAYOUT_BENCH_VIRTIO_SLOT)
+/* The bench's own registers (floor and exit doorbells, markers). */
+#define LAYOUT_BENCH_REGS      0xd0010000ULL
+#define LAYOUT_BENCH_REGS_SIZE 0x1000
 
 #define BENCH_ABI_MAGIC	  0x6c6c6562 /* "bell" */
 #define BENCH_ABI_VERSION 1

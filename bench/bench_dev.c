@@ -287,8 +287,6 @@ static const struct virtio_dev_ops bench_dev_ops = {
     .features = 0,
     .num_queues = BENCH_NR_QUEUES,
     .queue_size = BENCH_QUEUE_SIZE,
-    /* The exit queue is the vCPU thread's (bench_dev_kick). */
-    .unpolled = 1ULL << BENCH_QUEUE_EXIT,
     .config_size = 0,
     .activate = bench_activate,
     .reset = bench_reset,
@@ -359,6 +357,9 @@ int bench_dev_create(struct bench_dev **out, const struct virtio_mmio_env *env,
 		goto err_free;
 	r = virtio_mmio_create(&d->mmio, env, &d->vd, LAYOUT_BENCH_VIRTIO_BASE,
 			       LAYOUT_BENCH_VIRTIO_GSI);
+	/* The exit queue is the vCPU thread's (bench_dev_kick). */
+	if (!r)
+		virtio_mmio_set_unpolled(d->mmio, 1ULL << BENCH_QUEUE_EXIT);
 	if (r)
 		goto err_uninit;
 	if (cfg->irq_line) {

@@ -33,12 +33,6 @@ struct virtio_dev_ops {
 	uint64_t features;  /* device features offered */
 	unsigned int num_queues;
 	uint16_t queue_size; /* QueueNumMax of every queue */
-	/*
-	 * Bit q: the transport's poller leaves queue q alone (the device
-	 * serves it elsewhere, e.g. on a vCPU thread). Queues from 64 on are
-	 * always polled while the io loop polls.
-	 */
-	uint64_t unpolled;
 	size_t config_size;
 	/* @off + @len <= config_size is checked by the caller. */
 	void (*read_config)(struct virtio_dev *vd, size_t off, void *buf,

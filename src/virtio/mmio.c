@@ -61,6 +61,7 @@ struct virtio_mmio {
 	struct io_poller poller;
 	bool polling; /* under the mutex: between poller start and stop */
 	uint64_t poll_kicks; /* atomic: queue work found by polling */
+	uint64_t unpolled;   /* queues the poller leaves alone */
 };
 
 static bool mmio_queue_news(struct mmio_queue *mq);
@@ -150,7 +151,7 @@ static void mmio_wire_polling(struct virtio_mmio *m)
 		struct virtqueue *vq = &m->vd->vqs[i];
 		struct mmio_queue *mq = &m->q[i];
 
-		if (i < 64 && (ops->unpolled & (1ULL << i)))
+		if (i < 64 && (m->unpolled & (1ULL << i)))
 			continue;
 		if (m->polling)
 			vq_poll_start(vq);
@@ -563,4 +564,9 @@ void virtio_mmio_destroy(struct virtio_mmio *m)
 		close(m->q[i].src.fd);
 	free(m->q);
 	free(m);
+}
+
+void virtio_mmio_set_unpolled(struct virtio_mmio *m, uint64_t queues)
+{
+	m->unpolled = queues;
 }

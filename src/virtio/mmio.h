@@ -82,4 +82,11 @@ void virtio_mmio_read(void *opaque, uint64_t off, void *data, uint32_t len);
 void virtio_mmio_write(void *opaque, uint64_t off, const void *data,
 		       uint32_t len);
 
+/*
+ * Bit q of @queues: the poller leaves queue q alone (its device serves it
+ * elsewhere, e.g. on a vCPU thread); queues from 64 on are always polled
+ * while the io loop polls. Before the driver sets DRIVER_OK.
+ */
+void virtio_mmio_set_unpolled(struct virtio_mmio *m, uint64_t queues);
+
 #endif /* VIRTIO_MMIO_H */

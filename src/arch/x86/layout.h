@@ -52,12 +52,6 @@
 
 /* Protected-mode kernel of a non-relocatable bzImage loads here. */
 #define LAYOUT_KERNEL_DEFAULT 0x100000
-/*
- * vmm bench doorbell: the mailbox (parameters in, samples out, see
- * bench/bench_abi.h) at 16 MiB, above the benchmark guest's image.
- */
-#define LAYOUT_BENCH_MAILBOX 0x1000000ULL
-
 /* --- The 32-bit MMIO hole and RAM above 4 GiB -------------------------- */
 
 /* RAM stops at 3 GiB; [3 GiB, 4 GiB) is MMIO (devices, IOAPIC, LAPIC). */
@@ -69,19 +63,6 @@
 #define LAYOUT_VIRTIO_MMIO_BASE 0xd0000000ULL
 #define LAYOUT_VIRTIO_MMIO_SIZE 0x1000 /* VIRTIO_MMIO_WINDOW_SIZE */
 #define LAYOUT_VIRTIO_MMIO_MAX	8 /* one IOAPIC pin each, GSI 16..23 */
-
-/*
- * vmm bench doorbell only (bench/bench_doorbell.c): its echo device takes
- * the last virtio-mmio slot, so it never collides with the VM's own
- * devices, which are numbered from slot 0.
- */
-#define LAYOUT_BENCH_VIRTIO_SLOT (LAYOUT_VIRTIO_MMIO_MAX - 1)
-#define LAYOUT_BENCH_VIRTIO_BASE                                               \
-	(LAYOUT_VIRTIO_MMIO_BASE +                                             \
-	 LAYOUT_BENCH_VIRTIO_SLOT * LAYOUT_VIRTIO_MMIO_SIZE)
-/* The bench's own registers (floor and exit doorbells, markers). */
-#define LAYOUT_BENCH_REGS      0xd0010000ULL
-#define LAYOUT_BENCH_REGS_SIZE 0x1000
 
 /* ACPI hardware-reduced sleep control/status and reset registers (MMIO). */
 #define LAYOUT_ACPI_SLEEP_CTL	0xfec0f000ULL /* 1 byte */
@@ -114,8 +95,4 @@
 /* virtio-mmio device n uses GSI LAYOUT_VIRTIO_IRQ_BASE + n (edge). */
 #define LAYOUT_VIRTIO_IRQ_BASE 16
 #define LAYOUT_IOAPIC_PINS     24
-/* The bench echo device's GSI (its slot's, see LAYOUT_BENCH_VIRTIO_SLOT). */
-#define LAYOUT_BENCH_VIRTIO_GSI                                                \
-	(LAYOUT_VIRTIO_IRQ_BASE + LAYOUT_BENCH_VIRTIO_SLOT)
-
 #endif /* BOOT_LAYOUT_H */
