@@ -47,6 +47,11 @@ OB = O if os.path.isabs(O) else os.path.join(TOP, O)
 GUESTS = os.path.join(OB, "guests")
 LINUX = os.environ.get("LINUX_GUEST", os.path.join(TOP, "build/guests/linux"))
 VMM = os.environ.get("VMM", os.path.join(OB, "vmm"))
+# The previous release's binary (tests/bench/run.sh builds it from the tag
+# VMM_PREV_REF), measured as one more column: the library split must not
+# cost anything measurable.
+VMM_PREV = os.environ.get("VMM_PREV")
+VMM_PREV_NAME = "vmm " + os.environ.get("VMM_PREV_REF", "prev")
 LINUX_CMDLINE = "console=ttyS0 panic=-1 reboot=acpi"
 
 
@@ -59,8 +64,8 @@ def env_int(name, default):
 # serial/console: "stdio", "none" or a file path.
 
 def vmm_argv(kernel, cmdline, cpus=1, mem="256M", initrd=None,
-             serial="stdio", console=None, debug_exit=False):
-    argv = [VMM, "--kernel", kernel["vmm"], "--cpus", str(cpus), "--mem", mem,
+             serial="stdio", console=None, debug_exit=False, binary=None):
+    argv = [binary or VMM, "--kernel", kernel["vmm"], "--cpus", str(cpus), "--mem", mem,
             "--cmdline", cmdline]
     if initrd:
         argv += ["--initrd", initrd]
@@ -101,6 +106,9 @@ def qemu_argv(qemu, machine, kernel, cmdline, cpus=1, mem="256M",
 def peers(qemu):
     """(column name, argv builder) for every VMM compared."""
     cols = [("vmm", vmm_argv)]
+    if VMM_PREV and os.access(VMM_PREV, os.X_OK):
+        cols.append((VMM_PREV_NAME,
+                     lambda *a, **k: vmm_argv(*a, binary=VMM_PREV, **k)))
     if qemu:
         for m in ("microvm", "q35"):
             cols.append(("QEMU " + m,

@@ -21,12 +21,30 @@ case $O in /*) ob=$O ;; *) ob=$PWD/$O ;; esac
 VMM=${VMM:-$ob/vmm}
 export O VMM
 
+# The previous release, built once from its tag, for peers.py's extra
+# column (start-up and RSS before and after a change, in the same run).
+build_prev() {
+	local ref=${VMM_PREV_REF:-v0.1.0} dir
+	[ -z "${VMM_PREV:-}" ] || return 0
+	git rev-parse -q --verify "$ref^{commit}" >/dev/null || return 0
+	dir=$ob/prev/$ref
+	if [ ! -x "$dir/build/vmm" ]; then
+		echo "== building $ref for comparison ($dir)"
+		rm -rf "$dir" && mkdir -p "$dir/src"
+		git archive "$ref" | tar -x -C "$dir/src"
+		make -s -C "$dir/src" O="$dir/build" -j"$(nproc)" all >"$dir/build.log" 2>&1 ||
+			{ echo "== $ref did not build (log $dir/build.log)"; return 0; }
+	fi
+	export VMM_PREV=$dir/build/vmm VMM_PREV_REF=$ref
+}
+
 host_line() {
 	echo "kernel $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 }
 
 # --- the platform --------------------------------------------------------------
 if [ -z "${L1:-}" ]; then
+	build_prev
 	why=$("$ob/tools/kvm-probe" 2>&1) || true
 	platform=${BENCH_PLATFORM:-}
 	if [ -z "$platform" ]; then
@@ -51,6 +69,7 @@ if [ -z "${L1:-}" ]; then
 		# that from being taken for a frozen L1 by guests/l1/run.sh.
 		: >"$log"
 		guests/l1/run.sh -q -t 1800 -a 'watchdog_thresh=60' -l "$log" \
+			${VMM_PREV:+-e VMM_PREV="$VMM_PREV" -e VMM_PREV_REF="$VMM_PREV_REF"} \
 			--vmm "$VMM" -- "$script" &
 		pid=$!
 		tail -n +1 -F --pid=$pid "$log" 2>/dev/null |

@@ -53,20 +53,34 @@ def main():
     vmm = os.environ.get("VMM", "build/vmm")
     kernel = sys.argv[1] if len(sys.argv) > 1 else "build/guests/hello.bzImage"
     runs = int(os.environ.get("RUNS", "11"))
+    # With VMM_PREV (the previous release, tests/bench/run.sh), both are
+    # measured, runs interleaved so drift hits them alike.
+    bins = [("vmm", vmm)]
+    prev = os.environ.get("VMM_PREV")
+    if prev and os.access(prev, os.X_OK):
+        bins.append(("vmm " + os.environ.get("VMM_PREV_REF", "prev"), prev))
     for cpus in (1, 2):
         extra = ["--cpus", str(cpus), "--cmdline", "action=exit:0"]
-        run_once(vmm, kernel, extra)  # warm the page cache
-        res = [run_once(vmm, kernel, extra) for _ in range(runs)]
-        res = [r for r in res if r]
-        if not res:
-            continue
-        print("startup, %d vCPU, %d runs (min / median / max):" % (cpus, runs))
-        print("  exec -> first KVM_RUN   %s" % summary([r[0] for r in res], "ms"))
-        print("  exec -> first guest line on the serial port %s"
-              % summary([r[4] for r in res], "ms"))
-        print("  exec -> vmm exited      %s" % summary([r[1] for r in res], "ms"))
-        print("  VMM memory overhead     %s" % summary([r[2] for r in res], "MiB"))
-        print("  total RSS at exit       %s" % summary([r[3] for r in res], "MiB"))
+        res = {name: [] for name, _ in bins}
+        for _, b in bins:
+            run_once(b, kernel, extra)  # warm the page cache
+        for _ in range(runs):
+            for name, b in bins:
+                r = run_once(b, kernel, extra)
+                if r:
+                    res[name].append(r)
+        for name, _ in bins:
+            rs = res[name]
+            if not rs:
+                continue
+            print("startup, %s, %d vCPU, %d runs (min / median / max):"
+                  % (name, cpus, len(rs)))
+            print("  exec -> first KVM_RUN   %s" % summary([r[0] for r in rs], "ms"))
+            print("  exec -> first guest line on the serial port %s"
+                  % summary([r[4] for r in rs], "ms"))
+            print("  exec -> vmm exited      %s" % summary([r[1] for r in rs], "ms"))
+            print("  VMM memory overhead     %s" % summary([r[2] for r in rs], "MiB"))
+            print("  total RSS at exit       %s" % summary([r[3] for r in rs], "MiB"))
 
 
 if __name__ == "__main__":
