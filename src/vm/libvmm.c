@@ -415,9 +415,14 @@ int vmm_wait(struct vmm *vm, struct vmm_exit *exit)
 
 int vmm_stop(struct vmm *vm)
 {
+	const struct log_sink *prev;
+
 	if (!vm || !started(vm))
 		return -EINVAL;
+	/* The caller's thread logs through the VM's sink for the call. */
+	prev = log_sink_enter(&vm->log);
 	vm_request_exit(&vm->vm, VMM_EXIT_STOPPED, 0, "stopped by its owner");
+	log_sink_enter(prev);
 	return 0;
 }
 
@@ -438,9 +443,15 @@ static int check_vcpu(struct vmm *vm, int vcpu)
 
 int vmm_pause(struct vmm *vm, int vcpu)
 {
+	const struct log_sink *prev;
 	int r = vm ? check_vcpu(vm, vcpu) : -EINVAL;
 
-	return r ? r : vm_pause_vcpus(&vm->vm, vcpu);
+	if (r)
+		return r;
+	prev = log_sink_enter(&vm->log);
+	r = vm_pause_vcpus(&vm->vm, vcpu);
+	log_sink_enter(prev);
+	return r;
 }
 
 int vmm_resume(struct vmm *vm, int vcpu)
