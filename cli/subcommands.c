@@ -9,7 +9,6 @@
 #include "bench/bench_doorbell.h"
 #include "ctl.h"
 #include "top.h"
-#include "base/util.h"
 
 static const struct subcommand subcommands[] = {
     {"ctl", ctl_main},
@@ -19,7 +18,7 @@ static const struct subcommand subcommands[] = {
 
 const struct subcommand *subcommand_find(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (subcommands[i].name && !strcmp(subcommands[i].name, name))
 			return &subcommands[i];
 	return NULL;

@@ -46,8 +46,8 @@ static bool parse_row(struct json_object *v, struct top_row *row)
 		return false;
 	snprintf(row->state, sizeof(row->state), "%s",
 		 json_object_get_string(state));
-	for (unsigned int i = 0; i < RUNSTATE_NR; i++)
-		row->time[i] = get_u64(times, runstate_name(i), &ok);
+	for (unsigned int i = 0; i < VMM_RUNSTATE_COUNT; i++)
+		row->time[i] = get_u64(times, vmm_runstate_name((enum vmm_runstate)i), &ok);
 	if (json_object_object_get_ex(v, "kvm", &kvm)) {
 		bool has = true;
 
@@ -119,15 +119,15 @@ static uint64_t sub(uint64_t a, uint64_t b)
 static void print_row(FILE *out, const struct top_row *p,
 		      const struct top_row *c, double secs)
 {
-	uint64_t d[RUNSTATE_NR], total = 0;
+	uint64_t d[VMM_RUNSTATE_COUNT], total = 0;
 
-	for (unsigned int i = 0; i < RUNSTATE_NR; i++) {
+	for (unsigned int i = 0; i < VMM_RUNSTATE_COUNT; i++) {
 		d[i] = sub(c->time[i], p ? p->time[i] : 0);
 		total += d[i];
 	}
 	fprintf(out, "%4u %8llu %-9s", c->id, (unsigned long long)c->tid,
 		c->state);
-	for (unsigned int i = 0; i < RUNSTATE_NR; i++)
+	for (unsigned int i = 0; i < VMM_RUNSTATE_COUNT; i++)
 		fprintf(out, " %8.1f",
 			total ? 100.0 * (double)d[i] / (double)total : 0.0);
 	fprintf(out, " %8.0f",

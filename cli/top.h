@@ -13,14 +13,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "vcpu/runstate.h"
+#include <vmm/vmm.h>
 
 /* One vCPU of a stats reply, as much as top shows. */
 struct top_row {
 	unsigned int id;
 	uint64_t tid;
 	char state[16];
-	uint64_t time[RUNSTATE_NR]; /* ns, live at the reply's time_ns */
+	uint64_t time[VMM_RUNSTATE_COUNT]; /* ns, live at the reply's time_ns */
 	uint64_t wakeups;
 	uint64_t exits;
 	bool has_exits;

@@ -225,6 +225,9 @@ enum vmm_runstate {
 };
 #define VMM_RUNSTATE_COUNT 4
 
+/* "running", "runnable", "blocked", "offline" ("?" otherwise). Static. */
+const char *vmm_runstate_name(enum vmm_runstate state);
+
 struct vmm_vcpu_info {
 	unsigned int id;	/* 0-based, also the APIC id */
 	int tid;		/* host thread id (for pinning, cgroups) */

@@ -461,6 +461,14 @@ int vmm_resume(struct vmm *vm, int vcpu)
 	return r ? r : vm_resume_vcpus(&vm->vm, vcpu);
 }
 
+const char *vmm_runstate_name(enum vmm_runstate state)
+{
+	_Static_assert(VMM_RUNSTATE_COUNT == RUNSTATE_NR &&
+			   (int)VMM_RUNSTATE_BLOCKED == RUNSTATE_BLOCKED,
+		       "the public runstates are Xen's, as runstate.h's");
+	return runstate_name((unsigned int)state);
+}
+
 unsigned int vmm_vcpu_count(const struct vmm *vm)
 {
 	return vm ? vm->cfg.nr_cpus : 0;

@@ -31,7 +31,7 @@ static void test_parse(void)
 	CHECK_EQ(f.nr, 2);
 	CHECK_EQ(f.time_ns, 1000);
 	CHECK_EQ(f.rows[0].tid, 4242);
-	CHECK_EQ(f.rows[0].time[RUNSTATE_BLOCKED], 200);
+	CHECK_EQ(f.rows[0].time[VMM_RUNSTATE_BLOCKED], 200);
 	CHECK(!strcmp(f.rows[0].state, "running"));
 	CHECK(f.rows[0].has_exits);
 	CHECK(!f.rows[1].has_exits);
