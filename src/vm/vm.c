@@ -38,14 +38,34 @@
 		*status = (status_);                                           \
 	} while (0)
 
-/* Read a whole file; what it is for names it in errors ("kernel"). */
+/* What a non-regular file is, for the message that refuses it. */
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "of an unknown type";
+}
+
+/*
+ * Read a whole regular file; what it is for names it in errors ("kernel").
+ * Opened with O_NONBLOCK: open(2) of a FIFO would otherwise wait for a
+ * writer forever. The type is checked before a byte is read.
+ */
 static int read_file(const char *what, const char *path, uint64_t max,
 		     uint8_t **buf, size_t *len, char *err, size_t err_len)
 {
 	struct stat st;
 	uint8_t *p;
 	size_t done = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		int e = errno;
@@ -56,7 +76,8 @@ static int read_file(const char *what, const char *path, uint64_t max,
 		return -e;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, err_len, "%s %s: not a regular file", what, path);
+		snprintf(err, err_len, "%s %s is %s, not a regular file", what,
+			 path, file_kind(st.st_mode));
 		close(fd);
 		return -EINVAL;
 	}
@@ -263,31 +284,54 @@ static int vm_build_cmdline(struct vm *vm)
 	return 0;
 }
 
-static int vm_load_guest(struct vm *vm, char *err, size_t err_len, int *status)
+/* The kernel and initrd as read from their files, before KVM is opened. */
+struct guest_files {
+	uint8_t *kernel, *initrd;
+	size_t kernel_len, initrd_len;
+};
+
+/*
+ * Read the kernel and initrd first of all: they are the user's input, and
+ * a bad path (missing, a directory, a FIFO) is a usage error whatever the
+ * host can do.
+ */
+static int vm_read_guest_files(const struct vm_config *cfg,
+			       struct guest_files *f, char *err, size_t err_len,
+			       int *status)
+{
+	int r;
+
+	*status = VMM_EXIT_USAGE;
+	r = read_file("kernel", cfg->kernel, cfg->mem_size, &f->kernel,
+		      &f->kernel_len, err, err_len);
+	if (!r && cfg->initrd)
+		r = read_file("initrd", cfg->initrd, cfg->mem_size, &f->initrd,
+			      &f->initrd_len, err, err_len);
+	if (!r)
+		*status = VMM_EXIT_ERROR;
+	return r;
+}
+
+static int vm_load_guest(struct vm *vm, const struct guest_files *f, char *err,
+			 size_t err_len, int *status)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct boot_config boot = {.rsdp_addr = LAYOUT_ACPI_RSDP};
 	struct acpi_config acpi = {.nr_cpus = cfg->nr_cpus, .com1 = true};
-	uint8_t *kernel = NULL, *initrd = NULL;
 	const char *why = NULL;
 	int r;
 
 	*status = VMM_EXIT_USAGE;
-	r = read_file("kernel", cfg->kernel, cfg->mem_size, &kernel,
-		      &boot.kernel_len, err, err_len);
-	if (!r && cfg->initrd)
-		r = read_file("initrd", cfg->initrd, cfg->mem_size, &initrd,
-			      &boot.initrd_len, err, err_len);
-	if (r)
-		goto out;
-	boot.kernel = kernel;
-	boot.initrd = initrd;
+	boot.kernel = f->kernel;
+	boot.kernel_len = f->kernel_len;
+	boot.initrd = f->initrd;
+	boot.initrd_len = f->initrd_len;
 	boot.cmdline = vm->cmdline;
 	r = boot_load(&vm->mem, &boot, &vm->entry, &why);
 	if (r) {
 		snprintf(err, err_len, "kernel %s: %s", cfg->kernel,
 			 why ? why : strerror(-r));
-		goto out;
+		return r;
 	}
 	*status = VMM_EXIT_ERROR;
 	vm_extras_acpi_devices(vm, &acpi);
@@ -298,9 +342,6 @@ static int vm_load_guest(struct vm *vm, char *err, size_t err_len, int *status)
 		r = x86_write_boot_tables(&vm->mem, vm->entry.protocol);
 	if (r)
 		snprintf(err, err_len, "firmware tables: %s", strerror(-r));
-out:
-	free(kernel);
-	free(initrd);
 	return r;
 }
 
@@ -328,18 +369,11 @@ static int vm_setup_vcpus(struct vm *vm, char *err, size_t err_len)
 	return r;
 }
 
-int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
-	      size_t err_len, int *status)
+/* vm_create() once the guest's files are in memory. */
+static int vm_build(struct vm *vm, const struct guest_files *files, char *err,
+		    size_t err_len, int *status)
 {
 	int r;
-
-	memset(vm, 0, sizeof(*vm));
-	vm->cfg = cfg;
-	vm->kvm_fd = vm->vm_fd = -1;
-	vm->serial_con.in_fd = vm->serial_con.out_fd = -1;
-	vm->signal_src.fd = -1;
-	pthread_mutex_init(&vm->exit_lock, NULL);
-	*status = VMM_EXIT_ERROR;
 
 	r = vm_setup_kvm(vm, err, err_len, status);
 	if (r)
@@ -361,11 +395,32 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	r = vm_build_cmdline(vm);
 	if (r)
 		return r;
-	r = vm_load_guest(vm, err, err_len, status);
+	r = vm_load_guest(vm, files, err, err_len, status);
 	if (r)
 		return r;
 	*status = VMM_EXIT_ERROR;
 	return vm_setup_vcpus(vm, err, err_len);
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
+	      size_t err_len, int *status)
+{
+	struct guest_files files = {0};
+	int r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->serial_con.in_fd = vm->serial_con.out_fd = -1;
+	vm->signal_src.fd = -1;
+	pthread_mutex_init(&vm->exit_lock, NULL);
+
+	r = vm_read_guest_files(cfg, &files, err, err_len, status);
+	if (!r)
+		r = vm_build(vm, &files, err, err_len, status);
+	free(files.kernel);
+	free(files.initrd);
+	return r;
 }
 
 bool vm_exiting(struct vm *vm)

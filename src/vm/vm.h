@@ -68,8 +68,10 @@ struct vm {
  * Build the VM described by @cfg (which must outlive @vm). Returns 0 or
  * -errno; on error @err holds a one-line reason and *@status the process
  * exit status it deserves (VMM_EXIT_USAGE for bad input such as an
- * unreadable or malformed kernel, VMM_EXIT_ERROR otherwise). vm_destroy()
- * is safe afterwards either way.
+ * unreadable or malformed kernel, VMM_EXIT_ERROR otherwise). The kernel
+ * and initrd files are read first, before /dev/kvm is opened: anything but
+ * a regular file (a FIFO, a device, a directory) is refused without being
+ * read. vm_destroy() is safe afterwards either way.
  */
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	      size_t err_len, int *status);
