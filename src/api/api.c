@@ -348,6 +348,17 @@ int api_open(struct api *api, const char *path, struct io_loop *l,
 	    socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (api->listen.fd < 0)
 		return -errno;
+	/*
+	 * Whoever can connect can stop the VM: the socket file is the
+	 * owner's alone (0600), whatever the umask. Linux gives the file
+	 * bind() creates the socket inode's mode less the umask, so set that
+	 * mode first; chmod after bind() would leave a window, and changing
+	 * the umask would change it for every thread of the process.
+	 */
+	if (fchmod(api->listen.fd, S_IRUSR | S_IWUSR) < 0) {
+		r = -errno;
+		goto err_close;
+	}
 	r = bind_listen(api->listen.fd, &sa);
 	if (r)
 		goto err_close;

@@ -69,8 +69,10 @@ void api_init(struct api *api, struct io_loop *l, const struct api_ops *ops,
 	      void *vm, unsigned int nr_vcpus);
 
 /*
- * api_init(), then listen on @path and watch it on @l. A stale socket
- * file at @path (nobody accepting) is replaced; a live one is -EADDRINUSE.
+ * api_init(), then listen on @path and watch it on @l. The socket file is
+ * created mode 0600 (only its owner may connect), whatever the umask. A
+ * stale socket file at @path (nobody accepting) is replaced; a live one is
+ * -EADDRINUSE.
  * Loop thread or before the loop runs. Returns 0 or -errno
  * (-ENAMETOOLONG for a path that does not fit sun_path).
  */
