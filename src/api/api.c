@@ -283,8 +283,9 @@ static void listen_ready(struct io_source *src, int res)
 		}
 		/* Over the limit the connection is closed at once. */
 		if (api_add_client(api, fd) == -EMFILE)
-			pr_warn_once("more than %d clients: refusing",
-				     API_MAX_CLIENTS);
+			pr_warn_ratelimited(&api->warn_rl,
+					    "more than %d clients: refusing",
+					    API_MAX_CLIENTS);
 	}
 }
 
@@ -297,6 +298,8 @@ void api_init(struct api *api, struct io_loop *l, const struct api_ops *ops,
 	api->ops = ops;
 	api->vm = vm;
 	api->nr_vcpus = nr_vcpus;
+	log_ratelimit_init(&api->warn_rl, LOG_RATELIMIT_BURST,
+			   LOG_RATELIMIT_INTERVAL_NS);
 }
 
 /* A socket file nobody accepts on is left over from a dead vmm. */

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/log.h"
 #include "io/loop.h"
 
 #define API_MAX_LINE	4096
@@ -62,6 +63,7 @@ struct api {
 	char *path; /* unlinked by api_close() */
 	struct api_client *clients;
 	unsigned int nr_clients;
+	struct log_ratelimit warn_rl; /* clients refused beyond the limit */
 };
 
 /* Set up @api without a socket (enough for api_handle()). */

@@ -28,6 +28,7 @@ struct i8042 {
 
 struct acpi_pm {
 	struct vm *vm;
+	struct log_ratelimit warn_rl;
 };
 
 struct debug_exit {
@@ -97,7 +98,8 @@ static void acpi_pm_write(void *opaque, uint64_t off, const void *data,
 			vm_request_exit(p->vm, VMM_EXIT_POWEROFF,
 					"guest powered off through ACPI");
 		else if (v & ACPI_SLEEP_SLP_EN)
-			pr_warn_once(
+			pr_warn_ratelimited(
+			    &p->warn_rl,
 			    "guest asked for unsupported sleep state %u",
 			    ACPI_SLEEP_TYP(v));
 		break;
@@ -122,6 +124,8 @@ int acpi_pm_create(struct acpi_pm **out, struct vm *vm)
 	if (!p)
 		return -ENOMEM;
 	p->vm = vm;
+	log_ratelimit_init(&p->warn_rl, LOG_RATELIMIT_BURST,
+			   LOG_RATELIMIT_INTERVAL_NS);
 	r = bus_register(&vm->mmio_bus, LAYOUT_ACPI_SLEEP_CTL,
 			 LAYOUT_ACPI_REGS_SIZE, "acpi-pm", &acpi_pm_ops, p);
 	if (r) {

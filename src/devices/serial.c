@@ -43,6 +43,7 @@ struct serial {
 
 	struct io_source in_src;
 	bool in_watched, in_eof, rearm_queued;
+	struct log_ratelimit warn_rl;
 };
 
 static void serial_update_irq(struct serial *s)
@@ -55,7 +56,8 @@ static void serial_update_irq(struct serial *s)
 		return;
 	s->irq_level = level;
 	if (ioctl(s->vm->vm_fd, KVM_IRQ_LINE, &line) < 0)
-		pr_warn_once("KVM_IRQ_LINE: %s", strerror(errno));
+		pr_warn_ratelimited(&s->warn_rl, "KVM_IRQ_LINE: %s",
+				    strerror(errno));
 }
 
 static void serial_rx_push(struct serial *s, const uint8_t *buf, size_t n)
@@ -201,8 +203,9 @@ static void serial_transmit(struct serial *s, uint8_t c)
 {
 	if (s->mcr & UART_MCR_LOOP) {
 		serial_rx_push(s, &c, 1);
-	} else if (console_write(s->con, &c, 1) < 0) {
-		pr_warn_once("console output failed; dropping serial output");
+	} else {
+		/* A failure is reported by the console itself, once. */
+		(void)console_write(s->con, &c, 1);
 	}
 	s->thri_pending = true;
 }
@@ -265,6 +268,8 @@ int serial_create(struct serial **out, struct vm *vm, struct console *con,
 	s->vm = vm;
 	s->con = con;
 	s->irq = irq;
+	log_ratelimit_init(&s->warn_rl, LOG_RATELIMIT_BURST,
+			   LOG_RATELIMIT_INTERVAL_NS);
 	pthread_mutex_init(&s->lock, NULL);
 	r = bus_register(&vm->pio_bus, port, 8, "serial", &serial_ops, s);
 	if (r) {

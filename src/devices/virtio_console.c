@@ -50,7 +50,8 @@ void vcon_rx_update(struct vcon_port *p)
 	if (want && !io_source_watched(&p->in_src)) {
 		p->in_src.fd = fd;
 		if (io_loop_watch(p->vc->loop, &p->in_src))
-			pr_warn_once("cannot watch console input");
+			pr_warn_ratelimited(&vd->warn_rl,
+					    "cannot watch console input");
 	}
 }
 
@@ -73,7 +74,9 @@ static int vcon_rx_read(struct vcon_port *p)
 		return (int)total;
 	if (n == 0 || (n < 0 && n != -EAGAIN)) {
 		if (n < 0)
-			pr_warn_once("console input: %s", strerror((int)-n));
+			pr_warn_ratelimited(&p->vc->vd.warn_rl,
+					    "console input: %s",
+					    strerror((int)-n));
 		return -1;
 	}
 	return 0;
@@ -117,7 +120,8 @@ static void vcon_input_ready(struct io_source *src, int res)
 
 	pthread_mutex_lock(&p->vc->vd.lock);
 	if (res < 0)
-		pr_warn_once("console input poll: %s", strerror(-res));
+		pr_warn_ratelimited(&p->vc->vd.warn_rl,
+				    "console input poll: %s", strerror(-res));
 	else
 		vcon_rx_fill(p);
 	pthread_mutex_unlock(&p->vc->vd.lock);
@@ -176,7 +180,8 @@ static void vcon_tx_kick(struct vcon_port *p)
 	p->tx_gen = p->vc->gen;
 	p->tx_req.done = vcon_tx_done;
 	if (console_write_async(&p->con, &p->tx_req, p->tx_iov, n_iov)) {
-		pr_warn_once("console output not started: chains returned");
+		pr_warn_ratelimited(&vd->warn_rl, "console output not "
+						  "started: chains returned");
 		p->tx_busy = false;
 		for (unsigned int i = 0; i < p->tx_n; i++)
 			vq_push(vq, p->tx_heads[i], 0);
@@ -209,8 +214,8 @@ static void vcon_write_config(struct virtio_dev *vd, size_t off,
 	if (off != at || !len)
 		return;
 	memcpy(&ch, buf, 1); /* little endian: the low byte */
-	if (console_write(&to_vcon(vd)->ports[0].con, &ch, 1) < 0)
-		pr_warn_once("emergency write failed");
+	/* A failure is reported by the console itself, once. */
+	(void)console_write(&to_vcon(vd)->ports[0].con, &ch, 1);
 }
 
 /* Loop thread: chains the driver posted before its doorbells were wired. */

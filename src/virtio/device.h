@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/log.h"
 #include "virtqueue.h"
 
 struct mem;
@@ -76,7 +77,8 @@ struct virtio_dev {
 	uint64_t driver_features; /* written by the driver */
 	uint8_t status;
 	uint32_t config_generation;
-	bool warned_status, warned_reset;
+	/* What the driver gets wrong, per device (the transport's too). */
+	struct log_ratelimit warn_rl;
 	/* Transport hook: raise @bits (VIRTIO_DEV_INT_*). Any thread. */
 	void (*interrupt)(struct virtio_dev *vd, uint32_t bits);
 	void *transport;

@@ -88,7 +88,8 @@ static void mmio_interrupt(struct virtio_dev *vd, uint32_t bits)
 		return;
 	r = io_eventfd_signal(m->irq_fd);
 	if (r)
-		pr_warn_once("irqfd write: %s", strerror(-r));
+		pr_warn_ratelimited(&vd->warn_rl, "irqfd write: %s",
+				    strerror(-r));
 }
 
 /* Loop thread: a doorbell. Drain the eventfd before doing the work. */
@@ -97,7 +98,9 @@ static void mmio_doorbell(struct io_source *src, int res)
 	struct mmio_queue *mq = container_of(src, struct mmio_queue, src);
 
 	if (res < 0) {
-		pr_warn("queue %u doorbell: %s", mq->index, strerror(-res));
+		pr_warn_ratelimited(&mq->m->vd->warn_rl,
+				    "queue %u doorbell: %s", mq->index,
+				    strerror(-res));
 		return;
 	}
 	(void)io_eventfd_drain(src->fd); /* EAGAIN: drained already */
@@ -234,8 +237,9 @@ static void mmio_write_addr(struct virtio_mmio *m, uint64_t off, uint32_t val)
 	unsigned int shift;
 
 	if (!vq || vq->ready) {
-		pr_warn_once("queue address write to %s queue ignored",
-			     vq ? "a ready" : "a nonexistent");
+		pr_warn_ratelimited(&m->vd->warn_rl,
+				    "queue address write to %s queue ignored",
+				    vq ? "a ready" : "a nonexistent");
 		return;
 	}
 	switch (off & ~0xfULL) {
@@ -255,8 +259,9 @@ static void mmio_write_queue_num(struct virtio_mmio *m, uint32_t val)
 	if (!vq || vq->ready)
 		return;
 	if (!val || (val & (val - 1)) || val > vq->max_size) {
-		pr_warn_once("queue size %u refused (max %u)", val,
-			     vq->max_size);
+		pr_warn_ratelimited(&m->vd->warn_rl,
+				    "queue size %u refused (max %u)", val,
+				    vq->max_size);
 		virtio_dev_set_needs_reset(m->vd);
 		return;
 	}
@@ -325,8 +330,9 @@ static void mmio_write_reg(struct virtio_mmio *m, uint64_t off, uint32_t val)
 	case VIRTIO_MMIO_QUEUE_USED_LOW:
 	case VIRTIO_MMIO_QUEUE_USED_HIGH: mmio_write_addr(m, off, val); break;
 	default:
-		pr_warn_once("write of 0x%x to register 0x%llx ignored", val,
-			     (unsigned long long)off);
+		pr_warn_ratelimited(&m->vd->warn_rl,
+				    "write of 0x%x to register 0x%llx ignored",
+				    val, (unsigned long long)off);
 		break;
 	}
 }
@@ -357,8 +363,9 @@ void virtio_mmio_read(void *opaque, uint64_t off, void *data, uint32_t len)
 		v = mmio_read_reg(m, off);
 		memcpy(data, &v, 4);
 	} else {
-		pr_warn_once("%u-byte read of register 0x%llx", len,
-			     (unsigned long long)off);
+		pr_warn_ratelimited(&vd->warn_rl,
+				    "%u-byte read of register 0x%llx", len,
+				    (unsigned long long)off);
 	}
 	pthread_mutex_unlock(&vd->lock);
 }
@@ -379,8 +386,9 @@ void virtio_mmio_write(void *opaque, uint64_t off, const void *data,
 		memcpy(&v, data, 4);
 		mmio_write_reg(m, off, v);
 	} else {
-		pr_warn_once("%u-byte write to register 0x%llx ignored", len,
-			     (unsigned long long)off);
+		pr_warn_ratelimited(&vd->warn_rl,
+				    "%u-byte write to register 0x%llx ignored",
+				    len, (unsigned long long)off);
 	}
 	pthread_mutex_unlock(&vd->lock);
 }
