@@ -84,6 +84,16 @@ bool virtio_dev_live(const struct virtio_dev *vd)
 	       !(vd->status & VIRTIO_CONFIG_S_NEEDS_RESET);
 }
 
+bool virtio_dev_ever_started(struct virtio_dev *vd)
+{
+	bool started;
+
+	pthread_mutex_lock(&vd->lock);
+	started = vd->started;
+	pthread_mutex_unlock(&vd->lock);
+	return started;
+}
+
 void virtio_dev_set_needs_reset(struct virtio_dev *vd)
 {
 	if (vd->status & VIRTIO_CONFIG_S_NEEDS_RESET)
@@ -158,6 +168,7 @@ bool virtio_dev_write_status(struct virtio_dev *vd, uint8_t status)
 	vd->status |= set & ~VIRTIO_CONFIG_S_NEEDS_RESET;
 	if (!(set & VIRTIO_CONFIG_S_DRIVER_OK))
 		return false;
+	vd->started = true;
 	if (!virtio_dev_activate(vd))
 		virtio_dev_set_needs_reset(vd);
 	return true;

@@ -76,6 +76,7 @@ struct virtio_dev {
 	struct io_loop *loop;
 	uint64_t driver_features; /* written by the driver */
 	uint8_t status;
+	bool started; /* DRIVER_OK was set once; a reset does not clear it */
 	uint32_t config_generation;
 	/* What the driver gets wrong, per device (the transport's too). */
 	struct log_ratelimit warn_rl;
@@ -131,6 +132,13 @@ void virtio_dev_set_needs_reset(struct virtio_dev *vd);
 
 /* True between DRIVER_OK and reset unless NEEDS_RESET is set. */
 bool virtio_dev_live(const struct virtio_dev *vd);
+
+/*
+ * Did a driver ever set DRIVER_OK, since virtio_dev_init()? Stays true
+ * through resets (a guest resets its devices when it powers off). Takes
+ * the lock.
+ */
+bool virtio_dev_ever_started(struct virtio_dev *vd);
 
 /*
  * Lock held, loop thread. Used buffers were pushed on queue @q: interrupt

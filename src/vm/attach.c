@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <linux/virtio_config.h>
-
 #include "base/log.h"
 #include "vm.h"
 #include "control.h"
@@ -136,13 +134,15 @@ void vm_extras_start(struct vm *vm)
 
 /*
  * After a guest that ran to power-off or reboot never started a device,
- * name what its kernel lacks (after kvmtool's guest_compat hints).
+ * name what its kernel lacks (after kvmtool's guest_compat hints). Never
+ * started, not "not running now": a guest resets its devices on the way
+ * to power-off.
  */
 static void vm_extras_hint_unused(struct vm *vm)
 {
 	struct vm_extras *x = vm->extras;
 
-	if (!x->vcon || (vcon_dev(x->vcon)->status & VIRTIO_CONFIG_S_DRIVER_OK))
+	if (!x->vcon || virtio_dev_ever_started(vcon_dev(x->vcon)))
 		return;
 	if (vm->exit_status != VMM_EXIT_POWEROFF &&
 	    vm->exit_status != VMM_EXIT_RESET)

@@ -9,7 +9,8 @@
  * sets DEVICE_NEEDS_RESET with a config interrupt, and reset recovers;
  * with the io loop polling, a driver that rings only when asked never
  * loses a request; a guest repeating a bad request makes a bounded number
- * of host log lines, counted per device.
+ * of host log lines, counted per device; a device once started stays
+ * "ever started" through the guest's reset at power-off.
  */
 #include "virtio/mmio.h"
 
@@ -538,6 +539,32 @@ static void test_polled_round_trips(void)
 	env_fini(&e);
 }
 
+/*
+ * "Did the guest ever start the device" survives the reset a guest does
+ * when it powers off (vm/attach.c's hint for kernels without virtio
+ * depends on it); a refused DRIVER_OK is no start.
+ */
+static void test_ever_started(void)
+{
+	struct env e;
+
+	env_init(&e);
+	CHECK(!virtio_dev_ever_started(&e.dev.vd));
+	wr(&e, VIRTIO_MMIO_STATUS, 3);
+	wr(&e, VIRTIO_MMIO_STATUS, 3 | VIRTIO_CONFIG_S_DRIVER_OK);
+	CHECK(!(rd(&e, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_DRIVER_OK));
+	CHECK(!virtio_dev_ever_started(&e.dev.vd));
+	drv_features(&e);
+	CHECK(!virtio_dev_ever_started(&e.dev.vd));
+	drv_start(&e);
+	CHECK(virtio_dev_ever_started(&e.dev.vd));
+	/* The guest powers off: it resets the device first. */
+	wr(&e, VIRTIO_MMIO_STATUS, 0);
+	CHECK_EQ(rd(&e, VIRTIO_MMIO_STATUS), 0);
+	CHECK(virtio_dev_ever_started(&e.dev.vd));
+	env_fini(&e);
+}
+
 /* The guest's bad request: DRIVER_OK without FEATURES_OK (2 warnings). */
 static void bad_start(struct env *e)
 {
@@ -581,6 +608,7 @@ int main(void)
 {
 	alarm(60);
 	test_registers();
+	test_ever_started();
 	test_warnings_ratelimited();
 	test_round_trip();
 	test_polled_round_trips();
