@@ -4,7 +4,10 @@
  * PIO bus; input arrives on the io loop thread from the console backend,
  * which is watched only while the 16-byte receive FIFO has room, so input
  * waits in the kernel instead of being dropped. Output goes to the backend
- * synchronously: a slow backend slows the guest, never loses bytes.
+ * synchronously: a slow backend slows the guest, never loses bytes. It is
+ * written with the UART's lock released: a console write may wait for the
+ * io loop (a pty or socket reader's replay) and the loop takes that lock
+ * to deliver input, so holding it there could deadlock.
  * The interrupt line follows the pending-interrupt state through
  * KVM_IRQ_LINE, as on a PC where the UART drives its ISA IRQ.
  */
@@ -27,6 +30,9 @@
 #include "io/loop.h"
 
 #define SERIAL_FIFO_SIZE 16
+/* Transmitted bytes not yet written: at most one per vCPU (see tx). */
+#define SERIAL_TX_STAGE 256
+BUILD_BUG_ON(SERIAL_TX_STAGE < VM_MAX_CPUS);
 
 struct serial {
 	struct vm *vm;
@@ -44,6 +50,16 @@ struct serial {
 	struct io_source in_src;
 	bool in_watched, in_eof, rearm_queued;
 	struct log_ratelimit warn_rl;
+
+	/*
+	 * Output: a THR write stages its byte here under @lock; the writing
+	 * vCPU then writes what is staged to the console holding only
+	 * @out_lock, which keeps the bytes in order. A vCPU is back in the
+	 * guest only after its byte went out, so each has at most one here.
+	 */
+	pthread_mutex_t out_lock;
+	uint8_t tx[SERIAL_TX_STAGE];
+	unsigned int tx_len;
 };
 
 static void serial_update_irq(struct serial *s)
@@ -199,15 +215,34 @@ static void serial_read(void *opaque, uint64_t off, void *data, uint32_t len)
 	*(uint8_t *)data = v;
 }
 
+/* Lock held: a THR write. Loopback or staged for serial_flush(). */
 static void serial_transmit(struct serial *s, uint8_t c)
 {
-	if (s->mcr & UART_MCR_LOOP) {
+	if (s->mcr & UART_MCR_LOOP)
 		serial_rx_push(s, &c, 1);
-	} else {
-		/* A failure is reported by the console itself, once. */
-		(void)console_write(s->con, &c, 1);
-	}
+	else if (s->tx_len < SERIAL_TX_STAGE)
+		s->tx[s->tx_len++] = c;
+	else /* not with one byte per vCPU; never silently, though */
+		pr_warn_ratelimited(&s->warn_rl, "transmit overrun: byte lost");
 	s->thri_pending = true;
+}
+
+/* vCPU thread, lock NOT held: write what is staged, in order. */
+static void serial_flush(struct serial *s)
+{
+	uint8_t buf[SERIAL_TX_STAGE];
+	unsigned int n;
+
+	pthread_mutex_lock(&s->out_lock);
+	pthread_mutex_lock(&s->lock);
+	n = s->tx_len;
+	memcpy(buf, s->tx, n);
+	s->tx_len = 0;
+	pthread_mutex_unlock(&s->lock);
+	/* A failure is reported by the console itself, once. */
+	if (n)
+		(void)console_write(s->con, buf, n);
+	pthread_mutex_unlock(&s->out_lock);
 }
 
 static void serial_write(void *opaque, uint64_t off, const void *data,
@@ -215,7 +250,7 @@ static void serial_write(void *opaque, uint64_t off, const void *data,
 {
 	struct serial *s = opaque;
 	uint8_t v = *(const uint8_t *)data;
-	bool dlab;
+	bool dlab, flush;
 
 	(void)len;
 	pthread_mutex_lock(&s->lock);
@@ -248,8 +283,11 @@ static void serial_write(void *opaque, uint64_t off, const void *data,
 	case UART_MCR: s->mcr = v & 0x1f; break;
 	case UART_SCR: s->scr = v; break;
 	}
+	flush = s->tx_len != 0;
 	serial_update_irq(s);
 	pthread_mutex_unlock(&s->lock);
+	if (flush)
+		serial_flush(s);
 }
 
 static const struct bus_ops serial_ops = {
@@ -271,6 +309,7 @@ int serial_create(struct serial **out, struct vm *vm, struct console *con,
 	log_ratelimit_init(&s->warn_rl, LOG_RATELIMIT_BURST,
 			   LOG_RATELIMIT_INTERVAL_NS);
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->out_lock, NULL);
 	r = bus_register(&vm->pio_bus, port, 8, "serial", &serial_ops, s);
 	if (r) {
 		serial_destroy(s);
@@ -304,6 +343,7 @@ void serial_destroy(struct serial *s)
 	/* The loop outlives us and would clear in_src.watch after the free. */
 	if (io_source_watched(&s->in_src))
 		(void)io_loop_unwatch(s->vm->loop, &s->in_src); /* watched */
+	pthread_mutex_destroy(&s->out_lock);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -9,9 +9,10 @@
  *
  * Locking: vd->lock is the device mutex. The transport holds it around
  * every register access (vCPU threads) and virtio_dev_kick() holds it
- * around queue work (loop thread), so every ops callback runs with it
- * held. Device code running from its own loop callbacks (backend ready,
- * write completions) takes it itself.
+ * around queue work (loop thread), so every ops callback but
+ * config_written runs with it held. Device code running from its own loop
+ * callbacks (backend ready, write completions) takes it itself. Since the
+ * loop thread takes the lock, nothing may wait for the loop under it.
  */
 #ifndef VIRTIO_DEVICE_H
 #define VIRTIO_DEVICE_H
@@ -47,6 +48,12 @@ struct virtio_dev_ops {
 	/* Optional: driver writes into config space (EMERG_WRITE). */
 	void (*write_config)(struct virtio_dev *vd, size_t off, const void *buf,
 			     size_t len);
+	/*
+	 * Optional: right after write_config, on the same (vCPU) thread,
+	 * with the lock NOT held: for work that may wait, such as writing
+	 * what write_config staged to a console that may wait for the loop.
+	 */
+	void (*config_written)(struct virtio_dev *vd);
 	/* On DRIVER_OK, queues enabled. Failure sets NEEDS_RESET. */
 	int (*activate)(struct virtio_dev *vd);
 	/* On reset (status 0); queues are reset after it returns. */

@@ -375,13 +375,16 @@ void virtio_mmio_write(void *opaque, uint64_t off, const void *data,
 {
 	struct virtio_mmio *m = opaque;
 	struct virtio_dev *vd = m->vd;
+	bool config_written = false;
 	uint32_t v;
 
 	pthread_mutex_lock(&vd->lock);
 	if (off >= VIRTIO_MMIO_CONFIG) {
-		if (mmio_config_ok(m, off, len) && vd->ops->write_config)
+		if (mmio_config_ok(m, off, len) && vd->ops->write_config) {
 			vd->ops->write_config(vd, off - VIRTIO_MMIO_CONFIG,
 					      data, len);
+			config_written = true;
+		}
 	} else if (len == 4 && !(off & 3)) {
 		memcpy(&v, data, 4);
 		mmio_write_reg(m, off, v);
@@ -391,6 +394,8 @@ void virtio_mmio_write(void *opaque, uint64_t off, const void *data,
 				    len, (unsigned long long)off);
 	}
 	pthread_mutex_unlock(&vd->lock);
+	if (config_written && vd->ops->config_written)
+		vd->ops->config_written(vd);
 }
 
 int virtio_mmio_irq_fd(const struct virtio_mmio *m)
