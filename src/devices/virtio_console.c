@@ -436,6 +436,12 @@ err_free:
 	return r;
 }
 
+void vcon_shutdown(struct vcon *vc, unsigned int grace_ms)
+{
+	for (unsigned int i = 0; i < vc->nr_ports; i++)
+		console_shutdown(&vc->ports[i].con, grace_ms);
+}
+
 struct virtio_dev *vcon_dev(struct vcon *vc)
 {
 	return &vc->vd;

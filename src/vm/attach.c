@@ -159,6 +159,12 @@ void vm_extras_stop(struct vm *vm)
 	vm_extras_hint_unused(vm);
 }
 
+void vm_extras_shutdown_output(struct vm *vm, unsigned int grace_ms)
+{
+	if (vm->extras && vm->extras->vcon)
+		vcon_shutdown(vm->extras->vcon, grace_ms);
+}
+
 void vm_extras_destroy(struct vm *vm)
 {
 	struct vm_extras *x = vm->extras;

@@ -32,6 +32,12 @@
 #include "vcpu/vcpu.h"
 #include "arch/x86/cpu.h"
 
+/*
+ * At exit, a vCPU writing to a console nobody reads (stdout a full pipe)
+ * gives up after this long without progress, so that the VM still stops.
+ */
+#define VM_STOP_OUTPUT_GRACE_MS 3000
+
 #define ERR(status_, ...)                                                      \
 	do {                                                                   \
 		snprintf(err, err_len, __VA_ARGS__);                           \
@@ -521,6 +527,9 @@ int vm_run(struct vm *vm)
 	/* Kick everyone out first, then wait: stopping 64 vCPUs is parallel. */
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request_stop(&vm->vcpus[i]);
+	/* A vCPU may be stuck writing output that nobody takes. */
+	console_shutdown(&vm->serial_con, VM_STOP_OUTPUT_GRACE_MS);
+	vm_extras_shutdown_output(vm, VM_STOP_OUTPUT_GRACE_MS);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_wait_parked(&vm->vcpus[i]);
 	vm_extras_stop(vm);
