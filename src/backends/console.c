@@ -60,15 +60,40 @@ static bool backend_arg_ok(const struct console_backend_ops *ops,
 	return !arg;
 }
 
-bool console_spec_valid(const char *spec)
+int console_spec_check(const char *spec, char *err, size_t err_len)
 {
 	const struct console_backend_ops *ops;
 	const char *arg;
 
-	if (!spec)
-		return false;
+	if (!spec) {
+		snprintf(err, err_len, "no console backend given");
+		return -EINVAL;
+	}
 	ops = backend_find(spec, &arg);
-	return ops && backend_arg_ok(ops, arg);
+	if (!ops) {
+		snprintf(err, err_len,
+			 "unknown console backend '%s' "
+			 "(stdio, file:PATH, pty, socket:PATH, none)",
+			 spec);
+		return -EINVAL;
+	}
+	if (backend_arg_ok(ops, arg))
+		return 0;
+	if (ops->needs_arg)
+		snprintf(err, err_len,
+			 "console backend '%s' needs a path: %s:PATH",
+			 ops->name, ops->name);
+	else
+		snprintf(err, err_len, "console backend '%s' takes no argument",
+			 ops->name);
+	return -EINVAL;
+}
+
+bool console_spec_valid(const char *spec)
+{
+	char err[8];
+
+	return console_spec_check(spec, err, sizeof(err)) == 0;
 }
 
 void console_set_error(struct console *c, const char *fmt, ...)
@@ -180,24 +205,12 @@ int console_open_as(struct console *c, const char *spec, const char *label,
 	const struct console_backend_ops *ops;
 	const char *arg;
 
-	ops = backend_find(spec, &arg);
-	if (!ops || !backend_arg_ok(ops, arg)) {
+	if (console_spec_check(spec, err, err ? err_len : 0)) {
 		memset(c, 0, sizeof(*c));
 		c->in_fd = c->out_fd = -1;
-		if (err && err_len && !ops)
-			snprintf(err, err_len,
-				 "unknown console backend '%s' "
-				 "(stdio, file:PATH, pty, socket:PATH, none)",
-				 spec);
-		else if (err && err_len)
-			snprintf(
-			    err, err_len,
-			    ops->needs_arg
-				? "console backend '%s' needs a path: %s:PATH"
-				: "console backend '%s' takes no argument%s",
-			    ops->name, ops->needs_arg ? ops->name : "");
 		return -EINVAL;
 	}
+	ops = backend_find(spec, &arg);
 	memset(c, 0, sizeof(*c));
 	snprintf(c->label, sizeof(c->label), "%s", label ? label : "console");
 	return console_open_labeled(c, ops, arg, spec, err, err_len);

@@ -249,7 +249,15 @@ void console_attach(struct console *c, int in_fd, int out_fd);
 void console_detach(struct console *c);
 void console_detach_locked(struct console *c);
 
-/* True if @spec names a known backend (for CLI validation). */
+/*
+ * Is @spec a known backend with the argument it needs (for CLI
+ * validation)? 0, or -EINVAL with the reason in @err: "unknown console
+ * backend 'x' (...)", "console backend 'socket' needs a path:
+ * socket:PATH", "console backend 'none' takes no argument".
+ */
+int console_spec_check(const char *spec, char *err, size_t err_len);
+
+/* console_spec_check() == 0. */
 bool console_spec_valid(const char *spec);
 
 /* The backends (io/console_*.c), listed in console.c's table. */

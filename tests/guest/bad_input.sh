@@ -60,11 +60,17 @@ cases=(
 	"missing-argument|--kernel"
 	"serial-bad-dir|--kernel $good --serial file:/nonexistent/dir/x"
 	"serial-bad-backend|--kernel $good --serial carrier-pigeon"
+	"serial-no-path|--kernel $good --serial socket:"
+	"console-no-path|--kernel $good --console socket:"
+	"mem-2^64|--kernel $good --mem 18446744073709551615"
+	"clustered-unknown|--kernel $good -vx"
+	"kernel-twice|--kernel $good --kernel $good"
+	"mem-twice|--kernel $good --mem 64M --mem 128M"
+	"serial-twice|--kernel $good --serial none --serial none"
 )
 for c in "${cases[@]}"; do
 	IFS='|' read -r name args <<<"$c"
-	# --serial comes first from vmm_run; the serial cases repeat it, and
-	# the last one wins (getopt_long order), which is what they test.
+	# vmm_run adds --serial file:LOG unless the case has its own.
 	# shellcheck disable=SC2086
 	vmm_run "$name" 20 $args
 	lines=$(wc -l <"$ERR")
