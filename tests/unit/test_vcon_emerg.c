@@ -119,6 +119,17 @@ static void *vcpu_main(void *arg)
 	return NULL;
 }
 
+/* The loop thread sets it under the console's lock. */
+static bool replaying(struct console *c)
+{
+	bool r;
+
+	pthread_mutex_lock(&c->lock);
+	r = c->replaying;
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
 static void stop(void *arg)
 {
 	io_loop_stop(arg);
@@ -168,11 +179,9 @@ int main(void)
 	/* A client that does not read yet: the replay stalls. */
 	cl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	CHECK_EQ(connect(cl, (struct sockaddr *)&a, sizeof(a)), 0);
-	for (int i = 0; i < WAIT_S * 1000 &&
-			!__atomic_load_n(&con->replaying, __ATOMIC_ACQUIRE);
-	     i++)
+	for (int i = 0; i < WAIT_S * 1000 && !replaying(con); i++)
 		usleep(1000);
-	CHECK(con->replaying);
+	CHECK(replaying(con));
 
 	/* The guest writes: the vCPU waits for the replay. */
 	pthread_create(&t.vcpu, NULL, vcpu_main, &t);
