@@ -134,8 +134,9 @@ static void bench_arm(struct bench_dev *d)
 		return;
 	r = io_loop_defer(d->loop, &d->wait_req);
 	if (r) {
-		pr_warn_once("cannot queue the io thread's wait: %s",
-			     strerror(-r));
+		pr_warn_ratelimited(&d->vd.warn_rl,
+				    "cannot queue the io thread's wait: %s",
+				    strerror(-r));
 		return;
 	}
 	d->wait_armed = true;
@@ -184,7 +185,8 @@ static void bench_epoll_wait(struct bench_dev *d)
 		(void)io_eventfd_drain(d->cfg.epoll_bell_fd); /* 0 is fine */
 		virtio_dev_kick(&d->vd, BENCH_QUEUE_IO);
 	} else if (n < 0 && errno != EINTR) {
-		pr_warn_once("epoll_wait: %s", strerror(errno));
+		pr_warn_ratelimited(&d->vd.warn_rl, "epoll_wait: %s",
+				    strerror(errno));
 	}
 	bench_arm(d);
 }
@@ -259,7 +261,8 @@ static void bench_interrupt_line(struct virtio_dev *vd, uint32_t bits)
 	d->transport_interrupt(vd, bits);
 	line.level = 1;
 	if (ioctl(d->vm_fd, KVM_IRQ_LINE, &line) < 0)
-		pr_warn_once("KVM_IRQ_LINE: %s", strerror(errno));
+		pr_warn_ratelimited(&d->vd.warn_rl, "KVM_IRQ_LINE: %s",
+				    strerror(errno));
 	line.level = 0;
 	(void)ioctl(d->vm_fd, KVM_IRQ_LINE, &line); /* as the first */
 }

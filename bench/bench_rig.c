@@ -130,8 +130,9 @@ static void rig_write(void *opaque, uint64_t off, const void *data,
 	uint32_t v;
 
 	if (len != sizeof(v)) {
-		pr_warn_once("%u-byte write to register 0x%llx ignored", len,
-			     (unsigned long long)off);
+		pr_warn_ratelimited(&rig->warn_rl,
+				    "%u-byte write to register 0x%llx ignored",
+				    len, (unsigned long long)off);
 		return;
 	}
 	memcpy(&v, data, sizeof(v));
@@ -143,8 +144,9 @@ static void rig_write(void *opaque, uint64_t off, const void *data,
 	case BENCH_REG_MARK: rig_mark(rig, v); break;
 	default:
 		/* FLOOR/EPOLL with a value their ioeventfds do not match. */
-		pr_warn_once("write of 0x%x to register 0x%llx ignored", v,
-			     (unsigned long long)off);
+		pr_warn_ratelimited(&rig->warn_rl,
+				    "write of 0x%x to register 0x%llx ignored",
+				    v, (unsigned long long)off);
 		break;
 	}
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "base/log.h"
 #include "bench_abi.h"
 #include "bench_dev.h"
 
@@ -55,6 +56,7 @@ struct bench_rig {
 	struct bench_dev_stats t_dev;
 	bool hello;
 	unsigned int bad_marks;
+	struct log_ratelimit warn_rl; /* the guest's bad register writes */
 	struct bench_phase phase[BENCH_NR_PHASES];
 };
 

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,9 @@ int cli_parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno)
+	if (errno == ERANGE)
+		v = ULLONG_MAX; /* too large: -ERANGE if the rest parses */
+	else if (errno)
 		return -EINVAL;
 	switch (toupper((unsigned char)*end)) {
 	case '\0': break;
@@ -111,7 +114,7 @@ int cli_parse_size(const char *s, uint64_t *out)
 	if (!shift && *end)
 		return -EINVAL;
 	if (v > (UINT64_MAX >> shift))
-		return -ERANGE;
+		return -ERANGE; /* too large for 64 bits */
 	*out = (uint64_t)v << shift;
 	return 0;
 }
@@ -138,7 +141,8 @@ enum {
 	OPT_API,
 	OPT_SAMPLE_MS,
 	OPT_IO_POLL,
-	OPT_DEBUG_EXIT
+	OPT_DEBUG_EXIT,
+	OPT_LAST
 };
 
 static const struct option long_options[] = {
@@ -167,10 +171,82 @@ static const struct option long_options[] = {
 		return CLI_ERROR;                                              \
 	} while (0)
 
+/* "1T", "16M": @v in the largest unit that divides it. */
+static const char *size_str(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "BKMGT";
+	unsigned int u = 0;
+
+	while (u + 1 < sizeof(units) - 1 && v && !(v & 1023)) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%llu%c", (unsigned long long)v, units[u]);
+	return buf;
+}
+
+/* The long name of option @val, for messages ("--kernel"). */
+static const char *opt_name(int val)
+{
+	for (const struct option *o = long_options; o->name; o++)
+		if (o->val == val)
+			return o->name;
+	return "?";
+}
+
+/* Options that take one value: given twice, which one is meant? */
+static bool single_valued(int opt)
+{
+	switch (opt) {
+	case 'k':
+	case 'i':
+	case 'c':
+	case 'm':
+	case 'n':
+	case 's':
+	case OPT_CONSOLE:
+	case OPT_STATS:
+	case OPT_API:
+	case OPT_SAMPLE_MS:
+	case OPT_IO_POLL: return true;
+	default: return false;
+	}
+}
+
+/*
+ * getopt_long() refused argv[@at] ('?' or ':'): name the option itself,
+ * "-x" of "-vx", "--kernel" of "--kernel", "--debug-exit" of
+ * "--debug-exit=1".
+ */
+static void bad_option(int opt, char **argv, int at, char *err, size_t err_len)
+{
+	const char *arg = argv[at];
+	int len = (int)strcspn(arg, "=");
+
+	if (strncmp(arg, "--", 2) != 0) {
+		if (opt == ':')
+			snprintf(err, err_len, "option '-%c' needs an argument",
+				 optopt);
+		else
+			snprintf(err, err_len,
+				 "unknown option '-%c' (see --help)", optopt);
+	} else if (opt == ':') {
+		snprintf(err, err_len, "option '%.*s' needs an argument", len,
+			 arg);
+	} else if (optopt && arg[len]) {
+		snprintf(err, err_len, "option '%.*s' takes no argument", len,
+			 arg);
+	} else {
+		snprintf(err, err_len, "unknown option '%.*s' (see --help)",
+			 len, arg);
+	}
+}
+
 static enum cli_result add_port(struct vm_config *cfg, char *arg, char *err,
 				size_t err_len)
 {
 	char *eq = strchr(arg, '=');
+	char why[160];
 
 	if (!eq || eq == arg || !eq[1])
 		FAIL("--port expects NAME=BACKEND, got '%s'", arg);
@@ -180,8 +256,8 @@ static enum cli_result add_port(struct vm_config *cfg, char *arg, char *err,
 	for (unsigned int i = 0; i < cfg->nr_ports; i++)
 		if (!strcmp(cfg->ports[i].name, arg))
 			FAIL("--port name '%s' given twice", arg);
-	if (!console_spec_valid(eq + 1))
-		FAIL("--port %s: unknown backend '%s'", arg, eq + 1);
+	if (console_spec_check(eq + 1, why, sizeof(why)))
+		FAIL("--port %s: %s", arg, why);
 	cfg->ports[cfg->nr_ports++] = (struct vm_port){arg, eq + 1};
 	return CLI_RUN;
 }
@@ -206,7 +282,9 @@ static int parse_io_poll(const char *s, uint64_t *ns)
 enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 			  char *err, size_t err_len)
 {
-	int opt;
+	bool seen[OPT_LAST] = {false};
+	char why[160], lim[32];
+	int opt, at, r;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mem_size = VM_DEFAULT_MEM;
@@ -216,21 +294,39 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 	cfg->io_poll_ns = VM_DEFAULT_IO_POLL_US * 1000ULL;
 	optind = 0; /* reset getopt (also lets tests call us repeatedly) */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":k:i:c:m:n:s:vhV", long_options,
-				  NULL)) != -1) {
+	/*
+	 * "+": no reordering, so argv[at], noted before each call, is the
+	 * argument getopt looks at (also inside "-vx"); the first
+	 * non-option ends the options and is refused below.
+	 */
+	for (;;) {
+		at = optind ? optind : 1;
+		opt = getopt_long(argc, argv, "+:k:i:c:m:n:s:vhV", long_options,
+				  NULL);
+		if (opt == -1)
+			break;
+		if (single_valued(opt)) {
+			if (seen[opt])
+				FAIL("--%s given twice (it takes one value)",
+				     opt_name(opt));
+			seen[opt] = true;
+		}
 		switch (opt) {
 		case 'k': cfg->kernel = optarg; break;
 		case 'i': cfg->initrd = optarg; break;
 		case 'c': cfg->cmdline = optarg; break;
 		case 'm':
-			if (cli_parse_size(optarg, &cfg->mem_size))
+			r = cli_parse_size(optarg, &cfg->mem_size);
+			if (r == -ERANGE || (!r && cfg->mem_size > VM_MAX_MEM))
+				FAIL("--mem %s is too large (maximum %s)",
+				     optarg,
+				     size_str(VM_MAX_MEM, lim, sizeof(lim)));
+			if (r)
 				FAIL("--mem: cannot parse size '%s'", optarg);
 			if (cfg->mem_size < VM_MIN_MEM)
-				FAIL("--mem %s is too small (minimum 16M)",
-				     optarg);
-			if (cfg->mem_size > VM_MAX_MEM)
-				FAIL("--mem %s is too large (maximum 1T)",
-				     optarg);
+				FAIL("--mem %s is too small (minimum %s)",
+				     optarg,
+				     size_str(VM_MIN_MEM, lim, sizeof(lim)));
 			break;
 		case 'n':
 			if (parse_uint(optarg, VM_MAX_CPUS, &cfg->nr_cpus) ||
@@ -240,13 +336,13 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 				    VM_MAX_CPUS, optarg);
 			break;
 		case 's':
-			if (!console_spec_valid(optarg))
-				FAIL("--serial: unknown backend '%s'", optarg);
+			if (console_spec_check(optarg, why, sizeof(why)))
+				FAIL("--serial: %s", why);
 			cfg->serial = optarg;
 			break;
 		case OPT_CONSOLE:
-			if (!console_spec_valid(optarg))
-				FAIL("--console: unknown backend '%s'", optarg);
+			if (console_spec_check(optarg, why, sizeof(why)))
+				FAIL("--console: %s", why);
 			cfg->console = optarg;
 			break;
 		case OPT_PORT:
@@ -271,11 +367,9 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 		case 'v': cfg->verbosity++; break;
 		case 'h': return CLI_HELP;
 		case 'V': return CLI_VERSION;
-		case ':':
-			FAIL("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			FAIL("unknown option '%s' (see --help)",
-			     argv[optind - 1]);
+			bad_option(opt, argv, at, err, err_len);
+			return CLI_ERROR;
 		}
 	}
 	if (optind < argc)

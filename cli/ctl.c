@@ -178,6 +178,20 @@ static void ctl_usage(void)
 		"exit status: 0 ok, 1 refused or unreachable, 2 usage\n");
 }
 
+const char *ctl_error_text(int err, const char *path, unsigned int timeout_s,
+			   char *buf, size_t len)
+{
+	if (err == -EAGAIN) /* SO_RCVTIMEO expired */
+		snprintf(buf, len, "no reply from %s within %u s", path,
+			 timeout_s);
+	else if (err == -EPIPE || err == -ECONNRESET)
+		snprintf(buf, len, "%s closed the connection before replying",
+			 path);
+	else
+		snprintf(buf, len, "%s: %s", path, strerror(-err));
+	return buf;
+}
+
 /* Did the server say "ok": true? */
 static bool reply_ok(const char *reply)
 {
@@ -192,7 +206,7 @@ static bool reply_ok(const char *reply)
 
 int ctl_main(int argc, char **argv)
 {
-	char request[8192], *reply = NULL;
+	char request[8192], *reply = NULL, why[512];
 	int fd, r;
 
 	if (argc < 3 ||
@@ -208,7 +222,9 @@ int ctl_main(int argc, char **argv)
 	r = ctl_request(fd, request, &reply);
 	close(fd);
 	if (r) {
-		fprintf(stderr, "vmm ctl: %s: %s\n", argv[1], strerror(-r));
+		fprintf(stderr, "vmm ctl: %s\n",
+			ctl_error_text(r, argv[1], CTL_TIMEOUT_S, why,
+				       sizeof(why)));
 		return 1;
 	}
 	printf("%s\n", reply);

@@ -36,6 +36,15 @@ int ctl_request(int fd, const char *request, char **reply);
 int ctl_build_request(int argc, char *const argv[], char *out, size_t len);
 
 /*
+ * What went wrong with a request to @path, for the user: ctl_request()'s
+ * -errno as "no reply from PATH within N s" (-EAGAIN, after @timeout_s),
+ * "PATH closed the connection before replying" (-EPIPE, -ECONNRESET) or
+ * "PATH: strerror". Returns @buf.
+ */
+const char *ctl_error_text(int err, const char *path, unsigned int timeout_s,
+			   char *buf, size_t len);
+
+/*
  * The subcommand: argv[0] is "ctl", then SOCKET COMMAND [ARGS]. Returns
  * the process exit status.
  */

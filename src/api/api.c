@@ -283,8 +283,9 @@ static void listen_ready(struct io_source *src, int res)
 		}
 		/* Over the limit the connection is closed at once. */
 		if (api_add_client(api, fd) == -EMFILE)
-			pr_warn_once("more than %d clients: refusing",
-				     API_MAX_CLIENTS);
+			pr_warn_ratelimited(&api->warn_rl,
+					    "more than %d clients: refusing",
+					    API_MAX_CLIENTS);
 	}
 }
 
@@ -297,6 +298,8 @@ void api_init(struct api *api, struct io_loop *l, const struct api_ops *ops,
 	api->ops = ops;
 	api->vm = vm;
 	api->nr_vcpus = nr_vcpus;
+	log_ratelimit_init(&api->warn_rl, LOG_RATELIMIT_BURST,
+			   LOG_RATELIMIT_INTERVAL_NS);
 }
 
 /* A socket file nobody accepts on is left over from a dead vmm. */
@@ -348,6 +351,17 @@ int api_open(struct api *api, const char *path, struct io_loop *l,
 	    socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (api->listen.fd < 0)
 		return -errno;
+	/*
+	 * Whoever can connect can stop the VM: the socket file is the
+	 * owner's alone (0600), whatever the umask. Linux gives the file
+	 * bind() creates the socket inode's mode less the umask, so set that
+	 * mode first; chmod after bind() would leave a window, and changing
+	 * the umask would change it for every thread of the process.
+	 */
+	if (fchmod(api->listen.fd, S_IRUSR | S_IWUSR) < 0) {
+		r = -errno;
+		goto err_close;
+	}
 	r = bind_listen(api->listen.fd, &sa);
 	if (r)
 		goto err_close;

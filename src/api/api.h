@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/log.h"
 #include "io/loop.h"
 
 #define API_MAX_LINE	4096
@@ -62,6 +63,7 @@ struct api {
 	char *path; /* unlinked by api_close() */
 	struct api_client *clients;
 	unsigned int nr_clients;
+	struct log_ratelimit warn_rl; /* clients refused beyond the limit */
 };
 
 /* Set up @api without a socket (enough for api_handle()). */
@@ -69,8 +71,10 @@ void api_init(struct api *api, struct io_loop *l, const struct api_ops *ops,
 	      void *vm, unsigned int nr_vcpus);
 
 /*
- * api_init(), then listen on @path and watch it on @l. A stale socket
- * file at @path (nobody accepting) is replaced; a live one is -EADDRINUSE.
+ * api_init(), then listen on @path and watch it on @l. The socket file is
+ * created mode 0600 (only its owner may connect), whatever the umask. A
+ * stale socket file at @path (nobody accepting) is replaced; a live one is
+ * -EADDRINUSE.
  * Loop thread or before the loop runs. Returns 0 or -errno
  * (-ENAMETOOLONG for a path that does not fit sun_path).
  */

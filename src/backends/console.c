@@ -5,18 +5,25 @@
  * one through the io loop (one writev or sendmsg in flight per console,
  * short writes resubmitted, EAGAIN waited out with a one-shot poll). While
  * out_fd is -1 output goes to the replay ring (pty, socket) or nowhere;
- * console_attach() replays the ring ahead of everything else.
+ * console_attach() replays the ring ahead of everything else. A
+ * synchronous writer waits for room in poll(2) with c->lock dropped (the
+ * loop reads input under it), and after console_shutdown() only for a
+ * bounded time without progress.
  */
 #define pr_fmt(fmt) "console: " fmt
 
 #include "console.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -53,15 +60,41 @@ static bool backend_arg_ok(const struct console_backend_ops *ops,
 	return !arg;
 }
 
-bool console_spec_valid(const char *spec)
+int console_spec_check(const char *spec, char *err, size_t err_len)
 {
 	const struct console_backend_ops *ops;
 	const char *arg;
 
-	if (!spec)
-		return false;
+	if (!spec) {
+		snprintf(err, err_len, "no console backend given");
+		return -EINVAL;
+	}
 	ops = backend_find(spec, &arg);
-	return ops && backend_arg_ok(ops, arg);
+	if (!ops) {
+		snprintf(err, err_len,
+			 "unknown console backend '%s' "
+			 "(stdio, file:PATH, pty, socket:PATH, none, fd:IN,OUT)",
+			 spec);
+		return -EINVAL;
+	}
+	if (backend_arg_ok(ops, arg))
+		return 0;
+	if (ops->needs_arg)
+		snprintf(err, err_len, "console backend '%s' needs %s: %s:%s",
+			 ops->name,
+			 strcmp(ops->arg_name, "PATH") ? "its argument" : "a path",
+			 ops->name, ops->arg_name);
+	else
+		snprintf(err, err_len, "console backend '%s' takes no argument",
+			 ops->name);
+	return -EINVAL;
+}
+
+bool console_spec_valid(const char *spec)
+{
+	char err[8];
+
+	return console_spec_check(spec, err, sizeof(err)) == 0;
 }
 
 void console_set_error(struct console *c, const char *fmt, ...)
@@ -73,6 +106,34 @@ void console_set_error(struct console *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->err, c->err_len, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * A blocking fd that can be full (a pipe, a tty): writers must not sleep
+ * inside write(2), where console_shutdown() could not reach them (and
+ * where they would hold c->lock). Regular files never fill; sockets are
+ * written with MSG_DONTWAIT.
+ */
+static bool fd_may_block(int fd)
+{
+	struct stat st;
+	int fl;
+
+	if (fd < 0)
+		return false;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_NONBLOCK))
+		return false;
+	return fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
+	       !S_ISBLK(st.st_mode) && !S_ISSOCK(st.st_mode);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 /* Open with the label already in c->label. */
@@ -87,7 +148,16 @@ static int console_open_labeled(struct console *c,
 	if (err && err_len)
 		err[0] = '\0';
 	snprintf(c->spec, sizeof(c->spec), "%s", spec ? spec : ops->name);
+	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->wake_fd < 0) {
+		r = -errno;
+		if (err && err_len)
+			snprintf(err, err_len, "%s: eventfd: %s", c->spec,
+				 strerror(-r));
+		return r;
+	}
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->wlock, NULL);
 	pthread_cond_init(&c->replay_done, NULL);
 	c->lock_init = true;
 	c->ops = ops;
@@ -102,12 +172,18 @@ static int console_open_labeled(struct console *c,
 		replay_ring_free(&c->ring);
 		c->has_ring = false;
 		pthread_cond_destroy(&c->replay_done);
+		pthread_mutex_destroy(&c->wlock);
 		pthread_mutex_destroy(&c->lock);
 		c->lock_init = false;
 		c->ops = NULL;
 		c->in_fd = c->out_fd = -1;
+		close(c->wake_fd);
+		c->wake_fd = -1;
+		return r;
 	}
-	return r;
+	c->out_may_block = fd_may_block(c->out_fd);
+	c->out_nowait = true;
+	return 0;
 }
 
 int console_open_ops(struct console *c, const struct console_backend_ops *ops,
@@ -130,24 +206,12 @@ int console_open_as(struct console *c, const char *spec, const char *label,
 	const struct console_backend_ops *ops;
 	const char *arg;
 
-	ops = backend_find(spec, &arg);
-	if (!ops || !backend_arg_ok(ops, arg)) {
+	if (console_spec_check(spec, err, err ? err_len : 0)) {
 		memset(c, 0, sizeof(*c));
 		c->in_fd = c->out_fd = -1;
-		if (err && err_len && !ops)
-			snprintf(err, err_len,
-				 "unknown console backend '%s' "
-				 "(stdio, file:PATH, pty, socket:PATH, none, fd:IN,OUT)",
-				 spec);
-		else if (err && err_len)
-			snprintf(
-			    err, err_len,
-			    ops->needs_arg
-				? "console backend '%s' needs a path: %s:PATH"
-				: "console backend '%s' takes no argument%s",
-			    ops->name, ops->needs_arg ? ops->name : "");
 		return -EINVAL;
 	}
+	ops = backend_find(spec, &arg);
 	memset(c, 0, sizeof(*c));
 	snprintf(c->label, sizeof(c->label), "%s", label ? label : "console");
 	return console_open_labeled(c, ops, arg, spec, err, err_len);
@@ -163,6 +227,10 @@ void console_close(struct console *c)
 {
 	if (!c->ops)
 		return;
+	if (c->unwritten)
+		pr_warn("%s: %llu bytes of output not written: nobody took "
+			"them while the VM stopped",
+			c->spec, (unsigned long long)c->unwritten);
 	c->ops->close(c);
 	c->ops = NULL;
 	c->in_fd = c->out_fd = -1;
@@ -171,9 +239,13 @@ void console_close(struct console *c)
 	c->has_ring = false;
 	if (c->lock_init) {
 		pthread_cond_destroy(&c->replay_done);
+		pthread_mutex_destroy(&c->wlock);
 		pthread_mutex_destroy(&c->lock);
 	}
 	c->lock_init = false;
+	if (c->wake_fd >= 0)
+		close(c->wake_fd);
+	c->wake_fd = -1;
 }
 
 int console_ring_init(struct console *c, size_t cap)
@@ -300,31 +372,93 @@ static void console_report(struct console *c, int err)
 		       c->spec, strerror(-err));
 }
 
-/* Lock held. Returns bytes written (possibly short) or -errno. */
+/*
+ * Lock held. Returns bytes written (possibly short) or -errno. Never
+ * sleeps in the kernel on a full socket or pipe: -EAGAIN instead (a
+ * blocking pipe, stdout say, through RWF_NOWAIT; where the kernel lacks
+ * that, for a tty for instance, the caller polls before writing).
+ */
 static ssize_t console_out_once(struct console *c, const void *buf, size_t len)
 {
+	struct iovec iov = {(void *)(uintptr_t)buf, len};
 	ssize_t n;
 
-	if (c->ops->out_is_socket)
-		n = send(c->out_fd, buf, len, MSG_NOSIGNAL);
-	else
+	if (c->ops->out_is_socket) {
+		n = send(c->out_fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} else if (c->out_may_block && c->out_nowait) {
+		n = pwritev2(c->out_fd, &iov, 1, -1, RWF_NOWAIT);
+		if (n < 0 && errno == EOPNOTSUPP) {
+			c->out_nowait = false; /* poll first from now on */
+			errno = EINTR;	       /* just try again */
+		}
+	} else {
 		n = write(c->out_fd, buf, len);
+	}
 	return n < 0 ? -errno : n;
+}
+
+enum wait_result { WAIT_WRITABLE, WAIT_RECHECK, WAIT_GIVE_UP };
+
+/*
+ * Lock held: wait until out_fd takes more, with the lock dropped (the
+ * loop reads input under it). Before console_shutdown() without limit,
+ * but console_shutdown() wakes us; after it, until the stall deadline.
+ */
+static enum wait_result console_wait_room(struct console *c)
+{
+	struct pollfd pfd[2] = {
+	    {.fd = c->out_fd, .events = POLLOUT},
+	    {.fd = c->wake_fd, .events = POLLIN},
+	};
+	unsigned int gen = c->attach_gen;
+	nfds_t nfds = 2;
+	int timeout = -1, n;
+
+	if (c->stopping) {
+		uint64_t now = now_ns();
+
+		if (now >= c->stall_deadline_ns)
+			return WAIT_GIVE_UP;
+		timeout =
+		    (int)MIN((c->stall_deadline_ns - now + 999999) / 1000000,
+			     (uint64_t)INT_MAX);
+		nfds = 1; /* wake_fd stays readable from now on */
+	}
+	pthread_mutex_unlock(&c->lock);
+	n = poll(pfd, nfds, timeout);
+	pthread_mutex_lock(&c->lock);
+	/* The reader may have changed meanwhile: look again. */
+	if (n <= 0 || gen != c->attach_gen || c->stopping != (nfds == 1) ||
+	    !pfd[0].revents)
+		return WAIT_RECHECK;
+	return WAIT_WRITABLE;
 }
 
 ssize_t console_write(struct console *c, const void *buf, size_t len)
 {
 	const char *p = buf;
 	size_t left = len;
+	bool must_wait = false;
 	ssize_t n = 0;
 
 	if (!c->ops)
 		return -EBADF;
+	pthread_mutex_lock(&c->wlock);
 	pthread_mutex_lock(&c->lock);
-	/* The ring goes out first: wait for its replay to finish. */
-	while (c->replaying)
-		pthread_cond_wait(&c->replay_done, &c->lock);
 	while (left) {
+		if (c->gave_up) {
+			c->unwritten += left;
+			n = -ETIMEDOUT;
+			break;
+		}
+		/* The ring goes out first: wait for its replay to finish. */
+		if (c->replaying) {
+			if (c->stopping)
+				c->gave_up = true; /* the loop has stopped */
+			else
+				pthread_cond_wait(&c->replay_done, &c->lock);
+			continue;
+		}
 		if (c->out_fd < 0) {
 			struct iovec iov = {(void *)(uintptr_t)p, left};
 
@@ -332,20 +466,32 @@ ssize_t console_write(struct console *c, const void *buf, size_t len)
 			left = 0;
 			break;
 		}
-		n = console_out_once(c, p, left);
+		if (must_wait || (c->out_may_block && !c->out_nowait)) {
+			enum wait_result w = console_wait_room(c);
+
+			if (w == WAIT_GIVE_UP)
+				c->gave_up = true;
+			if (w != WAIT_WRITABLE)
+				continue;
+			must_wait = false;
+		}
+		/* No more than a pipe takes at once when it said "room". */
+		n = console_out_once(c, p,
+				     c->out_may_block && !c->out_nowait
+					 ? MIN(left, PIPE_BUF)
+					 : left);
 		if (n > 0) {
 			p += n;
 			left -= (size_t)n;
+			if (c->stopping)
+				c->stall_deadline_ns = now_ns() + c->grace_ns;
 			continue;
 		}
 		if (n == -EINTR)
 			continue;
 		if (n == -EAGAIN) {
-			struct pollfd pfd = {.fd = c->out_fd,
-					     .events = POLLOUT};
-
 			/* Backpressure from a nonblocking fd: wait for room. */
-			(void)poll(&pfd, 1, -1);
+			must_wait = true;
 			continue;
 		}
 		if (n == 0)
@@ -356,7 +502,29 @@ ssize_t console_write(struct console *c, const void *buf, size_t len)
 		break;
 	}
 	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->wlock);
 	return left ? n : (ssize_t)len;
+}
+
+void console_shutdown(struct console *c, unsigned int grace_ms)
+{
+	uint64_t one = 1;
+
+	if (!c->ops)
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (!c->stopping) {
+		c->stopping = true;
+		c->grace_ns = grace_ms * 1000000ULL;
+		c->stall_deadline_ns = now_ns() + c->grace_ns;
+	}
+	/* A writer waiting for a replay: the stopped loop will not end it. */
+	pthread_cond_broadcast(&c->replay_done);
+	pthread_mutex_unlock(&c->lock);
+	/* A writer in poll() without a deadline. */
+	if (write(c->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		pr_warn("%s: cannot wake its writers: %s", c->spec,
+			strerror(errno));
 }
 
 /* ---- asynchronous output (loop thread) ---------------------------- */
@@ -590,6 +758,8 @@ void console_attach(struct console *c, int in_fd, int out_fd)
 	pthread_mutex_lock(&c->lock);
 	c->in_fd = in_fd;
 	c->out_fd = out_fd;
+	c->out_may_block = fd_may_block(out_fd);
+	c->out_nowait = true;
 	c->attach_gen++;
 	if (c->has_ring && c->ring.len && c->loop && !c->replaying) {
 		if (c->ring.dropped)
@@ -624,6 +794,7 @@ void console_detach_locked(struct console *c)
 {
 	c->in_fd = -1;
 	c->out_fd = -1;
+	c->out_may_block = false;
 	c->attach_gen++;
 	console_post_locked(c, CONSOLE_EV_INPUT);
 }

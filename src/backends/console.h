@@ -7,7 +7,10 @@
  *
  * Output, two ways, both lossless:
  *  - console_write(): synchronous, for vCPU-thread devices (the UART). It
- *    writes every byte or returns -errno, and may block (backpressure).
+ *    writes every byte or returns -errno, and may block (backpressure),
+ *    though never with c->lock held while it waits for room, and only
+ *    for a bounded time of no progress once console_shutdown() was
+ *    called.
  *  - console_write_async(): for the loop thread (virtio-console). The
  *    request completes (done() on the loop thread) only once every byte is
  *    written; short writes, EINTR and EAGAIN are handled inside. Requests
@@ -40,6 +43,7 @@ struct console;
 struct console_backend_ops {
 	const char *name;   /* "stdio", "file", ... */
 	bool needs_arg;	    /* "file:PATH" */
+	const char *arg_name; /* what the argument is, "PATH" */
 	bool out_is_socket; /* send with MSG_NOSIGNAL instead of writev */
 	/*
 	 * Set in_fd/out_fd/priv; a backend whose reader comes and goes calls
@@ -107,6 +111,20 @@ struct console {
 	 * against vCPU-thread writers.
 	 */
 	pthread_mutex_t lock;
+	/*
+	 * Synchronous writers, one at a time (taken before @lock): a writer
+	 * waiting for room drops @lock and keeps its turn.
+	 */
+	pthread_mutex_t wlock;
+	int wake_fd;	    /* eventfd: console_shutdown() wakes writers */
+	bool out_may_block; /* out_fd blocks (pipe, tty) when full */
+	bool out_nowait;    /* ... and RWF_NOWAIT works on it */
+	/* console_shutdown(), under @lock. */
+	bool stopping;
+	bool gave_up;		    /* writers no longer wait */
+	uint64_t grace_ns;	    /* allowed time without progress */
+	uint64_t stall_deadline_ns; /* CLOCK_MONOTONIC */
+	uint64_t unwritten;	    /* bytes given up on */
 	pthread_cond_t replay_done;
 	bool lock_init;
 	bool out_err_reported;
@@ -171,8 +189,20 @@ void console_set_listener(struct console *c,
 				     void *opaque),
 			  void *opaque);
 
-/* Write all of @buf. Any thread but the loop's. Returns @len or -errno. */
+/*
+ * Write all of @buf. Any thread but the loop's. Returns @len or -errno
+ * (-ETIMEDOUT once console_shutdown() gave up on the output).
+ */
 ssize_t console_write(struct console *c, const void *buf, size_t len);
+
+/*
+ * The VM is stopping and the loop has stopped: from now on a synchronous
+ * writer that makes no progress for @grace_ms (a reader that does not
+ * read, a replay the stopped loop will never finish) gives up, and so do
+ * later ones at once. Writers waiting now are woken. console_close() then
+ * says, once, how many bytes were given up on. Any thread; idempotent.
+ */
+void console_shutdown(struct console *c, unsigned int grace_ms);
 
 /*
  * Queue a write of @iov (caller-owned and advanced in place as bytes go
@@ -220,7 +250,15 @@ void console_attach(struct console *c, int in_fd, int out_fd);
 void console_detach(struct console *c);
 void console_detach_locked(struct console *c);
 
-/* True if @spec names a known backend (for CLI validation). */
+/*
+ * Is @spec a known backend with the argument it needs (for CLI
+ * validation)? 0, or -EINVAL with the reason in @err: "unknown console
+ * backend 'x' (...)", "console backend 'socket' needs a path:
+ * socket:PATH", "console backend 'none' takes no argument".
+ */
+int console_spec_check(const char *spec, char *err, size_t err_len);
+
+/* console_spec_check() == 0. */
 bool console_spec_valid(const char *spec);
 
 /* The backends (io/console_*.c), listed in console.c's table. */

@@ -78,6 +78,7 @@ static void fd_close(struct console *c)
 const struct console_backend_ops console_fd_ops = {
     .name = "fd",
     .needs_arg = true,
+    .arg_name = "IN,OUT",
     .open = fd_open,
     .close = fd_close,
 };

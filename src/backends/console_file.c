@@ -35,6 +35,7 @@ static void file_close(struct console *c)
 const struct console_backend_ops console_file_ops = {
     .name = "file",
     .needs_arg = true,
+    .arg_name = "PATH",
     .open = file_open,
     .close = file_close,
 };

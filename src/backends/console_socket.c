@@ -227,6 +227,7 @@ static void sock_close(struct console *c)
 const struct console_backend_ops console_socket_ops = {
     .name = "socket",
     .needs_arg = true,
+    .arg_name = "PATH",
     .out_is_socket = true,
     .open = sock_open,
     .close = sock_close,

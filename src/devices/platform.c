@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "vm/vm.h"
-#include "arch/x86/layout.h"
+#include "base/bus.h"
+#include "base/exit_ctl.h"
 
 #define I8042_CMD_RESET 0xfe
 /* ACPI 6.x, 4.8.3.7 Sleep Control Register: SLP_TYP bits 2-4, SLP_EN 5. */
@@ -23,15 +23,17 @@
 #define ACPI_SLEEP_TYP(v) (((v) >> 2) & 0x7)
 
 struct i8042 {
-	struct vm *vm;
+	const struct device_env *env;
 };
 
 struct acpi_pm {
-	struct vm *vm;
+	const struct device_env *env;
+	struct acpi_pm_config cfg;
+	struct log_ratelimit warn_rl;
 };
 
 struct debug_exit {
-	struct vm *vm;
+	const struct device_env *env;
 };
 
 static void read_zero(void *opaque, uint64_t off, void *data, uint32_t len)
@@ -48,7 +50,7 @@ static void i8042_write(void *opaque, uint64_t off, const void *data,
 
 	(void)len;
 	if (off == 0 && *(const uint8_t *)data == I8042_CMD_RESET)
-		vm_request_exit(k->vm, VMM_EXIT_RESET, 0,
+		exit_ctl_request(k->env->exit, VMM_EXIT_RESET, 0,
 				"guest reset through the i8042");
 }
 
@@ -57,18 +59,19 @@ static const struct bus_ops i8042_ops = {
     .write = i8042_write,
 };
 
-int i8042_create(struct i8042 **out, struct vm *vm)
+int i8042_create(struct i8042 **out, const struct device_env *env,
+		 uint16_t data_port, uint16_t cmd_port)
 {
 	struct i8042 *k = calloc(1, sizeof(*k));
 	int r;
 
 	if (!k)
 		return -ENOMEM;
-	k->vm = vm;
-	r = bus_register(&vm->pio_bus, LAYOUT_I8042_DATA, 1, "i8042-data",
+	k->env = env;
+	r = bus_register(env->pio_bus, data_port, 1, "i8042-data",
 			 &i8042_ops, k);
 	if (!r)
-		r = bus_register(&vm->pio_bus, LAYOUT_I8042_CMD, 1, "i8042-cmd",
+		r = bus_register(env->pio_bus, cmd_port, 1, "i8042-cmd",
 				 &i8042_ops, k);
 	if (r) {
 		free(k);
@@ -90,20 +93,21 @@ static void acpi_pm_write(void *opaque, uint64_t off, const void *data,
 	uint8_t v = *(const uint8_t *)data;
 
 	(void)len;
-	switch (LAYOUT_ACPI_SLEEP_CTL + off) {
-	case LAYOUT_ACPI_SLEEP_CTL:
+	switch (off) {
+	case ACPI_PM_SLEEP_CTL:
 		if ((v & ACPI_SLEEP_SLP_EN) &&
-		    ACPI_SLEEP_TYP(v) == LAYOUT_ACPI_S5_SLP_TYP)
-			vm_request_exit(p->vm, VMM_EXIT_POWEROFF, 0,
+		    ACPI_SLEEP_TYP(v) == p->cfg.s5_slp_typ)
+			exit_ctl_request(p->env->exit, VMM_EXIT_POWEROFF, 0,
 					"guest powered off through ACPI");
 		else if (v & ACPI_SLEEP_SLP_EN)
-			pr_warn_once(
+			pr_warn_ratelimited(
+			    &p->warn_rl,
 			    "guest asked for unsupported sleep state %u",
 			    ACPI_SLEEP_TYP(v));
 		break;
-	case LAYOUT_ACPI_RESET_REG:
-		if (v == LAYOUT_ACPI_RESET_VALUE)
-			vm_request_exit(p->vm, VMM_EXIT_RESET, 0,
+	case ACPI_PM_RESET:
+		if (v == p->cfg.reset_value)
+			exit_ctl_request(p->env->exit, VMM_EXIT_RESET, 0,
 					"guest reset through ACPI");
 		break;
 	}
@@ -114,16 +118,20 @@ static const struct bus_ops acpi_pm_ops = {
     .write = acpi_pm_write,
 };
 
-int acpi_pm_create(struct acpi_pm **out, struct vm *vm)
+int acpi_pm_create(struct acpi_pm **out, const struct device_env *env,
+		   const struct acpi_pm_config *cfg)
 {
 	struct acpi_pm *p = calloc(1, sizeof(*p));
 	int r;
 
 	if (!p)
 		return -ENOMEM;
-	p->vm = vm;
-	r = bus_register(&vm->mmio_bus, LAYOUT_ACPI_SLEEP_CTL,
-			 LAYOUT_ACPI_REGS_SIZE, "acpi-pm", &acpi_pm_ops, p);
+	p->env = env;
+	p->cfg = *cfg;
+	log_ratelimit_init(&p->warn_rl, LOG_RATELIMIT_BURST,
+			   LOG_RATELIMIT_INTERVAL_NS);
+	r = bus_register(env->mmio_bus, cfg->base, ACPI_PM_SIZE, "acpi-pm",
+			 &acpi_pm_ops, p);
 	if (r) {
 		free(p);
 		return r;
@@ -148,7 +156,7 @@ static void debug_exit_write(void *opaque, uint64_t off, const void *data,
 	(void)len;
 	snprintf(why, sizeof(why), "guest wrote %u to the debug-exit port",
 		 status);
-	vm_request_exit(d->vm, VMM_EXIT_DEBUG, status, why);
+	exit_ctl_request(d->env->exit, VMM_EXIT_DEBUG, status, why);
 }
 
 static const struct bus_ops debug_exit_ops = {
@@ -156,15 +164,16 @@ static const struct bus_ops debug_exit_ops = {
     .write = debug_exit_write,
 };
 
-int debug_exit_create(struct debug_exit **out, struct vm *vm)
+int debug_exit_create(struct debug_exit **out, const struct device_env *env,
+		      uint16_t port)
 {
 	struct debug_exit *d = calloc(1, sizeof(*d));
 	int r;
 
 	if (!d)
 		return -ENOMEM;
-	d->vm = vm;
-	r = bus_register(&vm->pio_bus, LAYOUT_DEBUG_EXIT_PORT, 4, "debug-exit",
+	d->env = env;
+	r = bus_register(env->pio_bus, port, 4, "debug-exit",
 			 &debug_exit_ops, d);
 	if (r) {
 		free(d);

@@ -4,7 +4,10 @@
  * PIO bus; input arrives on the io loop thread from the console backend,
  * which is watched only while the 16-byte receive FIFO has room, so input
  * waits in the kernel instead of being dropped. Output goes to the backend
- * synchronously: a slow backend slows the guest, never loses bytes.
+ * synchronously: a slow backend slows the guest, never loses bytes. It is
+ * written with the UART's lock released: a console write may wait for the
+ * io loop (a pty or socket reader's replay) and the loop takes that lock
+ * to deliver input, so holding it there could deadlock.
  * The interrupt line follows the pending-interrupt state through
  * KVM_IRQ_LINE, as on a PC where the UART drives its ISA IRQ.
  */
@@ -22,14 +25,17 @@
 #include <linux/serial_reg.h>
 
 #include "base/log.h"
-#include "vm/vm.h"
 #include "backends/console.h"
+#include "base/bus.h"
+#include "base/util.h"
 #include "io/loop.h"
 
 #define SERIAL_FIFO_SIZE 16
+/* Transmitted bytes not yet written: at most one per vCPU (see tx). */
+#define SERIAL_TX_STAGE SERIAL_MAX_VCPUS
 
 struct serial {
-	struct vm *vm;
+	const struct device_env *env;
 	struct console *con;
 	unsigned int irq;
 	pthread_mutex_t lock;
@@ -43,6 +49,17 @@ struct serial {
 
 	struct io_source in_src;
 	bool in_watched, in_eof, rearm_queued;
+	struct log_ratelimit warn_rl;
+
+	/*
+	 * Output: a THR write stages its byte here under @lock; the writing
+	 * vCPU then writes what is staged to the console holding only
+	 * @out_lock, which keeps the bytes in order. A vCPU is back in the
+	 * guest only after its byte went out, so each has at most one here.
+	 */
+	pthread_mutex_t out_lock;
+	uint8_t tx[SERIAL_TX_STAGE];
+	unsigned int tx_len;
 };
 
 static void serial_update_irq(struct serial *s)
@@ -54,8 +71,9 @@ static void serial_update_irq(struct serial *s)
 	if (level == s->irq_level)
 		return;
 	s->irq_level = level;
-	if (ioctl(s->vm->vm_fd, KVM_IRQ_LINE, &line) < 0)
-		pr_warn_once("KVM_IRQ_LINE: %s", strerror(errno));
+	if (ioctl(s->env->vm_fd, KVM_IRQ_LINE, &line) < 0)
+		pr_warn_ratelimited(&s->warn_rl, "KVM_IRQ_LINE: %s",
+				    strerror(errno));
 }
 
 static void serial_rx_push(struct serial *s, const uint8_t *buf, size_t n)
@@ -81,7 +99,7 @@ static void serial_input_ready(struct io_source *src, int res)
 	if (n > 0)
 		serial_rx_push(s, buf, (size_t)n);
 	if (s->in_eof || s->rx_count == SERIAL_FIFO_SIZE) {
-		(void)io_loop_unwatch(s->vm->loop, &s->in_src);
+		(void)io_loop_unwatch(s->env->loop, &s->in_src);
 		s->in_watched = false;
 	}
 	serial_update_irq(s);
@@ -96,7 +114,7 @@ static void serial_rearm(void *arg)
 	pthread_mutex_lock(&s->lock);
 	s->rearm_queued = false;
 	if (!s->in_watched && !s->in_eof && s->rx_count < SERIAL_FIFO_SIZE &&
-	    io_loop_watch(s->vm->loop, &s->in_src) == 0)
+	    io_loop_watch(s->env->loop, &s->in_src) == 0)
 		s->in_watched = true;
 	pthread_mutex_unlock(&s->lock);
 }
@@ -114,12 +132,12 @@ static void serial_console_event(struct console *c, enum console_event ev,
 		return;
 	pthread_mutex_lock(&s->lock);
 	if (s->in_watched)
-		(void)io_loop_unwatch(s->vm->loop, &s->in_src);
+		(void)io_loop_unwatch(s->env->loop, &s->in_src);
 	s->in_watched = false;
 	s->in_eof = c->in_fd < 0;
 	s->in_src.fd = c->in_fd;
 	if (!s->in_eof && s->rx_count < SERIAL_FIFO_SIZE &&
-	    io_loop_watch(s->vm->loop, &s->in_src) == 0)
+	    io_loop_watch(s->env->loop, &s->in_src) == 0)
 		s->in_watched = true;
 	pthread_mutex_unlock(&s->lock);
 }
@@ -129,7 +147,7 @@ static void serial_rx_room(struct serial *s)
 {
 	if (!s->in_watched && !s->in_eof && !s->rearm_queued) {
 		s->rearm_queued = true;
-		if (io_loop_call(s->vm->loop, serial_rearm, s) < 0)
+		if (io_loop_call(s->env->loop, serial_rearm, s) < 0)
 			s->rearm_queued = false;
 	}
 }
@@ -197,14 +215,34 @@ static void serial_read(void *opaque, uint64_t off, void *data, uint32_t len)
 	*(uint8_t *)data = v;
 }
 
+/* Lock held: a THR write. Loopback or staged for serial_flush(). */
 static void serial_transmit(struct serial *s, uint8_t c)
 {
-	if (s->mcr & UART_MCR_LOOP) {
+	if (s->mcr & UART_MCR_LOOP)
 		serial_rx_push(s, &c, 1);
-	} else if (console_write(s->con, &c, 1) < 0) {
-		pr_warn_once("console output failed; dropping serial output");
-	}
+	else if (s->tx_len < SERIAL_TX_STAGE)
+		s->tx[s->tx_len++] = c;
+	else /* not with one byte per vCPU; never silently, though */
+		pr_warn_ratelimited(&s->warn_rl, "transmit overrun: byte lost");
 	s->thri_pending = true;
+}
+
+/* vCPU thread, lock NOT held: write what is staged, in order. */
+static void serial_flush(struct serial *s)
+{
+	uint8_t buf[SERIAL_TX_STAGE];
+	unsigned int n;
+
+	pthread_mutex_lock(&s->out_lock);
+	pthread_mutex_lock(&s->lock);
+	n = s->tx_len;
+	memcpy(buf, s->tx, n);
+	s->tx_len = 0;
+	pthread_mutex_unlock(&s->lock);
+	/* A failure is reported by the console itself, once. */
+	if (n)
+		(void)console_write(s->con, buf, n);
+	pthread_mutex_unlock(&s->out_lock);
 }
 
 static void serial_write(void *opaque, uint64_t off, const void *data,
@@ -212,7 +250,7 @@ static void serial_write(void *opaque, uint64_t off, const void *data,
 {
 	struct serial *s = opaque;
 	uint8_t v = *(const uint8_t *)data;
-	bool dlab;
+	bool dlab, flush;
 
 	(void)len;
 	pthread_mutex_lock(&s->lock);
@@ -245,8 +283,11 @@ static void serial_write(void *opaque, uint64_t off, const void *data,
 	case UART_MCR: s->mcr = v & 0x1f; break;
 	case UART_SCR: s->scr = v; break;
 	}
+	flush = s->tx_len != 0;
 	serial_update_irq(s);
 	pthread_mutex_unlock(&s->lock);
+	if (flush)
+		serial_flush(s);
 }
 
 static const struct bus_ops serial_ops = {
@@ -254,7 +295,8 @@ static const struct bus_ops serial_ops = {
     .write = serial_write,
 };
 
-int serial_create(struct serial **out, struct vm *vm, struct console *con,
+int serial_create(struct serial **out, const struct device_env *env,
+		  struct console *con,
 		  uint16_t port, unsigned int irq)
 {
 	struct serial *s = calloc(1, sizeof(*s));
@@ -262,11 +304,14 @@ int serial_create(struct serial **out, struct vm *vm, struct console *con,
 
 	if (!s)
 		return -ENOMEM;
-	s->vm = vm;
+	s->env = env;
 	s->con = con;
 	s->irq = irq;
+	log_ratelimit_init(&s->warn_rl, LOG_RATELIMIT_BURST,
+			   LOG_RATELIMIT_INTERVAL_NS);
 	pthread_mutex_init(&s->lock, NULL);
-	r = bus_register(&vm->pio_bus, port, 8, "serial", &serial_ops, s);
+	pthread_mutex_init(&s->out_lock, NULL);
+	r = bus_register(env->pio_bus, port, 8, "serial", &serial_ops, s);
 	if (r) {
 		serial_destroy(s);
 		return r;
@@ -275,13 +320,13 @@ int serial_create(struct serial **out, struct vm *vm, struct console *con,
 	    .fd = con->in_fd, .events = POLLIN, .ready = serial_input_ready};
 	s->in_eof = con->in_fd < 0;
 	console_set_listener(con, serial_console_event, s);
-	r = console_start(con, vm->loop);
+	r = console_start(con, env->loop);
 	if (r) {
 		serial_destroy(s);
 		return r;
 	}
 	if (con->in_fd >= 0) {
-		r = io_loop_watch(vm->loop, &s->in_src);
+		r = io_loop_watch(env->loop, &s->in_src);
 		if (r) {
 			serial_destroy(s);
 			return r;
@@ -298,7 +343,8 @@ void serial_destroy(struct serial *s)
 		return;
 	/* The loop outlives us and would clear in_src.watch after the free. */
 	if (io_source_watched(&s->in_src))
-		(void)io_loop_unwatch(s->vm->loop, &s->in_src); /* watched */
+		(void)io_loop_unwatch(s->env->loop, &s->in_src); /* watched */
+	pthread_mutex_destroy(&s->out_lock);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -50,7 +50,8 @@ void vcon_rx_update(struct vcon_port *p)
 	if (want && !io_source_watched(&p->in_src)) {
 		p->in_src.fd = fd;
 		if (io_loop_watch(p->vc->loop, &p->in_src))
-			pr_warn_once("cannot watch console input");
+			pr_warn_ratelimited(&vd->warn_rl,
+					    "cannot watch console input");
 	}
 }
 
@@ -73,7 +74,9 @@ static int vcon_rx_read(struct vcon_port *p)
 		return (int)total;
 	if (n == 0 || (n < 0 && n != -EAGAIN)) {
 		if (n < 0)
-			pr_warn_once("console input: %s", strerror((int)-n));
+			pr_warn_ratelimited(&p->vc->vd.warn_rl,
+					    "console input: %s",
+					    strerror((int)-n));
 		return -1;
 	}
 	return 0;
@@ -117,7 +120,8 @@ static void vcon_input_ready(struct io_source *src, int res)
 
 	pthread_mutex_lock(&p->vc->vd.lock);
 	if (res < 0)
-		pr_warn_once("console input poll: %s", strerror(-res));
+		pr_warn_ratelimited(&p->vc->vd.warn_rl,
+				    "console input poll: %s", strerror(-res));
 	else
 		vcon_rx_fill(p);
 	pthread_mutex_unlock(&p->vc->vd.lock);
@@ -176,7 +180,8 @@ static void vcon_tx_kick(struct vcon_port *p)
 	p->tx_gen = p->vc->gen;
 	p->tx_req.done = vcon_tx_done;
 	if (console_write_async(&p->con, &p->tx_req, p->tx_iov, n_iov)) {
-		pr_warn_once("console output not started: chains returned");
+		pr_warn_ratelimited(&vd->warn_rl, "console output not "
+						  "started: chains returned");
 		p->tx_busy = false;
 		for (unsigned int i = 0; i < p->tx_n; i++)
 			vq_push(vq, p->tx_heads[i], 0);
@@ -199,18 +204,44 @@ static void vcon_read_config(struct virtio_dev *vd, size_t off, void *buf,
 	memcpy(buf, (uint8_t *)&cfg + off, len);
 }
 
-/* F_EMERG_WRITE: one character at a time, written at once (vCPU thread). */
+/*
+ * F_EMERG_WRITE: one character at a time, written before the register
+ * write returns (vCPU thread): staged here under the lock, written by
+ * vcon_config_written() without it.
+ */
 static void vcon_write_config(struct virtio_dev *vd, size_t off,
 			      const void *buf, size_t len)
 {
 	size_t at = offsetof(struct virtio_console_config, emerg_wr);
+	struct vcon *vc = to_vcon(vd);
 	uint8_t ch;
 
 	if (off != at || !len)
 		return;
 	memcpy(&ch, buf, 1); /* little endian: the low byte */
-	if (console_write(&to_vcon(vd)->ports[0].con, &ch, 1) < 0)
-		pr_warn_once("emergency write failed");
+	if (vc->emerg_len < VCON_EMERG_STAGE)
+		vc->emerg[vc->emerg_len++] = ch;
+	else /* not with one byte per vCPU; never silently, though */
+		pr_warn_ratelimited(&vd->warn_rl,
+				    "emergency write overrun: byte lost");
+}
+
+static void vcon_config_written(struct virtio_dev *vd)
+{
+	struct vcon *vc = to_vcon(vd);
+	uint8_t buf[VCON_EMERG_STAGE];
+	unsigned int n;
+
+	pthread_mutex_lock(&vc->emerg_lock);
+	pthread_mutex_lock(&vd->lock);
+	n = vc->emerg_len;
+	memcpy(buf, vc->emerg, n);
+	vc->emerg_len = 0;
+	pthread_mutex_unlock(&vd->lock);
+	/* A failure is reported by the console itself, once. */
+	if (n)
+		(void)console_write(&vc->ports[0].con, buf, n);
+	pthread_mutex_unlock(&vc->emerg_lock);
 }
 
 /* Loop thread: chains the driver posted before its doorbells were wired. */
@@ -282,6 +313,7 @@ static const struct virtio_dev_ops vcon_ops = {
     .config_size = sizeof(struct virtio_console_config),
     .read_config = vcon_read_config,
     .write_config = vcon_write_config,
+    .config_written = vcon_config_written,
     .activate = vcon_activate,
     .reset = vcon_reset,
     .queue_notify = vcon_queue_notify,
@@ -297,6 +329,7 @@ static const struct virtio_dev_ops vcon_multi_ops = {
     .config_size = sizeof(struct virtio_console_config),
     .read_config = vcon_read_config,
     .write_config = vcon_write_config,
+    .config_written = vcon_config_written,
     .activate = vcon_activate,
     .reset = vcon_reset,
     .queue_notify = vcon_queue_notify,
@@ -377,6 +410,7 @@ int vcon_create(struct vcon **out, const struct vcon_config *cfg,
 		return -ENOMEM;
 	vc->loop = loop;
 	vc->nr_ports = cfg->nr_ports;
+	pthread_mutex_init(&vc->emerg_lock, NULL);
 	r = virtio_dev_init(&vc->vd,
 			    cfg->nr_ports > 1 ? &vcon_multi_ops : &vcon_ops,
 			    mem, loop);
@@ -397,8 +431,15 @@ err_close:
 		console_close(&vc->ports[k].con);
 	virtio_dev_uninit(&vc->vd);
 err_free:
+	pthread_mutex_destroy(&vc->emerg_lock);
 	free(vc);
 	return r;
+}
+
+void vcon_shutdown(struct vcon *vc, unsigned int grace_ms)
+{
+	for (unsigned int i = 0; i < vc->nr_ports; i++)
+		console_shutdown(&vc->ports[i].con, grace_ms);
 }
 
 struct virtio_dev *vcon_dev(struct vcon *vc)
@@ -418,5 +459,6 @@ void vcon_destroy(struct vcon *vc)
 		console_close(&p->con);
 	}
 	virtio_dev_uninit(&vc->vd);
+	pthread_mutex_destroy(&vc->emerg_lock);
 	free(vc);
 }

@@ -50,6 +50,12 @@ int vcon_create(struct vcon **out, const struct vcon_config *cfg,
 		const struct mem *mem, struct io_loop *loop, char *err,
 		size_t err_len);
 
+/*
+ * The VM is stopping (loop stopped): see console_shutdown(), for every
+ * port. Any thread.
+ */
+void vcon_shutdown(struct vcon *vc, unsigned int grace_ms);
+
 /* The generic device, for virtio_mmio_create(). */
 struct virtio_dev *vcon_dev(struct vcon *vc);
 

@@ -36,7 +36,9 @@ void vcon_ctrl_send(struct vcon *vc, uint32_t id, uint16_t event,
 	if (!vcon_multiport(vc))
 		return;
 	if (vc->ctrl_len == VCON_CTRL_QLEN) {
-		pr_warn_once("control queue full: event %u dropped", event);
+		pr_warn_ratelimited(&vc->vd.warn_rl,
+				    "control queue full: event %u dropped",
+				    event);
 		return;
 	}
 	m = &vc->ctrl_q[(vc->ctrl_head + vc->ctrl_len) % VCON_CTRL_QLEN];
@@ -100,8 +102,9 @@ void vcon_ctrl_flush(struct vcon *vc)
 		memcpy(buf, &m->hdr, sizeof(m->hdr));
 		memcpy(buf + sizeof(m->hdr), m->extra, m->extra_len);
 		if (c.in_len < len)
-			pr_warn_once("control buffer of %u bytes too small",
-				     c.in_len);
+			pr_warn_ratelimited(
+			    &vc->vd.warn_rl,
+			    "control buffer of %u bytes too small", c.in_len);
 		vq_push(&vc->vd.vqs[VCON_CTRL_RX], c.head,
 			chain_put(&c, buf, len));
 		vc->ctrl_head = (vc->ctrl_head + 1) % VCON_CTRL_QLEN;
@@ -139,7 +142,9 @@ static void vcon_ctrl_msg(struct vcon *vc,
 	switch (m->event) {
 	case VIRTIO_CONSOLE_DEVICE_READY:
 		if (!m->value) {
-			pr_warn("driver failed to set up the device");
+			pr_warn_ratelimited(&vc->vd.warn_rl,
+					    "driver failed to set up the "
+					    "device");
 			break;
 		}
 		vc->driver_ready = true;
@@ -149,8 +154,9 @@ static void vcon_ctrl_msg(struct vcon *vc,
 		break;
 	case VIRTIO_CONSOLE_PORT_READY:
 		if (!p || !m->value) {
-			pr_warn_once("port %u not ready on the driver side",
-				     m->id);
+			pr_warn_ratelimited(
+			    &vc->vd.warn_rl,
+			    "port %u not ready on the driver side", m->id);
 			break;
 		}
 		vcon_port_ready(vc, p);
@@ -162,8 +168,9 @@ static void vcon_ctrl_msg(struct vcon *vc,
 		vcon_rx_update(p);
 		break;
 	default:
-		pr_warn_once("control event %u from the driver ignored",
-			     m->event);
+		pr_warn_ratelimited(&vc->vd.warn_rl,
+				    "control event %u from the driver ignored",
+				    m->event);
 		break;
 	}
 }
@@ -179,8 +186,10 @@ void vcon_ctrl_handle(struct vcon *vc)
 		if (chain_get(&c, &m, sizeof(m)) == sizeof(m))
 			vcon_ctrl_msg(vc, &m);
 		else
-			pr_warn_once("short control message (%zu bytes)",
-				     c.out_len);
+			pr_warn_ratelimited(&vc->vd.warn_rl,
+					    "short control message (%zu "
+					    "bytes)",
+					    c.out_len);
 		vq_push(&vc->vd.vqs[VCON_CTRL_TX], c.head, 0);
 		pushed = true;
 	}

@@ -16,11 +16,12 @@
 #include "virtio_console.h"
 #include "virtio/device.h"
 
-#define VCON_QUEUE_SIZE 256
-#define VCON_TX_IOV	1024 /* segments gathered into one writev */
-#define VCON_TX_CHAINS	64   /* chains completed by one writev */
-#define VCON_CTRL_QLEN	64   /* control messages waiting for buffers */
-#define VCON_NAME_MAX	64
+#define VCON_QUEUE_SIZE	 256
+#define VCON_TX_IOV	 1024 /* segments gathered into one writev */
+#define VCON_TX_CHAINS	 64   /* chains completed by one writev */
+#define VCON_CTRL_QLEN	 64   /* control messages waiting for buffers */
+#define VCON_NAME_MAX	 64
+#define VCON_EMERG_STAGE 256 /* EMERG_WRITE bytes: at most one per vCPU */
 
 /* Queue numbers (virtio 1.2, 5.3.2). */
 #define VCON_CTRL_RX 2 /* control receiveq: device -> driver */
@@ -66,6 +67,14 @@ struct vcon {
 	struct vcon_ctrl_msg ctrl_q[VCON_CTRL_QLEN];
 	unsigned int ctrl_head, ctrl_len;
 	struct iovec ctrl_iov[VCON_QUEUE_SIZE];
+	/*
+	 * F_EMERG_WRITE: write_config stages the byte under vd.lock, the
+	 * writing vCPU writes what is staged with only emerg_lock held (a
+	 * console write may wait for the loop, which takes vd.lock).
+	 */
+	pthread_mutex_t emerg_lock;
+	uint8_t emerg[VCON_EMERG_STAGE];
+	unsigned int emerg_len;
 	struct vcon_port ports[VCON_MAX_PORTS];
 };
 

@@ -29,6 +29,8 @@ int virtio_dev_init(struct virtio_dev *vd, const struct virtio_dev_ops *ops,
 	vd->ops = ops;
 	vd->mem = mem;
 	vd->loop = loop;
+	log_ratelimit_init(&vd->warn_rl, LOG_RATELIMIT_BURST,
+			   LOG_RATELIMIT_INTERVAL_NS);
 	pthread_mutex_init(&vd->lock, NULL);
 	for (unsigned int i = 0; i < ops->num_queues; i++) {
 		vd->vqs[i].max_size = ops->queue_size;
@@ -64,8 +66,10 @@ void virtio_dev_write_features(struct virtio_dev *vd, uint32_t sel,
 	unsigned int shift = sel ? 32 : 0;
 
 	if (vd->status & VIRTIO_CONFIG_S_FEATURES_OK) {
-		pr_warn_once("%s: feature write after FEATURES_OK ignored",
-			     vd->ops->name);
+		pr_warn_ratelimited(&vd->warn_rl,
+				    "%s: feature write after FEATURES_OK "
+				    "ignored",
+				    vd->ops->name);
 		return;
 	}
 	if (sel > 1)
@@ -80,15 +84,24 @@ bool virtio_dev_live(const struct virtio_dev *vd)
 	       !(vd->status & VIRTIO_CONFIG_S_NEEDS_RESET);
 }
 
+bool virtio_dev_ever_started(struct virtio_dev *vd)
+{
+	bool started;
+
+	pthread_mutex_lock(&vd->lock);
+	started = vd->started;
+	pthread_mutex_unlock(&vd->lock);
+	return started;
+}
+
 void virtio_dev_set_needs_reset(struct virtio_dev *vd)
 {
 	if (vd->status & VIRTIO_CONFIG_S_NEEDS_RESET)
 		return;
 	vd->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
-	/* A guest can do this in a loop: one message per device. */
-	if (!vd->warned_reset)
-		pr_warn("%s: device needs reset", vd->ops->name);
-	vd->warned_reset = true;
+	/* A guest can do this in a loop: rate-limited per device. */
+	pr_warn_ratelimited(&vd->warn_rl, "%s: device needs reset",
+			    vd->ops->name);
 	/* virtio 1.2, 2.1.2: notify a running driver by a config change. */
 	if (vd->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		virtio_dev_config_changed(vd);
@@ -100,9 +113,11 @@ static bool virtio_dev_features_ok(struct virtio_dev *vd)
 	uint64_t extra = vd->driver_features & ~virtio_dev_features(vd);
 
 	if (extra || !(vd->driver_features & (1ULL << VIRTIO_F_VERSION_1))) {
-		pr_warn("%s: driver features 0x%llx refused (offered 0x%llx)",
-			vd->ops->name, (unsigned long long)vd->driver_features,
-			(unsigned long long)virtio_dev_features(vd));
+		pr_warn_ratelimited(
+		    &vd->warn_rl,
+		    "%s: driver features 0x%llx refused (offered 0x%llx)",
+		    vd->ops->name, (unsigned long long)vd->driver_features,
+		    (unsigned long long)virtio_dev_features(vd));
 		return false;
 	}
 	return true;
@@ -119,8 +134,8 @@ static bool virtio_dev_activate(struct virtio_dev *vd)
 			vq_set_features(&vd->vqs[i], ev, ind);
 	r = vd->ops->activate ? vd->ops->activate(vd) : 0;
 	if (r) {
-		pr_warn("%s: activation failed: %s", vd->ops->name,
-			strerror(-r));
+		pr_warn_ratelimited(&vd->warn_rl, "%s: activation failed: %s",
+				    vd->ops->name, strerror(-r));
 		return false;
 	}
 	return true;
@@ -132,17 +147,19 @@ bool virtio_dev_write_status(struct virtio_dev *vd, uint8_t status)
 
 	/* Only a reset (0) clears bits (virtio 1.2, 2.1.1). */
 	if (old & ~status & ~VIRTIO_CONFIG_S_NEEDS_RESET) {
-		if (!vd->warned_status)
-			pr_warn("%s: status 0x%x -> 0x%x clears bits: ignored",
-				vd->ops->name, old, status);
-		vd->warned_status = true;
+		pr_warn_ratelimited(&vd->warn_rl,
+				    "%s: status 0x%x -> 0x%x clears bits: "
+				    "ignored",
+				    vd->ops->name, old, status);
 		return false;
 	}
 	if ((set & VIRTIO_CONFIG_S_FEATURES_OK) && !virtio_dev_features_ok(vd))
 		set &= ~VIRTIO_CONFIG_S_FEATURES_OK;
 	if ((set & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	    !((old | set) & VIRTIO_CONFIG_S_FEATURES_OK)) {
-		pr_warn("%s: DRIVER_OK without FEATURES_OK", vd->ops->name);
+		pr_warn_ratelimited(&vd->warn_rl,
+				    "%s: DRIVER_OK without FEATURES_OK",
+				    vd->ops->name);
 		set &= ~VIRTIO_CONFIG_S_DRIVER_OK;
 		vd->status |= set;
 		virtio_dev_set_needs_reset(vd);
@@ -151,6 +168,7 @@ bool virtio_dev_write_status(struct virtio_dev *vd, uint8_t status)
 	vd->status |= set & ~VIRTIO_CONFIG_S_NEEDS_RESET;
 	if (!(set & VIRTIO_CONFIG_S_DRIVER_OK))
 		return false;
+	vd->started = true;
 	if (!virtio_dev_activate(vd))
 		virtio_dev_set_needs_reset(vd);
 	return true;

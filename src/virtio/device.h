@@ -9,9 +9,10 @@
  *
  * Locking: vd->lock is the device mutex. The transport holds it around
  * every register access (vCPU threads) and virtio_dev_kick() holds it
- * around queue work (loop thread), so every ops callback runs with it
- * held. Device code running from its own loop callbacks (backend ready,
- * write completions) takes it itself.
+ * around queue work (loop thread), so every ops callback but
+ * config_written runs with it held. Device code running from its own loop
+ * callbacks (backend ready, write completions) takes it itself. Since the
+ * loop thread takes the lock, nothing may wait for the loop under it.
  */
 #ifndef VIRTIO_DEVICE_H
 #define VIRTIO_DEVICE_H
@@ -21,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/log.h"
 #include "virtqueue.h"
 
 struct mem;
@@ -40,6 +42,12 @@ struct virtio_dev_ops {
 	/* Optional: driver writes into config space (EMERG_WRITE). */
 	void (*write_config)(struct virtio_dev *vd, size_t off, const void *buf,
 			     size_t len);
+	/*
+	 * Optional: right after write_config, on the same (vCPU) thread,
+	 * with the lock NOT held: for work that may wait, such as writing
+	 * what write_config staged to a console that may wait for the loop.
+	 */
+	void (*config_written)(struct virtio_dev *vd);
 	/* On DRIVER_OK, queues enabled. Failure sets NEEDS_RESET. */
 	int (*activate)(struct virtio_dev *vd);
 	/* On reset (status 0); queues are reset after it returns. */
@@ -69,8 +77,10 @@ struct virtio_dev {
 	struct io_loop *loop;
 	uint64_t driver_features; /* written by the driver */
 	uint8_t status;
+	bool started; /* DRIVER_OK was set once; a reset does not clear it */
 	uint32_t config_generation;
-	bool warned_status, warned_reset;
+	/* What the driver gets wrong, per device (the transport's too). */
+	struct log_ratelimit warn_rl;
 	/* Transport hook: raise @bits (VIRTIO_DEV_INT_*). Any thread. */
 	void (*interrupt)(struct virtio_dev *vd, uint32_t bits);
 	void *transport;
@@ -123,6 +133,13 @@ void virtio_dev_set_needs_reset(struct virtio_dev *vd);
 
 /* True between DRIVER_OK and reset unless NEEDS_RESET is set. */
 bool virtio_dev_live(const struct virtio_dev *vd);
+
+/*
+ * Did a driver ever set DRIVER_OK, since virtio_dev_init()? Stays true
+ * through resets (a guest resets its devices when it powers off). Takes
+ * the lock.
+ */
+bool virtio_dev_ever_started(struct virtio_dev *vd);
 
 /*
  * Lock held, loop thread. Used buffers were pushed on queue @q: interrupt

@@ -89,7 +89,8 @@ static void mmio_interrupt(struct virtio_dev *vd, uint32_t bits)
 		return;
 	r = io_eventfd_signal(m->irq_fd);
 	if (r)
-		pr_warn_once("irqfd write: %s", strerror(-r));
+		pr_warn_ratelimited(&vd->warn_rl, "irqfd write: %s",
+				    strerror(-r));
 }
 
 /* Loop thread: a doorbell. Drain the eventfd before doing the work. */
@@ -98,7 +99,9 @@ static void mmio_doorbell(struct io_source *src, int res)
 	struct mmio_queue *mq = container_of(src, struct mmio_queue, src);
 
 	if (res < 0) {
-		pr_warn("queue %u doorbell: %s", mq->index, strerror(-res));
+		pr_warn_ratelimited(&mq->m->vd->warn_rl,
+				    "queue %u doorbell: %s", mq->index,
+				    strerror(-res));
 		return;
 	}
 	(void)io_eventfd_drain(src->fd); /* EAGAIN: drained already */
@@ -235,8 +238,9 @@ static void mmio_write_addr(struct virtio_mmio *m, uint64_t off, uint32_t val)
 	unsigned int shift;
 
 	if (!vq || vq->ready) {
-		pr_warn_once("queue address write to %s queue ignored",
-			     vq ? "a ready" : "a nonexistent");
+		pr_warn_ratelimited(&m->vd->warn_rl,
+				    "queue address write to %s queue ignored",
+				    vq ? "a ready" : "a nonexistent");
 		return;
 	}
 	switch (off & ~0xfULL) {
@@ -256,8 +260,9 @@ static void mmio_write_queue_num(struct virtio_mmio *m, uint32_t val)
 	if (!vq || vq->ready)
 		return;
 	if (!val || (val & (val - 1)) || val > vq->max_size) {
-		pr_warn_once("queue size %u refused (max %u)", val,
-			     vq->max_size);
+		pr_warn_ratelimited(&m->vd->warn_rl,
+				    "queue size %u refused (max %u)", val,
+				    vq->max_size);
 		virtio_dev_set_needs_reset(m->vd);
 		return;
 	}
@@ -326,8 +331,9 @@ static void mmio_write_reg(struct virtio_mmio *m, uint64_t off, uint32_t val)
 	case VIRTIO_MMIO_QUEUE_USED_LOW:
 	case VIRTIO_MMIO_QUEUE_USED_HIGH: mmio_write_addr(m, off, val); break;
 	default:
-		pr_warn_once("write of 0x%x to register 0x%llx ignored", val,
-			     (unsigned long long)off);
+		pr_warn_ratelimited(&m->vd->warn_rl,
+				    "write of 0x%x to register 0x%llx ignored",
+				    val, (unsigned long long)off);
 		break;
 	}
 }
@@ -358,8 +364,9 @@ void virtio_mmio_read(void *opaque, uint64_t off, void *data, uint32_t len)
 		v = mmio_read_reg(m, off);
 		memcpy(data, &v, 4);
 	} else {
-		pr_warn_once("%u-byte read of register 0x%llx", len,
-			     (unsigned long long)off);
+		pr_warn_ratelimited(&vd->warn_rl,
+				    "%u-byte read of register 0x%llx", len,
+				    (unsigned long long)off);
 	}
 	pthread_mutex_unlock(&vd->lock);
 }
@@ -369,21 +376,27 @@ void virtio_mmio_write(void *opaque, uint64_t off, const void *data,
 {
 	struct virtio_mmio *m = opaque;
 	struct virtio_dev *vd = m->vd;
+	bool config_written = false;
 	uint32_t v;
 
 	pthread_mutex_lock(&vd->lock);
 	if (off >= VIRTIO_MMIO_CONFIG) {
-		if (mmio_config_ok(m, off, len) && vd->ops->write_config)
+		if (mmio_config_ok(m, off, len) && vd->ops->write_config) {
 			vd->ops->write_config(vd, off - VIRTIO_MMIO_CONFIG,
 					      data, len);
+			config_written = true;
+		}
 	} else if (len == 4 && !(off & 3)) {
 		memcpy(&v, data, 4);
 		mmio_write_reg(m, off, v);
 	} else {
-		pr_warn_once("%u-byte write to register 0x%llx ignored", len,
-			     (unsigned long long)off);
+		pr_warn_ratelimited(&vd->warn_rl,
+				    "%u-byte write to register 0x%llx ignored",
+				    len, (unsigned long long)off);
 	}
 	pthread_mutex_unlock(&vd->lock);
+	if (config_written && vd->ops->config_written)
+		vd->ops->config_written(vd);
 }
 
 int virtio_mmio_irq_fd(const struct virtio_mmio *m)

@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <linux/virtio_config.h>
-
 #include "base/log.h"
 #include "vm.h"
 #include "control.h"
@@ -155,16 +153,17 @@ void vm_extras_start(struct vm *vm)
 
 /*
  * After a guest that ran to power-off or reboot never started a device,
- * name what its kernel lacks (after kvmtool's guest_compat hints).
+ * name what its kernel lacks (after kvmtool's guest_compat hints). Never
+ * started, not "not running now": a guest resets its devices on the way
+ * to power-off.
  */
 static void vm_extras_hint_unused(struct vm *vm)
 {
 	struct vm_extras *x = vm->extras;
-
-	if (!x->vcon || (vcon_dev(x->vcon)->status & VIRTIO_CONFIG_S_DRIVER_OK))
-		return;
 	enum vmm_exit_reason why = exit_ctl_get(&vm->exit).reason;
 
+	if (!x->vcon || virtio_dev_ever_started(vcon_dev(x->vcon)))
+		return;
 	if (why != VMM_EXIT_POWEROFF && why != VMM_EXIT_RESET)
 		return;
 	pr_warn("the guest never started the virtio-console: its kernel needs "
@@ -177,6 +176,12 @@ void vm_extras_stop(struct vm *vm)
 {
 	(void)vm_control_finish(&vm->extras->control);
 	vm_extras_hint_unused(vm);
+}
+
+void vm_extras_shutdown_output(struct vm *vm, unsigned int grace_ms)
+{
+	if (vm->extras && vm->extras->vcon)
+		vcon_shutdown(vm->extras->vcon, grace_ms);
 }
 
 void vm_extras_destroy(struct vm *vm)

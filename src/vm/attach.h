@@ -35,6 +35,9 @@ void vm_extras_acpi_devices(struct vm *vm, struct acpi_config *acpi);
 void vm_extras_start(struct vm *vm);
 void vm_extras_stop(struct vm *vm);
 
+/* vm_run(), loop stopped: console_shutdown() for the extras' consoles. */
+void vm_extras_shutdown_output(struct vm *vm, unsigned int grace_ms);
+
 /* Release everything vm_extras_create() made. Safe when it failed. */
 void vm_extras_destroy(struct vm *vm);
 

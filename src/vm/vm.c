@@ -37,6 +37,28 @@
 		*bad_input = true;                                             \
 	} while (0)
 
+/*
+ * At exit, a vCPU writing to a console nobody reads (stdout a full pipe)
+ * gives up after this long without progress, so that the VM still stops.
+ */
+#define VM_STOP_OUTPUT_GRACE_MS 3000
+
+/* What a non-regular file is, for the message that refuses it. */
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "of an unknown type";
+}
+
 int vm_read_file(const char *what, const char *path, uint64_t max,
 		 uint8_t **buf, size_t *len, char *err, size_t err_len)
 {
@@ -55,7 +77,8 @@ int vm_read_file(const char *what, const char *path, uint64_t max,
 		return -e;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, err_len, "%s %s: not a regular file", what, path);
+		snprintf(err, err_len, "%s %s is %s, not a regular file", what,
+			 path, file_kind(st.st_mode));
 		close(fd);
 		return -EINVAL;
 	}
@@ -228,16 +251,41 @@ static int vm_register_memory(struct vm *vm, char *err, size_t err_len)
 	return 0;
 }
 
+_Static_assert(SERIAL_MAX_VCPUS >= VM_MAX_CPUS,
+	       "every vCPU may have a byte staged in the UART");
+_Static_assert(LAYOUT_ACPI_SLEEP_STS == LAYOUT_ACPI_SLEEP_CTL + ACPI_PM_SLEEP_STS &&
+		   LAYOUT_ACPI_RESET_REG ==
+		       LAYOUT_ACPI_SLEEP_CTL + ACPI_PM_RESET &&
+		   LAYOUT_ACPI_REGS_SIZE == ACPI_PM_SIZE,
+	       "the FADT's registers are the ACPI power block's");
+
+/* The PC's platform devices, at the addresses of arch/x86/layout.h. */
 static int vm_setup_legacy_devices(struct vm *vm, char *err, size_t err_len)
 {
-	int r = serial_create(&vm->serial, vm, &vm->serial_con, LAYOUT_COM1_PORT,
-			  LAYOUT_COM1_IRQ);
+	const struct acpi_pm_config pm = {
+	    .base = LAYOUT_ACPI_SLEEP_CTL,
+	    .reset_value = LAYOUT_ACPI_RESET_VALUE,
+	    .s5_slp_typ = LAYOUT_ACPI_S5_SLP_TYP,
+	};
+	int r;
+
+	vm->device_env = (struct device_env){
+	    .vm_fd = vm->vm_fd,
+	    .pio_bus = &vm->pio_bus,
+	    .mmio_bus = &vm->mmio_bus,
+	    .loop = vm->loop,
+	    .exit = &vm->exit,
+	};
+	r = serial_create(&vm->serial, &vm->device_env, &vm->serial_con,
+			  LAYOUT_COM1_PORT, LAYOUT_COM1_IRQ);
 	if (!r)
-		r = i8042_create(&vm->i8042, vm);
+		r = i8042_create(&vm->i8042, &vm->device_env, LAYOUT_I8042_DATA,
+				 LAYOUT_I8042_CMD);
 	if (!r)
-		r = acpi_pm_create(&vm->acpi_pm, vm);
+		r = acpi_pm_create(&vm->acpi_pm, &vm->device_env, &pm);
 	if (!r && vm->cfg->debug_exit)
-		r = debug_exit_create(&vm->debug_exit, vm);
+		r = debug_exit_create(&vm->debug_exit, &vm->device_env,
+				      LAYOUT_DEBUG_EXIT_PORT);
 	if (r)
 		snprintf(err, err_len, "legacy devices: %s", strerror(-r));
 	return r;
@@ -483,6 +531,9 @@ struct vmm_exit vm_run(struct vm *vm)
 	/* Kick everyone out first, then wait: stopping 64 vCPUs is parallel. */
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request_stop(&vm->vcpus[i]);
+	/* A vCPU may be stuck writing output that nobody takes. */
+	console_shutdown(&vm->serial_con, VM_STOP_OUTPUT_GRACE_MS);
+	vm_extras_shutdown_output(vm, VM_STOP_OUTPUT_GRACE_MS);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_wait_parked(&vm->vcpus[i]);
 	vm_extras_stop(vm);

@@ -18,6 +18,7 @@
 #include "base/mem.h"
 #include "arch/x86/boot.h"
 #include "backends/console.h"
+#include "devices/devices.h"
 #include "vcpu/vcpu.h"
 #include "io/loop.h"
 
@@ -39,7 +40,8 @@ struct vm {
 	struct io_loop *loop;
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
 	int run_size;		  /* struct kvm_run mapping size */
-	struct vcpu_env vcpu_env; /* what the vCPUs share of the VM */
+	struct vcpu_env vcpu_env;     /* what the vCPUs share of the VM */
+	struct device_env device_env; /* and the platform devices */
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;
 	struct boot_entry entry;

@@ -25,6 +25,8 @@ printf '\x00\x00' | dd of="$TMP/no64.bzImage" bs=1 seek=$((0x236)) \
 # An initrd larger than all of RAM (sparse: costs no disk space).
 truncate -s 128M "$TMP/big.initrd"
 mkdir "$TMP/dir"
+# A FIFO nobody writes: opening it to read would wait forever.
+mkfifo "$TMP/fifo"
 # The PVH guest without its Xen PHYS32_ENTRY note.
 need_file "$GUESTS/hello.elf"
 objcopy --remove-section .note.Xen "$GUESTS/hello.elf" "$TMP/nonote.elf" ||
@@ -37,6 +39,8 @@ cases=(
 	"no-kernel|--mem 64M"
 	"missing-kernel|--kernel $TMP/does-not-exist"
 	"kernel-is-dir|--kernel $TMP/dir"
+	"kernel-is-fifo|--kernel $TMP/fifo"
+	"kernel-is-chardev|--kernel /dev/null"
 	"not-a-kernel|--kernel /etc/passwd"
 	"elf-without-pvh-note|--kernel $TMP/nonote.elf"
 	"elf-not-a-kernel|--kernel $exe"
@@ -44,6 +48,7 @@ cases=(
 	"protocol-2.09|--kernel $TMP/old.bzImage"
 	"no-64bit-entry|--kernel $TMP/no64.bzImage"
 	"missing-initrd|--kernel $good --initrd $TMP/does-not-exist"
+	"initrd-is-fifo|--kernel $good --initrd $TMP/fifo"
 	"initrd-over-ram|--kernel $good --mem 64M --initrd $TMP/big.initrd"
 	"mem-1M|--kernel $good --mem 1M"
 	"mem-absurd|--kernel $good --mem 999999G"
@@ -58,6 +63,13 @@ cases=(
 	"console-bad-dir|--kernel $good --console file:/nonexistent/dir/x"
 	"stats-bad-dir|--kernel $good --stats /proc/nope/x"
 	"api-bad-dir|--kernel $good --api /nonexistent/dir/sock"
+	"serial-no-path|--kernel $good --serial socket:"
+	"console-no-path|--kernel $good --console socket:"
+	"mem-2^64|--kernel $good --mem 18446744073709551615"
+	"clustered-unknown|--kernel $good -vx"
+	"kernel-twice|--kernel $good --kernel $good"
+	"mem-twice|--kernel $good --mem 64M --mem 128M"
+	"serial-twice|--kernel $good --serial none --serial none"
 )
 # Every input is checked before /dev/kvm is opened: with a /dev/kvm that
 # is not KVM (/dev/null bound over it, in a mount namespace of its own),
@@ -76,8 +88,7 @@ for ((i = 0; i < n; i++)); do
 done
 for c in "${cases[@]}"; do
 	IFS='|' read -r name args <<<"$c"
-	# --serial comes first from vmm_run; the serial cases repeat it, and
-	# the last one wins (getopt_long order), which is what they test.
+	# vmm_run adds --serial file:LOG unless the case has its own.
 	case $name in
 	nokvm-*) VMM=$nokvm ;;
 	*) VMM=$real_vmm ;;

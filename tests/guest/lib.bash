@@ -5,7 +5,8 @@
 #   need_vmm                  skip unless $VMM is an executable file (make)
 #   need_file PATH...         skip unless each file exists (make guests)
 #   vmm_run NAME LIMIT ARGS   run $VMM ARGS under `timeout LIMIT` with the
-#                             console in $TMP/NAME.log (--serial file:) and
+#                             console in $TMP/NAME.log (--serial file:,
+#                             unless ARGS has its own --serial) and
 #                             stderr in $TMP/NAME.err; sets RC, LOG, ERR, CMD
 #   expect_status NAME WANT   record a failure unless RC == WANT
 #   expect_log NAME ERE...    record a failure unless each ERE matches LOG
@@ -58,14 +59,19 @@ need_file() {
 # vmm_start NAME LIMIT ARGS...: vmm in the background under timeout, serial
 # into $LOG, stderr into $ERR; vmm_wait then sets RC. vmm_run does both.
 vmm_start() {
-	local name=$1 limit=$2
+	local name=$1 limit=$2 serial a
 	shift 2
 	LOG=$TMP/$name.log
 	ERR=$TMP/$name.err
 	: >"$LOG"
-	CMD="timeout --kill-after=5 $limit $VMM --serial file:$LOG $*"
-	timeout --kill-after=5 "$limit" "$VMM" --serial "file:$LOG" "$@" \
-		2>"$ERR" </dev/null &
+	# --serial takes one value: a case that gives its own keeps it.
+	serial=(--serial "file:$LOG")
+	for a in "$@"; do
+		case $a in --serial | --serial=* | -s*) serial=() ;; esac
+	done
+	CMD="timeout --kill-after=5 $limit $VMM ${serial[*]} $*"
+	timeout --kill-after=5 "$limit" "$VMM" ${serial[@]+"${serial[@]}"} \
+		"$@" 2>"$ERR" </dev/null &
 	VMM_PID=$!
 }
 

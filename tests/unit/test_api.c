@@ -492,8 +492,53 @@ static void test_listen(void)
 	rmdir(dir);
 }
 
+/*
+ * Whoever can connect can stop the VM: the socket is 0600 whatever the
+ * umask (here 002, which alone would give 0775), also when it replaces a
+ * stale socket file.
+ */
+static void test_socket_mode(void)
+{
+	static const mode_t masks[] = {002, 0, 077};
+	char dir[] = "/tmp/test_api_mode.XXXXXX", path[128];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct io_loop *loop;
+	struct fake_vm vm = {0};
+	struct api api;
+	struct stat st;
+	mode_t old;
+	int stale;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/api.sock", dir);
+	CHECK_EQ(io_loop_create(&loop), 0);
+	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+		old = umask(masks[i]);
+		CHECK_EQ(api_open(&api, path, loop, &fake_ops, &vm, 1), 0);
+		umask(old);
+		CHECK_EQ(lstat(path, &st), 0);
+		CHECK(S_ISSOCK(st.st_mode));
+		CHECK_EQ(st.st_mode & 07777, 0600);
+		api_close(&api);
+	}
+	/* A stale socket (0777 under umask 0) is replaced by a 0600 one. */
+	old = umask(0);
+	stale = socket(AF_UNIX, SOCK_STREAM, 0);
+	strcpy(sa.sun_path, path);
+	CHECK_EQ(bind(stale, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(stale);
+	CHECK_EQ(api_open(&api, path, loop, &fake_ops, &vm, 1), 0);
+	umask(old);
+	CHECK_EQ(lstat(path, &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0600);
+	api_close(&api);
+	io_loop_destroy(loop);
+	rmdir(dir);
+}
+
 int main(void)
 {
+	test_socket_mode();
 	test_requests();
 	test_stats_reply();
 	test_socketpair();

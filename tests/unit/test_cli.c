@@ -108,6 +108,91 @@ static void test_errors(void)
 	CHECK_EQ(PARSE("-k", "k", "--sample-ms", "0"), CLI_ERROR);
 }
 
+/* Each message names what is wrong, not a symptom. */
+static void test_messages(void)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	/* An empty path is a missing path, not an unknown backend. */
+	CHECK_EQ(PARSE("-k", "k", "--console", "socket:"), CLI_ERROR);
+	CHECK(!strcmp(err, "--console: console backend 'socket' needs a "
+			   "path: socket:PATH"));
+	CHECK_EQ(PARSE("-k", "k", "--serial", "file:"), CLI_ERROR);
+	CHECK(!strcmp(err, "--serial: console backend 'file' needs a path: "
+			   "file:PATH"));
+	CHECK_EQ(PARSE("-k", "k", "--console", "pty", "--port", "p=socket:"),
+		 CLI_ERROR);
+	CHECK(strstr(err, "--port p: console backend 'socket' needs a path"));
+	CHECK_EQ(PARSE("-k", "k", "--serial", "none:x"), CLI_ERROR);
+	CHECK(strstr(err, "'none' takes no argument") != NULL);
+	CHECK_EQ(PARSE("-k", "k", "--serial", "carrier-pigeon"), CLI_ERROR);
+	CHECK(strstr(err, "unknown console backend 'carrier-pigeon'"));
+
+	/* Sizes beyond 64 bits are too large, with the limit. */
+	CHECK_EQ(PARSE("-k", "k", "--mem", "18446744073709551615"), CLI_ERROR);
+	CHECK(!strcmp(err, "--mem 18446744073709551615 is too large "
+			   "(maximum 1T)"));
+	CHECK_EQ(PARSE("-k", "k", "--mem", "99999999999999999999G"), CLI_ERROR);
+	CHECK(strstr(err, "too large (maximum 1T)") != NULL);
+	CHECK_EQ(PARSE("-k", "k", "--mem", "2T"), CLI_ERROR);
+	CHECK(strstr(err, "too large (maximum 1T)") != NULL);
+	CHECK_EQ(PARSE("-k", "k", "--mem", "1T"), CLI_RUN);
+	CHECK_EQ(PARSE("-k", "k", "--mem", "15M"), CLI_ERROR);
+	CHECK(strstr(err, "too small (minimum 16M)") != NULL);
+	CHECK_EQ(PARSE("-k", "k", "--mem", "12Q"), CLI_ERROR);
+	CHECK(strstr(err, "cannot parse") != NULL);
+
+	/* The bad option itself, also inside a cluster. */
+	CHECK_EQ(PARSE("-k", "k", "-vx"), CLI_ERROR);
+	CHECK(!strcmp(err, "unknown option '-x' (see --help)"));
+	CHECK_EQ(PARSE("-k", "k", "-xv"), CLI_ERROR);
+	CHECK(!strcmp(err, "unknown option '-x' (see --help)"));
+	CHECK_EQ(PARSE("-vk"), CLI_ERROR);
+	CHECK(!strcmp(err, "option '-k' needs an argument"));
+	CHECK_EQ(PARSE("-k", "k", "--kernel"), CLI_ERROR);
+	CHECK(!strcmp(err, "option '--kernel' needs an argument"));
+	CHECK_EQ(PARSE("-k", "k", "--bogus=1"), CLI_ERROR);
+	CHECK(!strcmp(err, "unknown option '--bogus' (see --help)"));
+	CHECK_EQ(PARSE("-k", "k", "--debug-exit=1"), CLI_ERROR);
+	CHECK(!strcmp(err, "option '--debug-exit' takes no argument"));
+	CHECK_EQ(PARSE("-vk", "k", "-vv"), CLI_RUN);
+	CHECK_EQ(cfg.verbosity, 3);
+	CHECK(!strcmp(cfg.kernel, "k"));
+}
+
+/* A single-valued option given twice is an error, not last-wins. */
+static void test_repeats(void)
+{
+	static const char *const once[][2] = {
+	    {"--kernel", "k"},	  {"-k", "k"},		 {"--initrd", "i"},
+	    {"--cmdline", "c"},	  {"--mem", "64M"},	 {"--cpus", "2"},
+	    {"--serial", "none"}, {"--console", "none"}, {"--stats", "s"},
+	    {"--api", "a"},	  {"--sample-ms", "5"},	 {"--io-poll", "off"},
+	};
+	struct vm_config cfg;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
+		CHECK_EQ(PARSE("-k", "k", once[i][0], once[i][1], once[i][0],
+			       once[i][1]),
+			 CLI_ERROR);
+		CHECK(strstr(err, "given twice") != NULL);
+	}
+	CHECK_EQ(PARSE("-k", "a", "--kernel", "b"), CLI_ERROR);
+	CHECK(!strcmp(err, "--kernel given twice (it takes one value)"));
+	CHECK_EQ(PARSE("-k", "k", "-s", "none", "--serial", "stdio"),
+		 CLI_ERROR);
+	CHECK(!strcmp(err, "--serial given twice (it takes one value)"));
+	/* Repeatable ones stay repeatable. */
+	CHECK_EQ(PARSE("-k", "k", "-v", "-v", "--verbose", "--debug-exit",
+		       "--debug-exit", "--console", "none", "--port", "a=none",
+		       "--port", "b=none"),
+		 CLI_RUN);
+	CHECK_EQ(cfg.verbosity, 3);
+	CHECK_EQ(cfg.nr_ports, 2);
+}
+
 static void test_io_poll(void)
 {
 	struct vm_config cfg;
@@ -163,5 +248,7 @@ int main(void)
 	test_io_poll();
 	test_errors();
 	test_ports();
+	test_messages();
+	test_repeats();
 	return check_done("test_cli");
 }

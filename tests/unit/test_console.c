@@ -4,7 +4,10 @@
  * lookup and error texts, synchronous writes, asynchronous writes that
  * need many short writes (a slow reader on a 4 KiB pipe), requests
  * completing in order, EAGAIN on a nonblocking pipe, capture while nobody
- * reads, a reader that goes away (EPIPE -> detach -> capture), and reads.
+ * reads, a reader that goes away (EPIPE -> detach -> capture), reads, and
+ * console_shutdown(): a writer stuck on a full pipe nobody reads (or on a
+ * replay the stopped loop will not finish) gives up and the close says
+ * how many bytes were lost, once; a reader that reads still gets all.
  */
 #include "backends/console.h"
 
@@ -18,7 +21,9 @@
 
 #include "io/loop.h"
 #include "base/util.h"
+#include "capture.h"
 #include "check.h"
+#include "waits.h"
 
 /* ---- a pipe backend: the test keeps the other ends ---------------- */
 
@@ -447,6 +452,163 @@ static void test_replay(void)
 	be_fini(&be);
 }
 
+/* ---- console_shutdown() -------------------------------------------- */
+
+struct stuck {
+	struct console *c;
+	const char *text;
+	pid_t tid;
+	bool started, done; /* atomic */
+	ssize_t res;
+};
+
+static void *stuck_writer(void *arg)
+{
+	struct stuck *w = arg;
+
+	w->tid = gettid();
+	__atomic_store_n(&w->started, true, __ATOMIC_RELEASE);
+	w->res = console_write(w->c, w->text, strlen(w->text));
+	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Fill the blocking pipe @be->to_host (stdout, say) to the brim. */
+static size_t fill_pipe(struct pipe_be *be)
+{
+	char junk[512];
+	size_t n = 0;
+	ssize_t k;
+
+	memset(junk, 'J', sizeof(junk));
+	fcntl(be->to_host[1], F_SETFL, O_NONBLOCK);
+	while ((k = write(be->to_host[1], junk, sizeof(junk))) > 0)
+		n += (size_t)k;
+	fcntl(be->to_host[1], F_SETFL, 0);
+	return n;
+}
+
+static void start_stuck(struct stuck *w, struct console *c, const char *text,
+			pthread_t *t)
+{
+	*w = (struct stuck){.c = c, .text = text};
+	pthread_create(t, NULL, stuck_writer, w);
+	CHECK(wait_flag(&w->started) && wait_asleep(w->tid));
+	CHECK(!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE));
+}
+
+/* Nobody reads: the stuck writer gives up; one line at close. */
+static void test_shutdown_stuck(void)
+{
+	struct console c;
+	struct pipe_be be;
+	struct stuck w;
+	pthread_t t;
+	char *log;
+
+	be_init(&be);
+	CHECK(fill_pipe(&be) > 0);
+	CHECK_EQ(console_open_ops(&c, &pipe_ops, NULL, "pipe", NULL, 0), 0);
+	start_stuck(&w, &c, "hello", &t);
+	console_shutdown(&c, 50);
+	if (!wait_flag(&w.done)) {
+		fprintf(stderr, "the writer never gave up\n");
+		CHECK(false);
+		return; /* stuck for good: no clean-up */
+	}
+	pthread_join(t, NULL);
+	CHECK_EQ(w.res, -ETIMEDOUT);
+	/* Later writers give up at once. */
+	CHECK_EQ(console_write(&c, "more", 4), -ETIMEDOUT);
+	capture_begin();
+	console_close(&c);
+	log = capture_end();
+	CHECK_EQ(capture_count(log, ""), 1);
+	CHECK_EQ(capture_count(log, "vmm: warning: console: pipe: 9 bytes of "
+				    "output not written: nobody took them "
+				    "while the VM stopped"),
+		 1);
+	free(log);
+	be_fini(&be);
+}
+
+/* A reader that reads after the shutdown still gets every byte. */
+static void test_shutdown_live_reader(void)
+{
+	struct console c;
+	struct pipe_be be;
+	struct stuck w;
+	char buf[8192];
+	size_t fill, n;
+	pthread_t t;
+	char *log;
+
+	be_init(&be);
+	fill = fill_pipe(&be);
+	CHECK_EQ(console_open_ops(&c, &pipe_ops, NULL, "pipe", NULL, 0), 0);
+	start_stuck(&w, &c, "tail", &t);
+	console_shutdown(&c, 60000);
+	fcntl(be.to_host[0], F_SETFL, O_NONBLOCK);
+	n = read_for(be.to_host[0], buf, fill + 4);
+	CHECK(wait_flag(&w.done));
+	pthread_join(t, NULL);
+	CHECK_EQ(w.res, 4);
+	CHECK_EQ(n, fill + 4);
+	CHECK(!memcmp(buf + fill, "tail", 4));
+	capture_begin();
+	console_close(&c);
+	log = capture_end();
+	CHECK_EQ(capture_count(log, ""), 0);
+	free(log);
+	be_fini(&be);
+}
+
+static void attach_full(void *arg)
+{
+	struct console *c = arg;
+
+	console_attach(c, the_be->to_guest[0], the_be->to_host[1]);
+	io_loop_stop(c->loop);
+}
+
+/* A replay the stopped loop will never finish: give up at once. */
+static void test_shutdown_replay(void)
+{
+	struct io_loop *l;
+	struct console c;
+	struct pipe_be be;
+	struct stuck w;
+	pthread_t t;
+	char *log;
+
+	be_init(&be);
+	be.start_detached = true;
+	CHECK(fill_pipe(&be) > 0);
+	CHECK_EQ(io_loop_create(&l), 0);
+	CHECK_EQ(console_open_ops(&c, &pipe_ops, NULL, "pipe", NULL, 0), 0);
+	CHECK_EQ(console_start(&c, l), 0);
+	CHECK_EQ(console_write(&c, "ring", 4), 4);
+	CHECK_EQ(io_loop_call(l, attach_full, &c), 0);
+	CHECK_EQ(io_loop_run(l), 0);
+	CHECK(c.replaying);
+	start_stuck(&w, &c, "late", &t);
+	console_shutdown(&c, 600000); /* not the grace: at once */
+	if (!wait_flag(&w.done)) {
+		fprintf(stderr, "the writer waited for the replay\n");
+		CHECK(false);
+		return;
+	}
+	pthread_join(t, NULL);
+	CHECK_EQ(w.res, -ETIMEDOUT);
+	capture_begin();
+	console_close(&c);
+	log = capture_end();
+	CHECK_EQ(capture_count(log, "pipe: 4 bytes of output not written"), 1);
+	free(log);
+	io_loop_destroy(l);
+	be_fini(&be);
+}
+
 int main(void)
 {
 	alarm(60);
@@ -457,5 +619,8 @@ int main(void)
 	test_async(true);
 	test_capture_and_detach();
 	test_replay();
+	test_shutdown_stuck();
+	test_shutdown_live_reader();
+	test_shutdown_replay();
 	return check_done("test_console");
 }

@@ -6,8 +6,9 @@
  * backend whose fds 0/1 are pipes here, and a named port on socket:PATH.
  * Checks the F_MULTIPORT handshake, output byte-exact (1 MiB in many
  * chains), input only while receive buffers are posted, the named port
- * both ways, F_EMERG_WRITE, and a malformed chain ending in NEEDS_RESET
- * with the loop still serving.
+ * both ways, F_EMERG_WRITE, a driver repeating a failing control message
+ * (a bounded number of host log lines), and a malformed chain ending in
+ * NEEDS_RESET with the loop still serving.
  */
 #include "devices/virtio_console.h"
 
@@ -32,6 +33,7 @@
 #include "virtio/device.h"
 #include "virtio/mmio.h"
 #include "base/bus.h"
+#include "capture.h"
 #include "check.h"
 #include "fake_mem.h"
 #include "vring_driver.h"
@@ -276,6 +278,19 @@ static void *guest(void *arg)
 
 	handshake(t);
 
+	/* A failing control message 1000 times: one burst of warnings. */
+	capture_begin();
+	for (int i = 0; i < 1000; i++)
+		send_ctrl(t, 0, VIRTIO_CONSOLE_DEVICE_READY, 0);
+	{
+		char *log = capture_end();
+
+		CHECK_EQ(capture_count(log, "vmm: "), LOG_RATELIMIT_BURST);
+		CHECK_EQ(capture_count(log, "driver failed to set up"),
+			 LOG_RATELIMIT_BURST);
+		free(log);
+	}
+
 	/* Output on port 0: two segments in one chain. */
 	d = &t->q[1];
 	b = vrd_alloc(d, 16);
@@ -398,6 +413,9 @@ int main(void)
 	env = (struct virtio_mmio_env){
 	    .vm_fd = -1, .mem = &t->mem, .loop = t->loop, .mmio_bus = &t->bus};
 	CHECK_EQ(virtio_mmio_create(&t->m, &env, vcon_dev(t->vc), BASE, 16), 0);
+	/* Warning counts must not depend on how fast this runs. */
+	log_ratelimit_init(&vcon_dev(t->vc)->warn_rl, LOG_RATELIMIT_BURST,
+			   UINT64_MAX);
 	pthread_create(&dr, NULL, drain, t);
 	pthread_create(&g, NULL, guest, t);
 	CHECK_EQ(io_loop_run(t->loop), 0);

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SIGTERM while the serial console's stdout is a full pipe that nobody
+# reads (`vmm --serial stdio ... | sleep 1000`): vmm must still stop in
+# order, with status 143 (128 + SIGTERM), and say on stderr, in one line,
+# how many bytes of output it could not write. The guest (guests/uart
+# mode=tput) writes THR in a loop, so its vCPU is inside a console write
+# on the full pipe when the signal comes.
+. "$(dirname "$0")/lib.bash"
+
+need_kvm
+need_vmm
+need_file "$GUESTS/uart.bzImage"
+
+name=full-stdout-sigterm
+fifo=$TMP/stdout
+mkfifo "$fifo"
+ERR=$TMP/$name.err LOG=$TMP/$name.log
+: >"$LOG"
+
+# The reader holds the pipe open and never reads; it says when it is full
+# (all pages in use: with 1-byte writes the last one may hold 1 byte, when
+# the kernel lacks RWF_NOWAIT for pipes and vmm polls before writing).
+python3 - "$fifo" >"$TMP/reader.out" <<'PY' &
+import array, fcntl, os, sys, termios, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+size = fcntl.fcntl(fd, 1032)  # F_GETPIPE_SZ
+n = array.array("i", [0])
+while True:
+    fcntl.ioctl(fd, termios.FIONREAD, n)
+    if n[0] > size - 4096:
+        print("full", flush=True)
+        break
+    time.sleep(0.01)
+time.sleep(3600)
+PY
+reader=$!
+
+CMD="timeout --kill-after=5 60 $VMM --kernel $GUESTS/uart.bzImage --serial stdio --cmdline 'mode=tput bytes=1000000000 poll=0' >FIFO"
+timeout --kill-after=5 60 "$VMM" --kernel "$GUESTS/uart.bzImage" \
+	--serial stdio --cmdline "mode=tput bytes=1000000000 poll=0" \
+	>"$fifo" 2>"$ERR" </dev/null &
+VMM_PID=$!
+for _ in $(seq 300); do
+	grep -q full "$TMP/reader.out" && break
+	sleep 0.1
+done
+# Then the guest's vCPU thread must be asleep in vmm's console write: it
+# never sleeps otherwise while the guest writes in a loop.
+vmm_pid=$(pgrep -P "$VMM_PID" | head -n 1)
+tid=
+for t in /proc/"$vmm_pid"/task/*; do
+	[ "$(cat "$t/comm" 2>/dev/null)" = vcpu0 ] && tid=${t##*/}
+done
+asleep=0
+for _ in $(seq 3000); do
+	[ -n "$tid" ] || break
+	read -r _ _ state _ <"/proc/$vmm_pid/task/$tid/stat" || break
+	if [ "$state" = S ]; then asleep=$((asleep + 1)); else asleep=0; fi
+	[ $asleep -ge 20 ] && break
+	sleep 0.01
+done
+if ! grep -q full "$TMP/reader.out" || [ $asleep -lt 20 ]; then
+	GT_CASES=$((GT_CASES + 1))
+	gt_fail $name "the pipe never filled up, or vcpu0 never blocked"
+	kill "$VMM_PID" "$reader" 2>/dev/null
+	finish
+fi
+# timeout passes the signal on to vmm.
+kill -TERM "$VMM_PID"
+vmm_wait
+kill "$reader" 2>/dev/null
+wait "$reader" 2>/dev/null
+lines=$(wc -l <"$ERR")
+if [ "$RC" -ne 143 ]; then
+	gt_fail $name "exit status $RC, expected 143 (stopped by SIGTERM)"
+elif [ "$lines" -ne 1 ] ||
+	! grep -qE '^vmm: warning: console: stdio: [0-9]+ bytes of output not written' "$ERR"; then
+	gt_fail $name "stderr: $lines lines, not one saying how many bytes were lost"
+else
+	pass "$name: $(cat "$ERR")"
+fi
+finish
