@@ -85,6 +85,13 @@ $(O)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
+# The CLI is a client of the library like any other: it sees the public
+# header (include/), not src/.
+$(O)/obj/cli/%.o: cli/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(filter-out -Isrc,$(CFLAGS)) -c -o $@ $<
+
 # Archives let each program link only the objects it uses.
 $(O)/libvmm.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^

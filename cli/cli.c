@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/console.h"
 
 static const char usage_text[] =
     "usage: vmm --kernel PATH [options]\n"
@@ -242,7 +241,7 @@ static void bad_option(int opt, char **argv, int at, char *err, size_t err_len)
 	}
 }
 
-static enum cli_result add_port(struct vm_config *cfg, char *arg, char *err,
+static enum cli_result add_port(struct cli_options *cfg, char *arg, char *err,
 				size_t err_len)
 {
 	char *eq = strchr(arg, '=');
@@ -250,22 +249,22 @@ static enum cli_result add_port(struct vm_config *cfg, char *arg, char *err,
 
 	if (!eq || eq == arg || !eq[1])
 		FAIL("--port expects NAME=BACKEND, got '%s'", arg);
-	if (cfg->nr_ports == VM_MAX_PORTS)
-		FAIL("at most %d --port options", VM_MAX_PORTS);
+	if (cfg->nr_ports == VMM_MAX_CONSOLE_PORTS)
+		FAIL("at most %d --port options", VMM_MAX_CONSOLE_PORTS);
 	*eq = '\0'; /* argv strings are ours to split */
 	for (unsigned int i = 0; i < cfg->nr_ports; i++)
 		if (!strcmp(cfg->ports[i].name, arg))
 			FAIL("--port name '%s' given twice", arg);
-	if (console_spec_check(eq + 1, why, sizeof(why)))
+	if (vmm_check_backend(eq + 1, why, sizeof(why)))
 		FAIL("--port %s: %s", arg, why);
-	cfg->ports[cfg->nr_ports++] = (struct vm_port){arg, eq + 1};
+	cfg->ports[cfg->nr_ports++] = (struct cli_port){arg, eq + 1};
 	return CLI_RUN;
 }
 
 /* "off", "adaptive" or "adaptive:MAX_US" -> ceiling in ns (0: off). */
 static int parse_io_poll(const char *s, uint64_t *ns)
 {
-	unsigned int us = VM_DEFAULT_IO_POLL_US;
+	unsigned int us = (unsigned int)(VMM_DEFAULT_IO_POLL_NS / 1000);
 
 	if (!strcmp(s, "off")) {
 		*ns = 0;
@@ -273,13 +272,13 @@ static int parse_io_poll(const char *s, uint64_t *ns)
 	}
 	if (strncmp(s, "adaptive", 8) || (s[8] && s[8] != ':'))
 		return -EINVAL;
-	if (s[8] && (parse_uint(s + 9, VM_MAX_IO_POLL_US, &us) || !us))
+	if (s[8] && (parse_uint(s + 9, (unsigned int)(VMM_MAX_IO_POLL_NS / 1000), &us) || !us))
 		return -EINVAL;
 	*ns = us * 1000ULL;
 	return 0;
 }
 
-enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
+enum cli_result cli_parse(int argc, char **argv, struct cli_options *cfg,
 			  char *err, size_t err_len)
 {
 	bool seen[OPT_LAST] = {false};
@@ -287,11 +286,11 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 	int opt, at, r;
 
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->mem_size = VM_DEFAULT_MEM;
+	cfg->mem_size = VMM_DEFAULT_MEM;
 	cfg->nr_cpus = 1;
 	cfg->serial = "stdio";
 	cfg->sample_ms = 10;
-	cfg->io_poll_ns = VM_DEFAULT_IO_POLL_US * 1000ULL;
+	cfg->io_poll_ns = VMM_DEFAULT_IO_POLL_NS;
 	optind = 0; /* reset getopt (also lets tests call us repeatedly) */
 	opterr = 0;
 	/*
@@ -317,31 +316,31 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 		case 'c': cfg->cmdline = optarg; break;
 		case 'm':
 			r = cli_parse_size(optarg, &cfg->mem_size);
-			if (r == -ERANGE || (!r && cfg->mem_size > VM_MAX_MEM))
+			if (r == -ERANGE || (!r && cfg->mem_size > VMM_MAX_MEM))
 				FAIL("--mem %s is too large (maximum %s)",
 				     optarg,
-				     size_str(VM_MAX_MEM, lim, sizeof(lim)));
+				     size_str(VMM_MAX_MEM, lim, sizeof(lim)));
 			if (r)
 				FAIL("--mem: cannot parse size '%s'", optarg);
-			if (cfg->mem_size < VM_MIN_MEM)
+			if (cfg->mem_size < VMM_MIN_MEM)
 				FAIL("--mem %s is too small (minimum %s)",
 				     optarg,
-				     size_str(VM_MIN_MEM, lim, sizeof(lim)));
+				     size_str(VMM_MIN_MEM, lim, sizeof(lim)));
 			break;
 		case 'n':
-			if (parse_uint(optarg, VM_MAX_CPUS, &cfg->nr_cpus) ||
+			if (parse_uint(optarg, VMM_MAX_VCPUS, &cfg->nr_cpus) ||
 			    cfg->nr_cpus == 0)
 				FAIL(
 				    "--cpus must be between 1 and %d, got '%s'",
-				    VM_MAX_CPUS, optarg);
+				    VMM_MAX_VCPUS, optarg);
 			break;
 		case 's':
-			if (console_spec_check(optarg, why, sizeof(why)))
+			if (vmm_check_backend(optarg, why, sizeof(why)))
 				FAIL("--serial: %s", why);
 			cfg->serial = optarg;
 			break;
 		case OPT_CONSOLE:
-			if (console_spec_check(optarg, why, sizeof(why)))
+			if (vmm_check_backend(optarg, why, sizeof(why)))
 				FAIL("--console: %s", why);
 			cfg->console = optarg;
 			break;
@@ -361,7 +360,7 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 			if (parse_io_poll(optarg, &cfg->io_poll_ns))
 				FAIL("--io-poll: off or adaptive[:1..%d], "
 				     "got '%s'",
-				     VM_MAX_IO_POLL_US, optarg);
+				     (unsigned int)(VMM_MAX_IO_POLL_NS / 1000), optarg);
 			break;
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
 		case 'v': cfg->verbosity++; break;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Command line -> struct vm_config. Pure: no I/O besides what getopt does
+ * Command line -> struct cli_options. Pure: no I/O besides what getopt does
  * with argv, so it is unit-tested. main() owns the exit codes.
  */
 #ifndef VMM_CLI_H
@@ -10,7 +10,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vm/config.h"
+#include <vmm/vmm.h>
+
+/* A console port named on the command line (--port NAME=BACKEND). */
+struct cli_port {
+	const char *name;
+	const char *backend;
+};
+
+/* What the command line asks for; strings point into argv. */
+struct cli_options {
+	const char *kernel;
+	const char *initrd;  /* NULL: none */
+	const char *cmdline; /* NULL: the default command line */
+	uint64_t mem_size;
+	unsigned int nr_cpus;
+	const char *serial;  /* serial backend */
+	const char *console; /* virtio-console port 0 backend; NULL: none */
+	struct cli_port ports[VMM_MAX_CONSOLE_PORTS];
+	unsigned int nr_ports;
+	const char *stats_path;
+	const char *api_path;
+	unsigned int sample_ms;
+	uint64_t io_poll_ns; /* 0: off */
+	bool debug_exit;
+	int verbosity;
+};
 
 /* Exit statuses of the vmm process (also in --help and README). */
 #define CLI_STATUS_POWEROFF 0
@@ -30,7 +55,7 @@ enum cli_result {
  * Parse argv (argv[0] is the program name). On CLI_ERROR, @err (capacity
  * @err_len) says what is wrong. Strings in @cfg point into argv.
  */
-enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
+enum cli_result cli_parse(int argc, char **argv, struct cli_options *cfg,
 			  char *err, size_t err_len);
 
 /* Parse "256M", "1G", "512K", "1073741824B" or "64" (MiB). 0 or -EINVAL. */

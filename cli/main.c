@@ -26,7 +26,7 @@ static int usage_error(const char *msg)
 }
 
 /* The configuration calls; any failure is the user's input: status 2. */
-static int configure(struct vmm *vm, const struct vm_config *cfg)
+static int configure(struct vmm *vm, const struct cli_options *cfg)
 {
 	int r = vmm_set_log(vm,
 			    cfg->verbosity >= 2   ? VMM_LOG_DEBUG
@@ -107,7 +107,7 @@ static int wait_for_end(struct vmm *vm, int sig_fd)
 
 static int boot(int argc, char **argv)
 {
-	struct vm_config cfg;
+	struct cli_options cfg;
 	struct vmm_exit ex = {.reason = VMM_EXIT_ERROR};
 	char err[512] = "";
 	struct vmm *vm;

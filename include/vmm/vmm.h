@@ -45,6 +45,22 @@ extern "C" {
 /* The library's version, e.g. "0.2.0". A static string. */
 const char *vmm_version(void);
 
+/* Limits and defaults of the configuration calls. */
+#define VMM_MAX_VCPUS	      254 /* xAPIC ids; 0xff is broadcast */
+#define VMM_MIN_MEM	      (16ull << 20)
+#define VMM_MAX_MEM	      (1ull << 40)
+#define VMM_DEFAULT_MEM	      (256ull << 20)
+#define VMM_MAX_CONSOLE_PORTS 16 /* named ports, besides port 0 */
+#define VMM_DEFAULT_IO_POLL_NS 200000ull
+#define VMM_MAX_IO_POLL_NS     1000000000ull
+
+/*
+ * Check a backend string as vmm_add_serial() and vmm_add_console() take
+ * it, without opening anything: 0, or -EINVAL with the reason in @why
+ * (capacity @why_len; may be NULL). Any thread.
+ */
+int vmm_check_backend(const char *backend, char *why, size_t why_len);
+
 /* One virtual machine. Opaque. */
 struct vmm;
 

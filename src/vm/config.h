@@ -10,15 +10,18 @@
 #include <signal.h>
 #include <stdint.h>
 
-#define VM_MAX_PORTS	16
-#define VM_DEFAULT_MEM (256ULL << 20)
-#define VM_MIN_MEM	(16ULL << 20)
-#define VM_MAX_MEM	(1ULL << 40)
+#include <vmm/vmm.h>
+
+/* The public limits (include/vmm/vmm.h), by their internal names. */
+#define VM_MAX_PORTS	VMM_MAX_CONSOLE_PORTS
+#define VM_DEFAULT_MEM	VMM_DEFAULT_MEM
+#define VM_MIN_MEM	VMM_MIN_MEM
+#define VM_MAX_MEM	VMM_MAX_MEM
 /* xAPIC ids are 8 bits and 0xff is broadcast: the MADT/MP limit. */
-#define VM_MAX_CPUS 254
+#define VM_MAX_CPUS VMM_MAX_VCPUS
 /* --io-poll adaptive: the ceiling, KVM's halt_poll_ns default. */
-#define VM_DEFAULT_IO_POLL_US 200
-#define VM_MAX_IO_POLL_US     1000000
+#define VM_DEFAULT_IO_POLL_US (VMM_DEFAULT_IO_POLL_NS / 1000)
+#define VM_MAX_IO_POLL_US     (VMM_MAX_IO_POLL_NS / 1000)
 
 /* The vCPU kick signal unless vm_config.kick_signal names one. */
 #define VM_DEFAULT_KICK_SIGNAL (SIGRTMIN + 5)

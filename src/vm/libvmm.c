@@ -18,6 +18,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "backends/console.h"
 #include "base/log.h"
 #include "control.h"
 #include "vcpu/runstate.h"
@@ -91,6 +92,17 @@ static int set_string(char **slot, const char *s)
 	free(*slot);
 	*slot = c;
 	return 0;
+}
+
+int vmm_check_backend(const char *backend, char *why, size_t why_len)
+{
+	char buf[256];
+
+	if (!why || !why_len) {
+		why = buf;
+		why_len = sizeof(buf);
+	}
+	return console_spec_check(backend, why, why_len);
 }
 
 int vmm_create(struct vmm **out)
@@ -214,8 +226,8 @@ int vmm_set_kernel_mem(struct vmm *vm, const void *kernel, size_t kernel_len,
 int vmm_add_serial(struct vmm *vm, const char *backend)
 {
 	CONFIG_ONLY(vm);
-	if (!backend)
-		return fail(vm, -EINVAL, "no serial backend named");
+	if (vmm_check_backend(backend, vm->err, sizeof(vm->err)))
+		return -EINVAL;
 	if (vm->serial)
 		return fail(vm, -EEXIST, "the serial port was added already");
 	if (set_string(&vm->serial, backend))
@@ -229,8 +241,8 @@ int vmm_add_console(struct vmm *vm, const char *name, const char *backend)
 	unsigned int n;
 
 	CONFIG_ONLY(vm);
-	if (!backend)
-		return fail(vm, -EINVAL, "no console backend named");
+	if (vmm_check_backend(backend, vm->err, sizeof(vm->err)))
+		return -EINVAL;
 	if (!name) {
 		if (vm->console)
 			return fail(vm, -EEXIST,
@@ -285,9 +297,9 @@ int vmm_set_stats_file(struct vmm *vm, const char *path)
 int vmm_set_io_poll(struct vmm *vm, uint64_t max_ns)
 {
 	CONFIG_ONLY(vm);
-	if (max_ns > VM_MAX_IO_POLL_US * 1000ULL)
-		return fail(vm, -EINVAL, "io polling of %llu ns: at most %u us",
-			    (unsigned long long)max_ns, VM_MAX_IO_POLL_US);
+	if (max_ns > VMM_MAX_IO_POLL_NS)
+		return fail(vm, -EINVAL, "io polling of %llu ns: at most %llu ns",
+			    (unsigned long long)max_ns, VMM_MAX_IO_POLL_NS);
 	vm->cfg.io_poll_ns = max_ns;
 	return 0;
 }

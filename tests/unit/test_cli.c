@@ -10,7 +10,7 @@
 #define MAX_ARGS 16
 
 /* Parse a NULL-terminated list of arguments (copied: cli may split them). */
-static enum cli_result parse(struct vm_config *cfg, char *err,
+static enum cli_result parse(struct cli_options *cfg, char *err,
 			     const char *const *args)
 {
 	static char store[MAX_ARGS][128];
@@ -55,7 +55,7 @@ static void test_sizes(void)
 
 static void test_defaults_and_options(void)
 {
-	struct vm_config cfg;
+	struct cli_options cfg;
 	char err[256];
 
 	CHECK_EQ(PARSE("--kernel", "k"), CLI_RUN);
@@ -83,7 +83,7 @@ static void test_defaults_and_options(void)
 
 static void test_errors(void)
 {
-	struct vm_config cfg;
+	struct cli_options cfg;
 	char err[256];
 
 	CHECK_EQ(PARSE("--cpus", "2"), CLI_ERROR);
@@ -111,7 +111,7 @@ static void test_errors(void)
 /* Each message names what is wrong, not a symptom. */
 static void test_messages(void)
 {
-	struct vm_config cfg;
+	struct cli_options cfg;
 	char err[256];
 
 	/* An empty path is a missing path, not an unknown backend. */
@@ -170,7 +170,7 @@ static void test_repeats(void)
 	    {"--serial", "none"}, {"--console", "none"}, {"--stats", "s"},
 	    {"--api", "a"},	  {"--sample-ms", "5"},	 {"--io-poll", "off"},
 	};
-	struct vm_config cfg;
+	struct cli_options cfg;
 	char err[256];
 
 	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
@@ -195,15 +195,15 @@ static void test_repeats(void)
 
 static void test_io_poll(void)
 {
-	struct vm_config cfg;
+	struct cli_options cfg;
 	char err[256];
 
 	CHECK_EQ(PARSE("-k", "k"), CLI_RUN);
-	CHECK_EQ(cfg.io_poll_ns, VM_DEFAULT_IO_POLL_US * 1000ULL);
+	CHECK_EQ(cfg.io_poll_ns, VMM_DEFAULT_IO_POLL_NS);
 	CHECK_EQ(PARSE("-k", "k", "--io-poll", "off"), CLI_RUN);
 	CHECK_EQ(cfg.io_poll_ns, 0);
 	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptive"), CLI_RUN);
-	CHECK_EQ(cfg.io_poll_ns, VM_DEFAULT_IO_POLL_US * 1000ULL);
+	CHECK_EQ(cfg.io_poll_ns, VMM_DEFAULT_IO_POLL_NS);
 	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptive:50"), CLI_RUN);
 	CHECK_EQ(cfg.io_poll_ns, 50000);
 	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptive:1000000"), CLI_RUN);
@@ -220,7 +220,7 @@ static void test_io_poll(void)
 
 static void test_ports(void)
 {
-	struct vm_config cfg;
+	struct cli_options cfg;
 	char err[256];
 
 	CHECK_EQ(PARSE("-k", "k", "--console", "pty", "--port",
