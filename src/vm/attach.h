@@ -1,44 +1,48 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The optional parts of a VM wired after the platform: virtio-mmio devices,
- * the control socket and the runstate sampler. Kept apart from vm.c so the
- * recipe stays short; each function is one step of vm_create()/vm_run().
+ * Placing virtio devices on a VM: each gets a virtio-mmio window in the MMIO
+ * hole and a GSI, and is announced twice (a DSDT LNRO0005 device and a
+ * virtio_mmio.device= command-line entry). A device is planned while the
+ * VM is described (before /dev/kvm is opened: its backends are the user's
+ * input) and attached once the VM has its KVM fd. One attach_* call per
+ * device kind; vm.c calls them in its recipe.
  */
-#ifndef VMM_VM_EXTRAS_H
-#define VMM_VM_EXTRAS_H
+#ifndef VMM_VM_ATTACH_H
+#define VMM_VM_ATTACH_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 struct vm;
 struct acpi_config;
-struct virtio_dev;
 
 /*
- * Open what the configured extras need from the host (console backends,
- * the --api socket, the --stats file), before /dev/kvm is opened. 0 or
- * -errno with @err and *@bad_input set.
+ * The virtio-console of cfg->console and cfg->ports: open every port's
+ * backend and plan its window. 0 (also without a console) or -errno with
+ * @err and *@bad_input set.
  */
-int vm_extras_create(struct vm *vm, char *err, size_t err_len,
-		     bool *bad_input);
+int attach_virtio_console(struct vm *vm, char *err, size_t err_len,
+			  bool *bad_input);
 
-/* Put the devices on the VM (after its KVM fd and memory exist). */
-int vm_extras_attach(struct vm *vm, char *err, size_t err_len);
+/* Create the transports of every planned device (KVM fd and RAM exist). */
+int attach_virtio_windows(struct vm *vm, char *err, size_t err_len);
 
-/* Command-line entries the devices need ("" if none). Owned by @vm. */
-const char *vm_extras_cmdline(struct vm *vm);
+/* Command-line entries of the planned devices ("" if none). Owned by @vm. */
+const char *attach_cmdline(struct vm *vm);
 
-/* Add the virtio-mmio windows to the ACPI description. */
-void vm_extras_acpi_devices(struct vm *vm, struct acpi_config *acpi);
+/* Add the planned windows to the ACPI description. */
+void attach_acpi_devices(struct vm *vm, struct acpi_config *acpi);
 
-/* Called by vm_run() before / after the io loop runs. */
-void vm_extras_start(struct vm *vm);
-void vm_extras_stop(struct vm *vm);
+/* vm_run(), loop stopped: console_shutdown() for the devices' consoles. */
+void attach_shutdown_output(struct vm *vm, unsigned int grace_ms);
 
-/* vm_run(), loop stopped: console_shutdown() for the extras' consoles. */
-void vm_extras_shutdown_output(struct vm *vm, unsigned int grace_ms);
+/*
+ * After a guest that ran to power-off or reboot never started a device,
+ * name what its kernel lacks (after kvmtool's guest_compat hints).
+ */
+void attach_hint_unused(struct vm *vm);
 
-/* Release everything vm_extras_create() made. Safe when it failed. */
-void vm_extras_destroy(struct vm *vm);
+/* Release the transports and devices. Safe when nothing was attached. */
+void attach_destroy(struct vm *vm);
 
-#endif /* VMM_VM_EXTRAS_H */
+#endif /* VMM_VM_ATTACH_H */

@@ -259,16 +259,9 @@ _Static_assert(LAYOUT_ACPI_SLEEP_STS == LAYOUT_ACPI_SLEEP_CTL + ACPI_PM_SLEEP_ST
 		   LAYOUT_ACPI_REGS_SIZE == ACPI_PM_SIZE,
 	       "the FADT's registers are the ACPI power block's");
 
-/* The PC's platform devices, at the addresses of arch/x86/layout.h. */
-static int vm_setup_legacy_devices(struct vm *vm, char *err, size_t err_len)
+/* What the platform devices get of the VM. */
+static void vm_init_device_env(struct vm *vm)
 {
-	const struct acpi_pm_config pm = {
-	    .base = LAYOUT_ACPI_SLEEP_CTL,
-	    .reset_value = LAYOUT_ACPI_RESET_VALUE,
-	    .s5_slp_typ = LAYOUT_ACPI_S5_SLP_TYP,
-	};
-	int r;
-
 	vm->device_env = (struct device_env){
 	    .vm_fd = vm->vm_fd,
 	    .pio_bus = &vm->pio_bus,
@@ -276,26 +269,55 @@ static int vm_setup_legacy_devices(struct vm *vm, char *err, size_t err_len)
 	    .loop = vm->loop,
 	    .exit = &vm->exit,
 	};
-	r = serial_create(&vm->serial, &vm->device_env, &vm->serial_con,
-			  LAYOUT_COM1_PORT, LAYOUT_COM1_IRQ);
-	if (!r)
-		r = i8042_create(&vm->i8042, &vm->device_env, LAYOUT_I8042_DATA,
-				 LAYOUT_I8042_CMD);
-	if (!r)
-		r = acpi_pm_create(&vm->acpi_pm, &vm->device_env, &pm);
-	if (!r && vm->cfg->debug_exit)
-		r = debug_exit_create(&vm->debug_exit, &vm->device_env,
-				      LAYOUT_DEBUG_EXIT_PORT);
-	if (r)
-		snprintf(err, err_len, "legacy devices: %s", strerror(-r));
-	return r;
 }
+
+/* The PC's platform devices, at the addresses of arch/x86/layout.h. */
+static int attach_serial(struct vm *vm)
+{
+	return serial_create(&vm->serial, &vm->device_env, &vm->serial_con,
+			     LAYOUT_COM1_PORT, LAYOUT_COM1_IRQ);
+}
+
+static int attach_i8042(struct vm *vm)
+{
+	return i8042_create(&vm->i8042, &vm->device_env, LAYOUT_I8042_DATA,
+			    LAYOUT_I8042_CMD);
+}
+
+static int attach_acpi_pm(struct vm *vm)
+{
+	const struct acpi_pm_config pm = {
+	    .base = LAYOUT_ACPI_SLEEP_CTL,
+	    .reset_value = LAYOUT_ACPI_RESET_VALUE,
+	    .s5_slp_typ = LAYOUT_ACPI_S5_SLP_TYP,
+	};
+
+	return acpi_pm_create(&vm->acpi_pm, &vm->device_env, &pm);
+}
+
+static int attach_debug_exit(struct vm *vm)
+{
+	if (!vm->cfg->debug_exit)
+		return 0;
+	return debug_exit_create(&vm->debug_exit, &vm->device_env,
+				 LAYOUT_DEBUG_EXIT_PORT);
+}
+
+/* One named step: @r, else "what: strerror" into @err. */
+#define STEP(r, what)                                                          \
+	do {                                                                   \
+		int r_ = (r);                                                  \
+		if (r_) {                                                      \
+			snprintf(err, err_len, "%s: %s", what, strerror(-r_)); \
+			return r_;                                             \
+		}                                                              \
+	} while (0)
 
 /* The guest's command line: the user's or ours, plus device entries. */
 static int vm_build_cmdline(struct vm *vm)
 {
 	const char *base = vm->cfg->cmdline;
-	const char *extra = vm_extras_cmdline(vm);
+	const char *extra = attach_cmdline(vm);
 	size_t len;
 
 	if (!base)
@@ -345,7 +367,7 @@ static int vm_load_guest(struct vm *vm, char *err, size_t err_len,
 		goto out;
 	}
 	*bad_input = false;
-	vm_extras_acpi_devices(vm, &acpi);
+	attach_acpi_devices(vm, &acpi);
 	r = acpi_build(&vm->mem, &acpi);
 	if (!r)
 		r = mptable_build(&vm->mem, cfg->nr_cpus);
@@ -426,20 +448,20 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	*bad_input = false;
 
 	/* Everything of the host's the configuration names comes first, so
-	 * bad input is reported as such even where /dev/kvm is missing. */
-	r = io_loop_create(&vm->loop);
-	if (r) {
-		snprintf(err, err_len, "io_uring: %s", strerror(-r));
-		return r;
-	}
-	r = console_open(&vm->serial_con, vm->cfg->serial, err, err_len);
-	if (r) {
-		*bad_input = true;
-		return r;
-	}
-	r = vm_extras_create(vm, err, err_len, bad_input);
+	 * bad input is reported as such even where /dev/kvm is missing: the
+	 * loop, the backends, the control socket and stats file, the guest
+	 * loaded into RAM that KVM is given later. */
+	STEP(io_loop_create(&vm->loop), "io_uring");
+	(void)io_loop_set_polling(vm->loop, cfg->io_poll_ns); /* not run */
+	*bad_input = true;
+	r = console_open(&vm->serial_con, cfg->serial, err, err_len);
+	if (!r)
+		r = attach_virtio_console(vm, err, err_len, bad_input);
+	if (!r)
+		r = vm_control_create(&vm->control, vm, err, err_len);
 	if (r)
 		return r;
+	*bad_input = false;
 	r = vm_build_cmdline(vm);
 	if (r)
 		return r;
@@ -456,10 +478,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	r = vm_register_memory(vm, err, err_len);
 	if (r)
 		return r;
-	r = vm_setup_legacy_devices(vm, err, err_len);
-	if (r)
-		return r;
-	r = vm_extras_attach(vm, err, err_len);
+	/* The devices, one step per kind. */
+	vm_init_device_env(vm);
+	STEP(attach_serial(vm), "serial");
+	STEP(attach_i8042(vm), "i8042");
+	STEP(attach_acpi_pm(vm), "acpi-pm");
+	STEP(attach_debug_exit(vm), "debug-exit");
+	r = attach_virtio_windows(vm, err, err_len);
 	if (r)
 		return r;
 	return vm_setup_vcpus(vm, err, err_len);
@@ -520,7 +545,7 @@ struct vmm_exit vm_run(struct vm *vm)
 		pr_err("starting vcpu threads: %s", strerror(-r));
 		vm_request_exit(vm, VMM_EXIT_ERROR, 0, "vcpu start failed");
 	}
-	vm_extras_start(vm);
+	(void)vm_control_start(&vm->control);
 	if (!r) {
 		r = io_loop_run(vm->loop);
 		if (r) {
@@ -533,10 +558,11 @@ struct vmm_exit vm_run(struct vm *vm)
 		vcpu_request_stop(&vm->vcpus[i]);
 	/* A vCPU may be stuck writing output that nobody takes. */
 	console_shutdown(&vm->serial_con, VM_STOP_OUTPUT_GRACE_MS);
-	vm_extras_shutdown_output(vm, VM_STOP_OUTPUT_GRACE_MS);
+	attach_shutdown_output(vm, VM_STOP_OUTPUT_GRACE_MS);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_wait_parked(&vm->vcpus[i]);
-	vm_extras_stop(vm);
+	(void)vm_control_finish(&vm->control);
+	attach_hint_unused(vm);
 	if (log_enabled(LOG_INFO))
 		vm_report_memory(vm);
 	/* The loop only ends on a request; anything else is our failure. */
@@ -551,7 +577,8 @@ void vm_destroy(struct vm *vm)
 	free(vm->vcpus);
 	vm->vcpus = NULL;
 	vm->nr_vcpus = 0;
-	vm_extras_destroy(vm);
+	vm_control_destroy(&vm->control);
+	attach_destroy(vm);
 	debug_exit_destroy(vm->debug_exit);
 	acpi_pm_destroy(vm->acpi_pm);
 	i8042_destroy(vm->i8042);

@@ -18,6 +18,7 @@
 #include "base/mem.h"
 #include "arch/x86/boot.h"
 #include "backends/console.h"
+#include "control.h"
 #include "devices/devices.h"
 #include "vcpu/vcpu.h"
 #include "io/loop.h"
@@ -28,7 +29,7 @@ struct i8042;
 struct acpi_pm;
 struct debug_exit;
 struct kvm_cpuid2;
-struct vm_extras;
+struct vm_virtio;
 
 struct vm {
 	const struct vm_config *cfg;
@@ -52,7 +53,8 @@ struct vm {
 	struct i8042 *i8042;
 	struct acpi_pm *acpi_pm;
 	struct debug_exit *debug_exit;
-	struct vm_extras *extras; /* virtio, api, sampler (vm_extras.c) */
+	struct vm_virtio *virtio; /* virtio devices (attach.c) */
+	struct vm_control control; /* --api, --stats, the sampler */
 
 	struct exit_ctl exit; /* why it ends; the first request wins */
 };
