@@ -39,6 +39,7 @@
 #include "replay_ring.h"
 
 struct console;
+struct exit_ctl;
 
 struct console_backend_ops {
 	const char *name;   /* "stdio", "file", ... */
@@ -104,6 +105,8 @@ struct console {
 	char label[64];	      /* "console", or a port name (pty message) */
 	char peer[108];	      /* where a user connects: pty or socket path */
 	char *err;	      /* console_open()'s error buffer, in open() */
+	/* Where Ctrl-A x on a stdio terminal ends the VM (NULL: ignored). */
+	struct exit_ctl *quit_to;
 	size_t err_len;
 
 	/*

@@ -6,8 +6,8 @@
  * console_start() the terminal's SIGWINCH arrives through a signalfd on the
  * loop and becomes a CONSOLE_EV_RESIZE for the device, provided the
  * application blocks SIGWINCH in its threads (the vmm CLI does; the
- * library changes no thread's signal mask but its own threads'). In raw mode Ctrl-A x
- * quits vmm in order (it raises SIGTERM, which main() turns into a stop).
+ * library changes no thread's signal mask but its own threads'). In raw
+ * mode Ctrl-A x ends the VM in order (VMM_EXIT_STOPPED, console.quit_to).
  */
 #define pr_fmt(fmt) "console-stdio: " fmt
 
@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "console_escape.h"
+#include "base/exit_ctl.h"
 #include "base/log.h"
 #include "base/util.h"
 
@@ -149,10 +150,9 @@ static ssize_t stdio_read(struct console *c, void *buf, size_t len)
 		return n < 0 ? -errno : 0;
 	n = (ssize_t)console_escape_filter(&s->escape, raw, (size_t)n, buf,
 					   &quit);
-	if (quit) {
-		pr_info("Ctrl-A x: quitting");
-		(void)kill(getpid(), SIGTERM); /* main() stops the VM */
-	}
+	if (quit && c->quit_to)
+		(void)exit_ctl_request(c->quit_to, VMM_EXIT_STOPPED, 0,
+				       "Ctrl-A x: quitting");
 	return n ? n : -EAGAIN; /* only escape keys: nothing for the guest */
 }
 

@@ -442,6 +442,12 @@ void vcon_shutdown(struct vcon *vc, unsigned int grace_ms)
 		console_shutdown(&vc->ports[i].con, grace_ms);
 }
 
+void vcon_set_quit(struct vcon *vc, struct exit_ctl *quit)
+{
+	for (unsigned int i = 0; i < vc->nr_ports; i++)
+		vc->ports[i].con.quit_to = quit;
+}
+
 struct virtio_dev *vcon_dev(struct vcon *vc)
 {
 	return &vc->vd;

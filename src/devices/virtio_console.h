@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+struct exit_ctl;
 struct io_loop;
 struct mem;
 struct vcon;
@@ -55,6 +56,9 @@ int vcon_create(struct vcon **out, const struct vcon_config *cfg,
  * port. Any thread.
  */
 void vcon_shutdown(struct vcon *vc, unsigned int grace_ms);
+
+/* Ctrl-A x on any port's stdio terminal ends the VM through @quit. */
+void vcon_set_quit(struct vcon *vc, struct exit_ctl *quit);
 
 /* The generic device, for virtio_mmio_create(). */
 struct virtio_dev *vcon_dev(struct vcon *vc);

@@ -93,6 +93,7 @@ int attach_virtio_console(struct vm *vm, char *err, size_t err_len,
 		*bad_input = true;
 		return r;
 	}
+	vcon_set_quit(vm->virtio->vcon, &vm->exit);
 	r = plan_virtio(vm, vcon_dev(vm->virtio->vcon));
 	if (r)
 		snprintf(err, err_len, "virtio-console: %s", strerror(-r));

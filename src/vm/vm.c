@@ -455,6 +455,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	(void)io_loop_set_polling(vm->loop, cfg->io_poll_ns); /* not run */
 	*bad_input = true;
 	r = console_open(&vm->serial_con, cfg->serial, err, err_len);
+	vm->serial_con.quit_to = &vm->exit; /* Ctrl-A x */
 	if (!r)
 		r = attach_virtio_console(vm, err, err_len, bad_input);
 	if (!r)

@@ -34,4 +34,51 @@ for c in "${cases[@]}"; do
 		expect_no_log "$name" '^FAIL|guest_exit' &&
 		pass "$name"
 done
+
+# Ctrl-A x on a stdio terminal ends the VM in order: status 0, the
+# terminal restored. The guest would spin for a minute otherwise.
+need_file "$GUESTS/spin.bzImage"
+GT_CASES=$((GT_CASES + 1))
+LOG=$TMP/ctrl-a-x.log ERR=$TMP/ctrl-a-x.err
+CMD="(a pty) $VMM --kernel $GUESTS/spin.bzImage --serial stdio --cmdline spin_ms=60000; keys: Ctrl-A x"
+python3 - "$VMM" "$GUESTS/spin.bzImage" >"$LOG" 2>"$ERR" <<'PY'
+import os, pty, select, sys, termios, time
+vmm, kernel = sys.argv[1:3]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(vmm, [vmm, "--kernel", kernel, "--serial", "stdio",
+                   "--cmdline", "spin_ms=60000"])
+before = None
+deadline = time.monotonic() + 60
+out = b""
+while time.monotonic() < deadline and b"spin" not in out:
+    r, _, _ = select.select([fd], [], [], 1)
+    if r:
+        try:
+            out += os.read(fd, 4096)
+        except OSError:
+            break
+os.write(fd, b"\x01x")
+end = time.monotonic() + 30
+status = None
+while time.monotonic() < end:
+    done, st = os.waitpid(pid, os.WNOHANG)
+    if done:
+        status = os.waitstatus_to_exitcode(st)
+        break
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        try:
+            os.read(fd, 4096)
+        except OSError:
+            pass
+if status is None:
+    os.kill(pid, 9)
+    print("vmm still running 30 s after Ctrl-A x")
+    sys.exit(1)
+print("status", status)
+sys.exit(0 if status == 0 else 1)
+PY
+RC=$?
+[ "$RC" = 0 ] && pass ctrl-a-x || gt_fail ctrl-a-x "vmm did not end with status 0 on Ctrl-A x: $(cat "$LOG")"
 finish
