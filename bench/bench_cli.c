@@ -15,12 +15,13 @@
 #include "bench_abi.h"
 #include "cli/cli.h"
 
-#define DEFAULT_ITERATIONS  20000
-#define DEFAULT_WARMUP	    500
-#define DEFAULT_ROUNDS	    4
-#define DEFAULT_IDLE_MS	    1000
-#define DEFAULT_TIMEOUT_MS  1000
-#define DEFAULT_POLL_MAX_US (VMM_DEFAULT_IO_POLL_NS / 1000) /* vmm --io-poll's */
+#define DEFAULT_ITERATIONS 20000
+#define DEFAULT_WARMUP	   500
+#define DEFAULT_ROUNDS	   4
+#define DEFAULT_IDLE_MS	   1000
+#define DEFAULT_TIMEOUT_MS 1000
+#define DEFAULT_POLL_MAX_US                                                    \
+	(VMM_DEFAULT_IO_POLL_NS / 1000) /* vmm --io-poll's */
 
 static const char *const notify_names[BENCH_NR_NOTIFY] = {
     [BENCH_NOTIFY_URING] = "uring", [BENCH_NOTIFY_EPOLL] = "epoll",

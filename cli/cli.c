@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static const char usage_text[] =
     "usage: vmm --kernel PATH [options]\n"
     "       vmm ctl SOCKET COMMAND [ARGS]   talk to a running vmm (--api)\n"
@@ -272,7 +271,10 @@ static int parse_io_poll(const char *s, uint64_t *ns)
 	}
 	if (strncmp(s, "adaptive", 8) || (s[8] && s[8] != ':'))
 		return -EINVAL;
-	if (s[8] && (parse_uint(s + 9, (unsigned int)(VMM_MAX_IO_POLL_NS / 1000), &us) || !us))
+	if (s[8] &&
+	    (parse_uint(s + 9, (unsigned int)(VMM_MAX_IO_POLL_NS / 1000),
+			&us) ||
+	     !us))
 		return -EINVAL;
 	*ns = us * 1000ULL;
 	return 0;
@@ -360,7 +362,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *cfg,
 			if (parse_io_poll(optarg, &cfg->io_poll_ns))
 				FAIL("--io-poll: off or adaptive[:1..%d], "
 				     "got '%s'",
-				     (unsigned int)(VMM_MAX_IO_POLL_NS / 1000), optarg);
+				     (unsigned int)(VMM_MAX_IO_POLL_NS / 1000),
+				     optarg);
 			break;
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
 		case 'v': cfg->verbosity++; break;

@@ -29,7 +29,7 @@ static int usage_error(const char *msg)
 static int configure(struct vmm *vm, const struct cli_options *cfg)
 {
 	int r = vmm_set_log(vm,
-			    cfg->verbosity >= 2   ? VMM_LOG_DEBUG
+			    cfg->verbosity >= 2	  ? VMM_LOG_DEBUG
 			    : cfg->verbosity == 1 ? VMM_LOG_INFO
 						  : VMM_LOG_WARN,
 			    NULL, NULL);

@@ -18,7 +18,8 @@ static const struct subcommand subcommands[] = {
 
 const struct subcommand *subcommand_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]);
+	     i++)
 		if (subcommands[i].name && !strcmp(subcommands[i].name, name))
 			return &subcommands[i];
 	return NULL;

@@ -47,7 +47,8 @@ static bool parse_row(struct json_object *v, struct top_row *row)
 	snprintf(row->state, sizeof(row->state), "%s",
 		 json_object_get_string(state));
 	for (unsigned int i = 0; i < VMM_RUNSTATE_COUNT; i++)
-		row->time[i] = get_u64(times, vmm_runstate_name((enum vmm_runstate)i), &ok);
+		row->time[i] = get_u64(
+		    times, vmm_runstate_name((enum vmm_runstate)i), &ok);
 	if (json_object_object_get_ex(v, "kvm", &kvm)) {
 		bool has = true;
 

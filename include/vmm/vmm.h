@@ -46,11 +46,11 @@ extern "C" {
 const char *vmm_version(void);
 
 /* Limits and defaults of the configuration calls. */
-#define VMM_MAX_VCPUS	      254 /* xAPIC ids; 0xff is broadcast */
-#define VMM_MIN_MEM	      (16ull << 20)
-#define VMM_MAX_MEM	      (1ull << 40)
-#define VMM_DEFAULT_MEM	      (256ull << 20)
-#define VMM_MAX_CONSOLE_PORTS 16 /* named ports, besides port 0 */
+#define VMM_MAX_VCPUS	       254 /* xAPIC ids; 0xff is broadcast */
+#define VMM_MIN_MEM	       (16ull << 20)
+#define VMM_MAX_MEM	       (1ull << 40)
+#define VMM_DEFAULT_MEM	       (256ull << 20)
+#define VMM_MAX_CONSOLE_PORTS  16 /* named ports, besides port 0 */
 #define VMM_DEFAULT_IO_POLL_NS 200000ull
 #define VMM_MAX_IO_POLL_NS     1000000000ull
 
@@ -245,11 +245,11 @@ enum vmm_runstate {
 const char *vmm_runstate_name(enum vmm_runstate state);
 
 struct vmm_vcpu_info {
-	unsigned int id;	/* 0-based, also the APIC id */
-	int tid;		/* host thread id (for pinning, cgroups) */
+	unsigned int id; /* 0-based, also the APIC id */
+	int tid;	 /* host thread id (for pinning, cgroups) */
 	enum vmm_runstate state;
 	uint64_t time_ns[VMM_RUNSTATE_COUNT]; /* total time in each state */
-	uint64_t wakeups;	/* blocked -> runnable transitions */
+	uint64_t wakeups; /* blocked -> runnable transitions */
 };
 
 /* The number of vCPUs (as configured). */

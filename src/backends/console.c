@@ -71,10 +71,11 @@ int console_spec_check(const char *spec, char *err, size_t err_len)
 	}
 	ops = backend_find(spec, &arg);
 	if (!ops) {
-		snprintf(err, err_len,
-			 "unknown console backend '%s' "
-			 "(stdio, file:PATH, pty, socket:PATH, none, fd:IN,OUT)",
-			 spec);
+		snprintf(
+		    err, err_len,
+		    "unknown console backend '%s' "
+		    "(stdio, file:PATH, pty, socket:PATH, none, fd:IN,OUT)",
+		    spec);
 		return -EINVAL;
 	}
 	if (backend_arg_ok(ops, arg))
@@ -82,7 +83,8 @@ int console_spec_check(const char *spec, char *err, size_t err_len)
 	if (ops->needs_arg)
 		snprintf(err, err_len, "console backend '%s' needs %s: %s:%s",
 			 ops->name,
-			 strcmp(ops->arg_name, "PATH") ? "its argument" : "a path",
+			 strcmp(ops->arg_name, "PATH") ? "its argument"
+						       : "a path",
 			 ops->name, ops->arg_name);
 	else
 		snprintf(err, err_len, "console backend '%s' takes no argument",

@@ -42,10 +42,10 @@ struct console;
 struct exit_ctl;
 
 struct console_backend_ops {
-	const char *name;   /* "stdio", "file", ... */
-	bool needs_arg;	    /* "file:PATH" */
+	const char *name;     /* "stdio", "file", ... */
+	bool needs_arg;	      /* "file:PATH" */
 	const char *arg_name; /* what the argument is, "PATH" */
-	bool out_is_socket; /* send with MSG_NOSIGNAL instead of writev */
+	bool out_is_socket;   /* send with MSG_NOSIGNAL instead of writev */
 	/*
 	 * Set in_fd/out_fd/priv; a backend whose reader comes and goes calls
 	 * console_ring_init() and starts detached (fds -1). Returns 0 or

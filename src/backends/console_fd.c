@@ -52,8 +52,10 @@ static int fd_open(struct console *c, const char *arg)
 	int in, out, r;
 
 	if (parse_fds(arg, &in, &out)) {
-		console_set_error(c, "fd:%s: want fd:IN,OUT (numbers; IN may "
-				     "be -1)", arg);
+		console_set_error(c,
+				  "fd:%s: want fd:IN,OUT (numbers; IN may "
+				  "be -1)",
+				  arg);
 		return -EINVAL;
 	}
 	r = take_fd(c, out, false);

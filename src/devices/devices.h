@@ -22,11 +22,11 @@ struct debug_exit;
 
 /* What a platform device needs of its VM (must outlive the device). */
 struct device_env {
-	int vm_fd;		/* KVM_IRQ_LINE */
-	struct bus *pio_bus;	/* I/O ports */
-	struct bus *mmio_bus;	/* MMIO */
-	struct io_loop *loop;	/* the io thread's */
-	struct exit_ctl *exit;	/* power events end the VM here */
+	int vm_fd;	       /* KVM_IRQ_LINE */
+	struct bus *pio_bus;   /* I/O ports */
+	struct bus *mmio_bus;  /* MMIO */
+	struct io_loop *loop;  /* the io thread's */
+	struct exit_ctl *exit; /* power events end the VM here */
 };
 
 /* The UART stages one byte per writing vCPU: VMs have at most this many. */

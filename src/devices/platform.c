@@ -51,7 +51,7 @@ static void i8042_write(void *opaque, uint64_t off, const void *data,
 	(void)len;
 	if (off == 0 && *(const uint8_t *)data == I8042_CMD_RESET)
 		exit_ctl_request(k->env->exit, VMM_EXIT_RESET, 0,
-				"guest reset through the i8042");
+				 "guest reset through the i8042");
 }
 
 static const struct bus_ops i8042_ops = {
@@ -68,8 +68,8 @@ int i8042_create(struct i8042 **out, const struct device_env *env,
 	if (!k)
 		return -ENOMEM;
 	k->env = env;
-	r = bus_register(env->pio_bus, data_port, 1, "i8042-data",
-			 &i8042_ops, k);
+	r = bus_register(env->pio_bus, data_port, 1, "i8042-data", &i8042_ops,
+			 k);
 	if (!r)
 		r = bus_register(env->pio_bus, cmd_port, 1, "i8042-cmd",
 				 &i8042_ops, k);
@@ -98,7 +98,7 @@ static void acpi_pm_write(void *opaque, uint64_t off, const void *data,
 		if ((v & ACPI_SLEEP_SLP_EN) &&
 		    ACPI_SLEEP_TYP(v) == p->cfg.s5_slp_typ)
 			exit_ctl_request(p->env->exit, VMM_EXIT_POWEROFF, 0,
-					"guest powered off through ACPI");
+					 "guest powered off through ACPI");
 		else if (v & ACPI_SLEEP_SLP_EN)
 			pr_warn_ratelimited(
 			    &p->warn_rl,
@@ -108,7 +108,7 @@ static void acpi_pm_write(void *opaque, uint64_t off, const void *data,
 	case ACPI_PM_RESET:
 		if (v == p->cfg.reset_value)
 			exit_ctl_request(p->env->exit, VMM_EXIT_RESET, 0,
-					"guest reset through ACPI");
+					 "guest reset through ACPI");
 		break;
 	}
 }
@@ -173,8 +173,8 @@ int debug_exit_create(struct debug_exit **out, const struct device_env *env,
 	if (!d)
 		return -ENOMEM;
 	d->env = env;
-	r = bus_register(env->pio_bus, port, 4, "debug-exit",
-			 &debug_exit_ops, d);
+	r = bus_register(env->pio_bus, port, 4, "debug-exit", &debug_exit_ops,
+			 d);
 	if (r) {
 		free(d);
 		return r;

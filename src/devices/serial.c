@@ -296,8 +296,7 @@ static const struct bus_ops serial_ops = {
 };
 
 int serial_create(struct serial **out, const struct device_env *env,
-		  struct console *con,
-		  uint16_t port, unsigned int irq)
+		  struct console *con, uint16_t port, unsigned int irq)
 {
 	struct serial *s = calloc(1, sizeof(*s));
 	int r;

@@ -63,8 +63,8 @@ int kvm_open(char *err, size_t err_len)
 	}
 	version = ioctl(fd, KVM_GET_API_VERSION, 0);
 	if (version != KVM_API_VERSION) {
-		snprintf(err, err_len, "/dev/kvm: KVM API version %d, need %d", version,
-			 KVM_API_VERSION);
+		snprintf(err, err_len, "/dev/kvm: KVM API version %d, need %d",
+			 version, KVM_API_VERSION);
 		close(fd);
 		return -ENOTSUP;
 	}

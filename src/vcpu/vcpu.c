@@ -120,10 +120,12 @@ static void handle_system_event(struct vcpu *v)
 {
 	switch (v->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		exit_ctl_request(v->env->exit, VMM_EXIT_POWEROFF, 0, "guest powered off");
+		exit_ctl_request(v->env->exit, VMM_EXIT_POWEROFF, 0,
+				 "guest powered off");
 		break;
 	case KVM_SYSTEM_EVENT_RESET:
-		exit_ctl_request(v->env->exit, VMM_EXIT_RESET, 0, "guest reset");
+		exit_ctl_request(v->env->exit, VMM_EXIT_RESET, 0,
+				 "guest reset");
 		break;
 	default: vcpu_crash(v, "system event (crash)"); break;
 	}
@@ -229,7 +231,7 @@ static void *vcpu_thread(void *arg)
 				continue;
 			pr_err("vcpu %u: KVM_RUN: %s", v->id, strerror(err));
 			exit_ctl_request(v->env->exit, VMM_EXIT_ERROR, 0,
-					"KVM_RUN failed");
+					 "KVM_RUN failed");
 			break;
 		}
 		if (!handle_exit(v))

@@ -27,13 +27,13 @@ struct vcpu_runtime;
 /* What a vCPU needs of its VM: set up by vm.c, shared by all its vCPUs. */
 struct vcpu_env {
 	int vm_fd;
-	size_t run_size;		 /* KVM_GET_VCPU_MMAP_SIZE */
-	const struct kvm_cpuid2 *cpuid;	 /* KVM_GET_SUPPORTED_CPUID */
-	unsigned int nr_cpus;		 /* for the CPUID topology */
-	struct bus *pio_bus, *mmio_bus;	 /* exits go here */
-	struct exit_ctl *exit;		 /* power events; stop when set */
+	size_t run_size;		/* KVM_GET_VCPU_MMAP_SIZE */
+	const struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
+	unsigned int nr_cpus;		/* for the CPUID topology */
+	struct bus *pio_bus, *mmio_bus; /* exits go here */
+	struct exit_ctl *exit;		/* power events; stop when set */
 	int kick_signal;
-	const struct log_sink *log;	 /* the vCPU thread's */
+	const struct log_sink *log; /* the vCPU thread's */
 };
 
 struct vcpu {

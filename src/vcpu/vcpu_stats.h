@@ -35,7 +35,6 @@ int vm_stats_alloc(struct vm_stats *st, unsigned int nr);
 /* Free what vm_stats_alloc() allocated. Safe on a zeroed struct. */
 void vm_stats_free(struct vm_stats *st);
 
-
 enum vcpu_event {
 	VCPU_EVENT_START,  /* thread started: offline -> runnable */
 	VCPU_EVENT_ENTER,  /* about to enter KVM_RUN */

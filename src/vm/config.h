@@ -13,10 +13,10 @@
 #include <vmm/vmm.h>
 
 /* The public limits (include/vmm/vmm.h), by their internal names. */
-#define VM_MAX_PORTS	VMM_MAX_CONSOLE_PORTS
-#define VM_DEFAULT_MEM	VMM_DEFAULT_MEM
-#define VM_MIN_MEM	VMM_MIN_MEM
-#define VM_MAX_MEM	VMM_MAX_MEM
+#define VM_MAX_PORTS   VMM_MAX_CONSOLE_PORTS
+#define VM_DEFAULT_MEM VMM_DEFAULT_MEM
+#define VM_MIN_MEM     VMM_MIN_MEM
+#define VM_MAX_MEM     VMM_MAX_MEM
 /* xAPIC ids are 8 bits and 0xff is broadcast: the MADT/MP limit. */
 #define VM_MAX_CPUS VMM_MAX_VCPUS
 /* --io-poll adaptive: the ceiling, KVM's halt_poll_ns default. */

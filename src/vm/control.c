@@ -97,8 +97,9 @@ int vm_control_create(struct vm_control *c, struct vm *vm, char *err,
 	api_init(&c->api, vm->loop, &vm_api_ops, vm, cfg->nr_cpus);
 	if (cfg->stats_path) {
 		/* Found unwritable now, not after the guest ran. */
-		int fd = open(cfg->stats_path,
-			      O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
+		int fd =
+		    open(cfg->stats_path,
+			 O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
 
 		if (fd < 0) {
 			r = -errno;

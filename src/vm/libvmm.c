@@ -71,13 +71,15 @@ __attribute__((format(printf, 3, 4))) static int fail(struct vmm *vm, int r,
 	return r;
 }
 
+static bool started(struct vmm *vm);
+
 /* Configuration calls: only before vmm_start(). */
 #define CONFIG_ONLY(vm)                                                        \
 	do {                                                                   \
 		if (!(vm))                                                     \
 			return -EINVAL;                                        \
 		(vm)->err[0] = '\0';                                           \
-		if ((vm)->phase != PHASE_CONFIG)                               \
+		if (started(vm))                                               \
 			return fail((vm), -EBUSY, "%s: the VM was started",    \
 				    __func__);                                 \
 	} while (0)
@@ -298,7 +300,8 @@ int vmm_set_io_poll(struct vmm *vm, uint64_t max_ns)
 {
 	CONFIG_ONLY(vm);
 	if (max_ns > VMM_MAX_IO_POLL_NS)
-		return fail(vm, -EINVAL, "io polling of %llu ns: at most %llu ns",
+		return fail(vm, -EINVAL,
+			    "io polling of %llu ns: at most %llu ns",
 			    (unsigned long long)max_ns, VMM_MAX_IO_POLL_NS);
 	vm->cfg.io_poll_ns = max_ns;
 	return 0;
@@ -362,6 +365,8 @@ int vmm_start(struct vmm *vm)
 	int r;
 
 	CONFIG_ONLY(vm);
+	if (vm->vm_made)
+		return fail(vm, -EBUSY, "vmm_start() was called already");
 	if (!vm->cfg.kernel_buf)
 		return fail(vm, -EINVAL, "no kernel: call vmm_set_kernel()");
 	vm->exit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -381,13 +386,19 @@ int vmm_start(struct vmm *vm)
 	}
 	/* The io thread takes no signals: SIGPIPE from a backend write
 	 * becomes EPIPE, and the application's handlers stay its own. */
+	pthread_mutex_lock(&vm->lock); /* before the thread can end it */
+	vm->phase = PHASE_RUNNING;
+	pthread_mutex_unlock(&vm->lock);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = -pthread_create(&vm->io_thread, NULL, io_thread, vm);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r)
+	if (r) {
+		pthread_mutex_lock(&vm->lock);
+		vm->phase = PHASE_CONFIG;
+		pthread_mutex_unlock(&vm->lock);
 		return fail(vm, r, "io thread: %s", strerror(-r));
-	vm->phase = PHASE_RUNNING;
+	}
 	return 0;
 }
 

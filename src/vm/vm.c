@@ -253,7 +253,8 @@ static int vm_register_memory(struct vm *vm, char *err, size_t err_len)
 
 _Static_assert(SERIAL_MAX_VCPUS >= VM_MAX_CPUS,
 	       "every vCPU may have a byte staged in the UART");
-_Static_assert(LAYOUT_ACPI_SLEEP_STS == LAYOUT_ACPI_SLEEP_CTL + ACPI_PM_SLEEP_STS &&
+_Static_assert(LAYOUT_ACPI_SLEEP_STS ==
+		       LAYOUT_ACPI_SLEEP_CTL + ACPI_PM_SLEEP_STS &&
 		   LAYOUT_ACPI_RESET_REG ==
 		       LAYOUT_ACPI_SLEEP_CTL + ACPI_PM_RESET &&
 		   LAYOUT_ACPI_REGS_SIZE == ACPI_PM_SIZE,
@@ -349,10 +350,11 @@ static int vm_load_guest(struct vm *vm, char *err, size_t err_len,
 		boot.initrd_len = cfg->initrd_len;
 	} else {
 		r = vm_read_file("kernel", cfg->kernel, cfg->mem_size, &kernel,
-			      &boot.kernel_len, err, err_len);
+				 &boot.kernel_len, err, err_len);
 		if (!r && cfg->initrd)
 			r = vm_read_file("initrd", cfg->initrd, cfg->mem_size,
-				      &initrd, &boot.initrd_len, err, err_len);
+					 &initrd, &boot.initrd_len, err,
+					 err_len);
 		if (r)
 			goto out;
 		boot.kernel = kernel;
@@ -551,7 +553,8 @@ struct vmm_exit vm_run(struct vm *vm)
 		r = io_loop_run(vm->loop);
 		if (r) {
 			pr_err("io loop: %s", strerror(-r));
-			vm_request_exit(vm, VMM_EXIT_ERROR, 0, "io loop failed");
+			vm_request_exit(vm, VMM_EXIT_ERROR, 0,
+					"io loop failed");
 		}
 	}
 	/* Kick everyone out first, then wait: stopping 64 vCPUs is parallel. */

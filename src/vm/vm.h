@@ -39,8 +39,8 @@ struct vm {
 	struct bus pio_bus;
 	struct bus mmio_bus;
 	struct io_loop *loop;
-	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
-	int run_size;		  /* struct kvm_run mapping size */
+	struct kvm_cpuid2 *cpuid;     /* KVM_GET_SUPPORTED_CPUID */
+	int run_size;		      /* struct kvm_run mapping size */
 	struct vcpu_env vcpu_env;     /* what the vCPUs share of the VM */
 	struct device_env device_env; /* and the platform devices */
 	struct vcpu *vcpus;
@@ -53,7 +53,7 @@ struct vm {
 	struct i8042 *i8042;
 	struct acpi_pm *acpi_pm;
 	struct debug_exit *debug_exit;
-	struct vm_virtio *virtio; /* virtio devices (attach.c) */
+	struct vm_virtio *virtio;  /* virtio devices (attach.c) */
 	struct vm_control control; /* --api, --stats, the sampler */
 
 	struct exit_ctl exit; /* why it ends; the first request wins */
@@ -97,6 +97,5 @@ void vm_request_exit(struct vm *vm, enum vmm_exit_reason reason, int status,
 /* True once an exit was requested; vCPUs stop entering the guest. Any thread.
  */
 bool vm_exiting(struct vm *vm);
-
 
 #endif /* VMM_VM_H */

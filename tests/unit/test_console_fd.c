@@ -41,8 +41,8 @@ static void test_pipe_pair(void)
 
 static void test_bad_specs(void)
 {
-	static const char *const bad[] = {"fd:", "fd:1", "fd:a,b", "fd:1,",
-					  "fd:-2,1", "fd:0,-1"};
+	static const char *const bad[] = {"fd:",   "fd:1",    "fd:a,b",
+					  "fd:1,", "fd:-2,1", "fd:0,-1"};
 	char err[256];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -62,7 +62,7 @@
 /* virtio-mmio devices: one 4 KiB window each at the bottom of the hole. */
 #define LAYOUT_VIRTIO_MMIO_BASE 0xd0000000ULL
 #define LAYOUT_VIRTIO_MMIO_SIZE 0x1000 /* VIRTIO_MMIO_WINDOW_SIZE */
-#define LAYOUT_VIRTIO_MMIO_MAX	8 /* one IOAPIC pin each, GSI 16..23 */
+#define LAYOUT_VIRTIO_MMIO_MAX	8      /* one IOAPIC pin each, GSI 16..23 */
 
 /* ACPI hardware-reduced sleep control/status and reset registers (MMIO). */
 #define LAYOUT_ACPI_SLEEP_CTL	0xfec0f000ULL /* 1 byte */
