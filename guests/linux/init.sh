@@ -26,7 +26,8 @@
 #                  loaded) instead of the console
 #   tty_size=<r>x<c>  the shell's terminal size (Linux applies the size a
 #                  virtio-console reports only on a later config change,
-#                  not to a tty opened after it)
+#                  not to a tty opened after it; a shell that knows its
+#                  size does not query the cursor position either)
 #   delay=<s>      sleep this long before the end action
 #   end=poweroff   (default) | reboot (reboot -f) | panic (init exits) |
 #                  hang (sleep forever; the harness' timeout must end it)
@@ -132,6 +133,8 @@ shell)
 		# -c: the tty becomes the shell's controlling terminal (^C, job control)
 		setsid -c sh -l <>"/dev/$SHELL_TTY" >&0 2>&0
 	else
+		[ -z "$TTY_SIZE" ] ||
+			stty rows "${TTY_SIZE%x*}" cols "${TTY_SIZE#*x}"
 		setsid cttyhack sh -l
 	fi
 	;;
