@@ -6,11 +6,14 @@
  * both exit reasons, and checks the library left its process alone: its
  * own SIGRTMIN handler and the default SIGPIPE disposition stay, a kick
  * signal that holds a handler is refused, and eight VMs created and
- * destroyed leak nothing (under ASan). Prints "CONSUMER OK" and exits 0.
+ * destroyed leak nothing (under ASan), and every descriptor the VMs hold
+ * is close-on-exec. Prints "CONSUMER OK" and exits 0.
  *   consumer HELLO SPIN OUTDIR   (the hello and spin test guests)
  */
 #define _GNU_SOURCE /* usleep, sigaction in -std=c99 */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +77,29 @@ static void pause_and_read(struct vmm *vm)
 	EXPECT(vmm_get_vcpu_info(vm, 1, &info) == -EINVAL);
 }
 
+/* Every descriptor beyond stdio is close-on-exec (the VMs' included). */
+static int count_inheritable_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] == '.' || fd <= 2 || fd == dirfd(d))
+			continue;
+		if (!(fcntl(fd, F_GETFD) & FD_CLOEXEC)) {
+			fprintf(stderr, "consumer: fd %d is inheritable\n", fd);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
 static void two_at_once(const char *hello, const char *spin, const char *dir)
 {
 	char serial[2][512];
@@ -94,6 +120,7 @@ static void two_at_once(const char *hello, const char *spin, const char *dir)
 			return;
 		}
 	EXPECT(vmm_set_machine(vm[0], 2, 64ull << 20) == -EBUSY);
+	EXPECT(count_inheritable_fds() == 0);
 	EXPECT(vmm_exit_fd(vm[0]) >= 0);
 	pause_and_read(vm[0]);
 	for (int i = 0; i < 2; i++) {
