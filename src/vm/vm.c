@@ -30,6 +30,7 @@
 #include "arch/x86/mptable.h"
 #include "vcpu/vcpu.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/irq_routing.h"
 
 #define BAD_INPUT(...)                                                         \
 	do {                                                                   \
@@ -42,122 +43,6 @@
  * gives up after this long without progress, so that the VM still stops.
  */
 #define VM_STOP_OUTPUT_GRACE_MS 3000
-
-/* What a non-regular file is, for the message that refuses it. */
-static const char *file_kind(mode_t mode)
-{
-	if (S_ISDIR(mode))
-		return "a directory";
-	if (S_ISFIFO(mode))
-		return "a FIFO";
-	if (S_ISCHR(mode))
-		return "a character device";
-	if (S_ISBLK(mode))
-		return "a block device";
-	if (S_ISSOCK(mode))
-		return "a socket";
-	return "of an unknown type";
-}
-
-int vm_read_file(const char *what, const char *path, uint64_t max,
-		 uint8_t **buf, size_t *len, char *err, size_t err_len)
-{
-	struct stat st;
-	uint8_t *p;
-	size_t done = 0;
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		int e = errno;
-
-		snprintf(err, err_len, "%s %s: %s", what, path, strerror(e));
-		if (fd >= 0)
-			close(fd);
-		return -e;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, err_len, "%s %s is %s, not a regular file", what,
-			 path, file_kind(st.st_mode));
-		close(fd);
-		return -EINVAL;
-	}
-	if ((uint64_t)st.st_size > max) {
-		snprintf(err, err_len,
-			 "%s %s is %llu MiB, larger than guest RAM (%llu MiB)",
-			 what, path, (unsigned long long)st.st_size >> 20,
-			 (unsigned long long)max >> 20);
-		close(fd);
-		return -EFBIG;
-	}
-	p = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!p) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, p + done, (size_t)st.st_size - done);
-
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-
-			if (e == EINTR)
-				continue;
-			snprintf(err, err_len, "%s %s: %s", what, path,
-				 strerror(e));
-			free(p);
-			close(fd);
-			return -e;
-		}
-		done += (size_t)n;
-	}
-	close(fd);
-	*buf = p;
-	*len = done;
-	return 0;
-}
-
-/*
- * Interrupt routing as on a PC (and as the MADT / MP table describe it):
- * ISA IRQs 0-15 on the PICs, GSIs 0-23 on IOAPIC pins with the PIT's
- * IRQ 0 on pin 2; GSI 2 is the PIC cascade and goes nowhere else.
- */
-static int vm_setup_irq_routing(int vm_fd)
-{
-	struct kvm_irq_routing *table;
-	unsigned int n = 0;
-	int r = 0;
-
-	table = calloc(1, sizeof(*table) + 48 * sizeof(table->entries[0]));
-	if (!table)
-		return -ENOMEM;
-	for (unsigned int gsi = 0; gsi < 16; gsi++) {
-		if (gsi == 2)
-			continue;
-		table->entries[n++] = (struct kvm_irq_routing_entry){
-		    .gsi = gsi,
-		    .type = KVM_IRQ_ROUTING_IRQCHIP,
-		    .u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
-						 : KVM_IRQCHIP_PIC_SLAVE,
-		    .u.irqchip.pin = gsi % 8,
-		};
-	}
-	for (unsigned int gsi = 0; gsi < LAYOUT_IOAPIC_PINS; gsi++) {
-		if (gsi == 2)
-			continue;
-		table->entries[n++] = (struct kvm_irq_routing_entry){
-		    .gsi = gsi,
-		    .type = KVM_IRQ_ROUTING_IRQCHIP,
-		    .u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC,
-		    .u.irqchip.pin = gsi == 0 ? 2 : gsi,
-		};
-	}
-	table->nr = n;
-	if (ioctl(vm_fd, KVM_SET_GSI_ROUTING, table) < 0)
-		r = -errno;
-	free(table);
-	return r;
-}
 
 static int vm_setup_kvm(struct vm *vm, char *err, size_t err_len,
 			bool *bad_input)
@@ -208,7 +93,7 @@ static int vm_setup_kvm(struct vm *vm, char *err, size_t err_len,
 	VM_IOCTL(KVM_CREATE_IRQCHIP, 0);
 	VM_IOCTL(KVM_CREATE_PIT2, &pit);
 #undef VM_IOCTL
-	r = vm_setup_irq_routing(vm->vm_fd);
+	r = x86_setup_irq_routing(vm->vm_fd);
 	if (r)
 		snprintf(err, err_len, "KVM_SET_GSI_ROUTING: %s", strerror(-r));
 	return r;
