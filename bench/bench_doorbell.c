@@ -134,6 +134,7 @@ struct bench_run {
 	struct bench_dev *dev;
 	struct bench_abi sent;
 	uint64_t tsc_before, tsc_after;
+	uint8_t *kernel; /* the guest image, read before vm_create() */
 	bool vm_created; /* vm_create() was called: vm_destroy() is safe */
 	struct io_source signal_src; /* SIGTERM/SIGINT/SIGHUP */
 };
@@ -311,12 +312,18 @@ static int run(struct bench_doorbell_opts *o, const struct log_sink *sink)
 	    .nr_cpus = 1,
 	    .serial = o->serial,
 	    .debug_exit = true,
-	    .verbosity = o->verbosity,
 	    .log = sink,
 	    /* adaptive is the product's --io-poll; every other mode is off. */
 	    .io_poll_ns =
 		o->notify == BENCH_NOTIFY_ADAPTIVE ? o->poll_max_ns : 0,
 	};
+	r = vm_read_file("kernel", b->cfg.kernel, b->cfg.mem_size, &b->kernel,
+			 &b->cfg.kernel_len, err, sizeof(err));
+	if (r) {
+		pr_err("%s", err);
+		goto out;
+	}
+	b->cfg.kernel_buf = b->kernel;
 	r = pin_threads(o, &vcpu_mask, &pin_vcpu);
 	if (r) {
 		pr_err("--pin-vcpu/--pin-io: %s", strerror(-r));
@@ -361,6 +368,7 @@ out:
 		vm_destroy(&b->vm);
 	if (b->signal_src.fd >= 0)
 		close(b->signal_src.fd);
+	free(b->kernel);
 	free(b);
 	return status;
 }

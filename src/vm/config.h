@@ -34,8 +34,10 @@ struct vm_port {
 };
 
 struct vm_config {
-	const char *kernel;
-	const char *initrd;  /* NULL: none */
+	/* The images, already read (vm_read_file()) or given in memory. */
+	const void *kernel_buf, *initrd_buf; /* initrd_buf NULL: none */
+	size_t kernel_len, initrd_len;
+	const char *kernel;  /* the kernel's name in messages; NULL: none */
 	const char *cmdline; /* NULL: the default command line */
 	uint64_t mem_size;
 	unsigned int nr_cpus;
@@ -48,13 +50,9 @@ struct vm_config {
 	unsigned int sample_ms; /* runstate sampler period */
 	uint64_t io_poll_ns;	/* io loop polling ceiling; 0: off */
 	bool debug_exit;
-	int verbosity;
 	int kick_signal; /* 0: VM_DEFAULT_KICK_SIGNAL */
 	/* Where the VM's threads log (NULL: the default, stderr). */
 	const struct log_sink *log;
-	/* Instead of reading .kernel / .initrd (vmm_set_kernel_mem()): */
-	const void *kernel_buf, *initrd_buf;
-	size_t kernel_len, initrd_len;
 };
 
 #endif /* VMM_VM_CONFIG_H */

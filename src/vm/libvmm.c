@@ -37,10 +37,10 @@ enum vmm_phase { PHASE_CONFIG, PHASE_RUNNING, PHASE_ENDED };
 
 struct vmm {
 	struct vm_config cfg; /* strings below, owned */
-	char *kernel_path, *initrd_path, *cmdline, *serial, *console;
+	char *kernel_path, *cmdline, *serial, *console;
 	char *port_names[VM_MAX_PORTS], *port_backends[VM_MAX_PORTS];
 	char *stats_path, *api_path;
-	uint8_t *kernel, *initrd; /* the images, read or copied */
+	uint8_t *kernel, *initrd; /* the images until vmm_start() loads them */
 	struct log_sink log;
 
 	enum vmm_phase phase;
@@ -116,7 +116,7 @@ int vmm_create(struct vmm **out)
 	vm->cfg.nr_cpus = 1;
 	vm->cfg.mem_size = VM_DEFAULT_MEM;
 	vm->cfg.sample_ms = 10;
-	vm->cfg.io_poll_ns = VM_DEFAULT_IO_POLL_US * 1000ULL;
+	vm->cfg.io_poll_ns = VMM_DEFAULT_IO_POLL_NS;
 	vm->cfg.serial = "none";
 	vm->exit_fd = -1;
 	log_sink_init(&vm->log);
@@ -376,6 +376,12 @@ int vmm_start(struct vmm *vm)
 	vm->vm_made = true;
 	r = vm_create(&vm->vm, &vm->cfg, vm->err, sizeof(vm->err), &bad_input);
 	log_sink_enter(prev);
+	/* The images are in guest RAM now (or refused): no second copy for
+	 * the VM's lifetime. */
+	free(vm->kernel);
+	free(vm->initrd);
+	vm->kernel = vm->initrd = NULL;
+	vm->cfg.kernel_buf = vm->cfg.initrd_buf = NULL;
 	if (r) {
 		/* The configuration's fault is -EINVAL; the host's never is. */
 		if (bad_input)
@@ -538,7 +544,6 @@ void vmm_destroy(struct vmm *vm)
 		free(vm->port_backends[i]);
 	}
 	free(vm->kernel_path);
-	free(vm->initrd_path);
 	free(vm->cmdline);
 	free(vm->serial);
 	free(vm->console);

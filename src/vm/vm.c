@@ -9,13 +9,11 @@
 #include "vm.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
@@ -223,35 +221,21 @@ static int vm_load_guest(struct vm *vm, char *err, size_t err_len,
 	const struct vm_config *cfg = vm->cfg;
 	struct boot_config boot = {.rsdp_addr = LAYOUT_ACPI_RSDP};
 	struct acpi_config acpi = {.nr_cpus = cfg->nr_cpus, .com1 = true};
-	uint8_t *kernel = NULL, *initrd = NULL;
 	const char *why = NULL;
 	int r;
 
 	*bad_input = true;
-	if (cfg->kernel_buf) {
-		boot.kernel = cfg->kernel_buf;
-		boot.kernel_len = cfg->kernel_len;
-		boot.initrd = cfg->initrd_buf;
-		boot.initrd_len = cfg->initrd_len;
-	} else {
-		r = vm_read_file("kernel", cfg->kernel, cfg->mem_size, &kernel,
-				 &boot.kernel_len, err, err_len);
-		if (!r && cfg->initrd)
-			r = vm_read_file("initrd", cfg->initrd, cfg->mem_size,
-					 &initrd, &boot.initrd_len, err,
-					 err_len);
-		if (r)
-			goto out;
-		boot.kernel = kernel;
-		boot.initrd = initrd;
-	}
+	boot.kernel = cfg->kernel_buf;
+	boot.kernel_len = cfg->kernel_len;
+	boot.initrd = cfg->initrd_buf;
+	boot.initrd_len = cfg->initrd_len;
 	boot.cmdline = vm->cmdline;
 	r = boot_load(&vm->mem, &boot, &vm->entry, &why);
 	if (r) {
 		snprintf(err, err_len, "kernel %s: %s",
 			 cfg->kernel ? cfg->kernel : "(in memory)",
 			 why ? why : strerror(-r));
-		goto out;
+		return r;
 	}
 	*bad_input = false;
 	attach_acpi_devices(vm, &acpi);
@@ -262,9 +246,6 @@ static int vm_load_guest(struct vm *vm, char *err, size_t err_len,
 		r = x86_write_boot_tables(&vm->mem, vm->entry.protocol);
 	if (r)
 		snprintf(err, err_len, "firmware tables: %s", strerror(-r));
-out:
-	free(kernel);
-	free(initrd);
 	return r;
 }
 
