@@ -120,8 +120,10 @@ static int boot(int argc, char **argv)
 	case CLI_ERROR: return usage_error(err);
 	case CLI_RUN: break;
 	}
-	if (vmm_create(&vm))
-		return usage_error("out of memory");
+	if (vmm_create(&vm)) {
+		fprintf(stderr, "vmm: error: out of memory\n");
+		return CLI_STATUS_ERROR;
+	}
 	if (configure(vm, &cfg)) {
 		r = usage_error(vmm_last_error(vm));
 		vmm_destroy(vm);
@@ -152,8 +154,6 @@ static int boot(int argc, char **argv)
 	}
 	signo = wait_for_end(vm, sig_fd);
 	vmm_wait(vm, &ex);
-	if (ex.reason == VMM_EXIT_ERROR && *vmm_last_error(vm))
-		fprintf(stderr, "vmm: error: %s\n", vmm_last_error(vm));
 	vmm_destroy(vm);
 	if (sig_fd >= 0)
 		close(sig_fd);

@@ -83,8 +83,10 @@ run_one() { # name timeout cmd...
 # On the L1 platform a unit test that skips here (it needs KVM) is run
 # again in the L1 rather than counted.
 run_unit() {
-	local t rc names=("$@")
-	[ ${#names[@]} -gt 0 ] || names=("$O"/tests/unit/test_*)
+	local t rc names=("$@") whole=0
+	# The whole tier (not a named few): the layers and library checks too.
+	[ ${#names[@]} -gt 0 ] || { names=("$O"/tests/unit/test_*); whole=1; }
+	[ -z "${L1:-}" ] || whole=0
 	echo "unit tier: $platform_name"
 	for t in "${names[@]}"; do
 		t=$O/tests/unit/$(basename "$t")
@@ -100,17 +102,14 @@ run_unit() {
 		fi
 		run_one "unit/$(basename "$t")" 120 "$t"
 	done
+	[ $whole = 1 ] || return 0
 	# The library's layers only point down (README, Layout).
-	if [ ${#names[@]} -gt 1 ] && [ -z "${L1:-}" ]; then
-		run_one "layers" 60 tools/check-layers.sh
-	fi
+	run_one "layers" 60 tools/check-layers.sh
 	# libvmm installed, exported, compiled against (no KVM needed); it also
 	# builds the consumer program tests/guest/libvmm.sh runs.
-	if [ ${#names[@]} -gt 1 ] && [ -z "${L1:-}" ]; then
-		count_results < <(SAN_FLAGS=${SAN_FLAGS:-} timeout 300 \
+	count_results < <(SAN_FLAGS=${SAN_FLAGS:-} timeout 300 \
 			tests/lib/build.sh "$O" 2>&1 | tee "$log_dir/lib.log" |
 			grep -E '^(PASS|FAIL) |^    ')
-	fi
 }
 
 # run_guest [SCRIPT...]: tests/guest/*.sh, or only the named ones (the

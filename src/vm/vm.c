@@ -331,9 +331,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	if (r)
 		return r;
 	*bad_input = false;
-	r = vm_build_cmdline(vm);
-	if (r)
-		return r;
+	STEP(vm_build_cmdline(vm), "command line");
 	r = vm_map_memory(vm, err, err_len);
 	if (r)
 		return r;
@@ -357,11 +355,6 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	if (r)
 		return r;
 	return vm_setup_vcpus(vm, err, err_len);
-}
-
-bool vm_exiting(struct vm *vm)
-{
-	return exit_ctl_requested(&vm->exit);
 }
 
 void vm_request_exit(struct vm *vm, enum vmm_exit_reason reason, int status,

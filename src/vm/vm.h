@@ -94,8 +94,4 @@ void vm_destroy(struct vm *vm);
 void vm_request_exit(struct vm *vm, enum vmm_exit_reason reason, int status,
 		     const char *why);
 
-/* True once an exit was requested; vCPUs stop entering the guest. Any thread.
- */
-bool vm_exiting(struct vm *vm);
-
 #endif /* VMM_VM_H */
