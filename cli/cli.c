@@ -35,6 +35,12 @@ static const char usage_text[] =
     "  -s, --serial BACKEND   16550 UART on COM1 (default stdio)\n"
     "      --console BACKEND  virtio-console port 0 (hvc0)\n"
     "      --port NAME=BACKEND  extra virtio-console port (repeatable)\n"
+    "      --disk path=FILE[,readonly=on][,direct=on][,serial=ID]\n"
+    "                         virtio-blk disk on a raw image or block device\n"
+    "                         (repeatable: vda, vdb, ... in this order)\n"
+    "      --rng [rate=BYTES_PER_SEC]\n"
+    "                         virtio-rng entropy from the host's getrandom,\n"
+    "                         optionally rate limited\n"
     "      --stats PATH       write per-vCPU runstate statistics as JSON at "
     "exit\n"
     "      --api PATH         JSON control socket (pause, resume, stop, "
@@ -140,6 +146,8 @@ enum {
 	OPT_SAMPLE_MS,
 	OPT_IO_POLL,
 	OPT_DEBUG_EXIT,
+	OPT_DISK,
+	OPT_RNG,
 	OPT_LAST
 };
 
@@ -157,6 +165,8 @@ static const struct option long_options[] = {
     {"sample-ms", required_argument, NULL, OPT_SAMPLE_MS},
     {"io-poll", required_argument, NULL, OPT_IO_POLL},
     {"debug-exit", no_argument, NULL, OPT_DEBUG_EXIT},
+    {"disk", required_argument, NULL, OPT_DISK},
+    {"rng", optional_argument, NULL, OPT_RNG},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -206,7 +216,8 @@ static bool single_valued(int opt)
 	case OPT_STATS:
 	case OPT_API:
 	case OPT_SAMPLE_MS:
-	case OPT_IO_POLL: return true;
+	case OPT_IO_POLL:
+	case OPT_RNG: return true;
 	default: return false;
 	}
 }
@@ -258,6 +269,82 @@ static enum cli_result add_port(struct cli_options *cfg, char *arg, char *err,
 		FAIL("--port %s: %s", arg, why);
 	cfg->ports[cfg->nr_ports++] = (struct cli_port){arg, eq + 1};
 	return CLI_RUN;
+}
+
+/* "on" / "off" of a KEY=on|off option. */
+static int parse_on_off(const char *v, bool *out)
+{
+	if (!strcmp(v, "on")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(v, "off")) {
+		*out = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* --disk path=FILE[,readonly=on][,direct=on][,serial=ID] */
+static enum cli_result add_disk(struct cli_options *cfg, char *arg, char *err,
+				size_t err_len)
+{
+	struct cli_disk d = {0};
+	char *save = NULL, *kv;
+	bool on;
+
+	if (cfg->nr_disks == VMM_MAX_DISKS)
+		FAIL("at most %d --disk options", VMM_MAX_DISKS);
+	for (kv = strtok_r(arg, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (!eq)
+			FAIL("--disk: '%s' is not KEY=VALUE", kv);
+		*eq++ = '\0';
+		if (!strcmp(kv, "path") && *eq) {
+			d.path = eq;
+		} else if (!strcmp(kv, "serial")) {
+			if (strlen(eq) > 20)
+				FAIL("--disk serial=%s: longer than 20 bytes",
+				     eq);
+			d.serial = eq;
+		} else if (!strcmp(kv, "readonly") || !strcmp(kv, "direct")) {
+			unsigned int bit = kv[0] == 'r' ? VMM_DISK_READONLY
+							: VMM_DISK_DIRECT;
+
+			if (parse_on_off(eq, &on))
+				FAIL("--disk %s=%s: on or off", kv, eq);
+			d.flags = on ? d.flags | bit : d.flags & ~bit;
+		} else {
+			FAIL("--disk: unknown key '%s' (path, readonly, "
+			     "direct, serial)",
+			     kv);
+		}
+	}
+	if (!d.path)
+		FAIL("--disk needs path=FILE");
+	cfg->disks[cfg->nr_disks++] = d;
+	return CLI_RUN;
+}
+
+/* --rng, --rng rate=N or --rng=rate=N (bytes per second). */
+static int parse_rng(const char *arg, uint64_t *rate)
+{
+	unsigned long long v;
+	char *end;
+
+	*rate = 0;
+	if (!arg)
+		return 0;
+	if (strncmp(arg, "rate=", 5) || !isdigit((unsigned char)arg[5]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(arg + 5, &end, 10);
+	if (errno || *end || !v)
+		return -EINVAL;
+	*rate = v;
+	return 0;
 }
 
 /* "off", "adaptive" or "adaptive:MAX_US" -> ceiling in ns (0: off). */
@@ -366,6 +453,21 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *cfg,
 				     optarg);
 			break;
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
+		case OPT_DISK:
+			if (add_disk(cfg, optarg, err, err_len) != CLI_RUN)
+				return CLI_ERROR;
+			break;
+		case OPT_RNG:
+			/* "--rng rate=N": the value as the next word. */
+			if (!optarg && optind < argc &&
+			    !strncmp(argv[optind], "rate=", 5))
+				optarg = argv[optind++];
+			if (parse_rng(optarg, &cfg->rng_rate))
+				FAIL("--rng: expected rate=BYTES_PER_SEC (a "
+				     "positive number), got '%s'",
+				     optarg);
+			cfg->rng = true;
+			break;
 		case 'v': cfg->verbosity++; break;
 		case 'h': return CLI_HELP;
 		case 'V': return CLI_VERSION;

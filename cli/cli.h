@@ -18,6 +18,13 @@ struct cli_port {
 	const char *backend;
 };
 
+/* A disk named on the command line (--disk path=FILE,...). */
+struct cli_disk {
+	const char *path;
+	const char *serial; /* NULL: none */
+	unsigned int flags; /* VMM_DISK_* */
+};
+
 /* What the command line asks for; strings point into argv. */
 struct cli_options {
 	const char *kernel;
@@ -29,6 +36,10 @@ struct cli_options {
 	const char *console; /* virtio-console port 0 backend; NULL: none */
 	struct cli_port ports[VMM_MAX_CONSOLE_PORTS];
 	unsigned int nr_ports;
+	struct cli_disk disks[VMM_MAX_DISKS];
+	unsigned int nr_disks;
+	bool rng;
+	uint64_t rng_rate; /* bytes per second; 0: no limit */
 	const char *stats_path;
 	const char *api_path;
 	unsigned int sample_ms;

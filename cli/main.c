@@ -45,6 +45,13 @@ static int configure(struct vmm *vm, const struct cli_options *cfg)
 	for (unsigned int i = 0; !r && i < cfg->nr_ports; i++)
 		r = vmm_add_console(vm, cfg->ports[i].name,
 				    cfg->ports[i].backend);
+	for (unsigned int i = 0; !r && i < cfg->nr_disks; i++)
+		r = vmm_add_disk(vm, cfg->disks[i].path, cfg->disks[i].flags,
+				 cfg->disks[i].serial);
+	if (!r && cfg->rng)
+		r = vmm_add_rng(vm);
+	if (!r && cfg->rng_rate)
+		r = vmm_set_rng_rate(vm, cfg->rng_rate);
 	if (!r)
 		r = vmm_set_debug_exit(vm, cfg->debug_exit);
 	if (!r && cfg->api_path)

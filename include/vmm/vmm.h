@@ -51,6 +51,7 @@ const char *vmm_version(void);
 #define VMM_MAX_MEM	       (1ull << 40)
 #define VMM_DEFAULT_MEM	       (256ull << 20)
 #define VMM_MAX_CONSOLE_PORTS  16 /* named ports, besides port 0 */
+#define VMM_MAX_DISKS	       8 /* virtio-mmio devices: 8 in all */
 #define VMM_DEFAULT_IO_POLL_NS 200000ull
 #define VMM_MAX_IO_POLL_NS     1000000000ull
 
@@ -136,6 +137,35 @@ int vmm_add_serial(struct vmm *vm, const char *backend);
  * /dev/virtio-ports/NAME with udev). Up to 16 ports.
  */
 int vmm_add_console(struct vmm *vm, const char *name, const char *backend);
+
+/* vmm_add_disk() flags. */
+#define VMM_DISK_READONLY 0x1u /* the guest may not write (VIRTIO_BLK_F_RO) */
+#define VMM_DISK_DIRECT	  0x2u /* O_DIRECT: bypass the host's page cache */
+
+/*
+ * A virtio-blk disk on the raw image @path (a regular file or a block
+ * device; the string is copied). The guest sees the disks in the order
+ * they were added (vda, vdb, ...). @serial (up to 20 bytes, NULL for none)
+ * is what the guest reads as the disk's id (/sys/block/vdX/serial). The
+ * image is opened and locked at vmm_start(): a writable image takes an
+ * exclusive lock (OFD), so a second VM on it fails there unless both are
+ * read-only. Up to VMM_MAX_DISKS. 0 or -errno (-EINVAL: unknown flags or
+ * a bad serial, -ENOSPC: too many disks).
+ */
+int vmm_add_disk(struct vmm *vm, const char *path, unsigned int flags,
+		 const char *serial);
+
+/*
+ * A virtio-rng entropy device, filled from the host's getrandom(2), with
+ * no rate limit. Once.
+ */
+int vmm_add_rng(struct vmm *vm);
+
+/*
+ * Limit the virtio-rng device to @bytes_per_sec (a token bucket holding
+ * one second's worth); 0 removes the limit. After vmm_add_rng().
+ */
+int vmm_set_rng_rate(struct vmm *vm, uint64_t bytes_per_sec);
 
 /*
  * The debug-exit port (0xf4): a guest write of V ends the VM with

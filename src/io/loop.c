@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <liburing.h>
@@ -248,8 +249,12 @@ static void loop_dispatch(struct io_loop *l, const struct io_uring_cqe *cqe)
 	if (ud & UD_REQUEST) {
 		struct io_request *req = (void *)(uintptr_t)(ud & ~UD_REQUEST);
 
+		int res = cqe->res;
+
 		l->inflight--;
-		req->done(req, cqe->res);
+		if (l->fault)
+			res = l->fault(l->fault_arg, req, res);
+		req->done(req, res);
 		return;
 	}
 	loop_watch_cqe(l, (struct io_watch *)(uintptr_t)ud, cqe->res,
@@ -451,6 +456,55 @@ int io_loop_run(struct io_loop *l)
 	return r;
 }
 
+void io_loop_set_fault(struct io_loop *l,
+		       int (*fault)(void *arg, struct io_request *req, int res),
+		       void *arg)
+{
+	l->fault = fault;
+	l->fault_arg = arg;
+}
+
+int io_loop_drain(struct io_loop *l, bool (*busy)(void *arg), void *arg,
+		  unsigned int timeout_ms)
+{
+	struct timespec now;
+	uint64_t t, deadline;
+	struct io_uring_cqe *cqe;
+	unsigned int head, n;
+	int r;
+
+	if (__atomic_load_n(&l->running, __ATOMIC_ACQUIRE) ||
+	    (l->enabled && !pthread_equal(l->owner, pthread_self())))
+		return -EPERM;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+	deadline = t + timeout_ms * 1000000ULL;
+	while (l->enabled && busy(arg)) {
+		struct __kernel_timespec ts;
+
+		if (t >= deadline)
+			return -ETIMEDOUT;
+		ts.tv_sec = (long long)((deadline - t) / 1000000000ULL);
+		ts.tv_nsec = (long long)((deadline - t) % 1000000000ULL);
+		r = io_uring_submit_and_wait_timeout(&l->ring, &cqe, 1, &ts,
+						     NULL);
+		if (r < 0 && r != -ETIME && r != -EINTR && r != -EBUSY &&
+		    r != -EAGAIN)
+			return r;
+		n = 0;
+		io_uring_for_each_cqe(&l->ring, head, cqe)
+		{
+			loop_dispatch(l, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&l->ring, n);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		t = (uint64_t)now.tv_sec * 1000000000ULL +
+		    (uint64_t)now.tv_nsec;
+	}
+	return 0;
+}
+
 void io_loop_stop(struct io_loop *l)
 {
 	__atomic_store_n(&l->stop, 1, __ATOMIC_RELEASE);
@@ -509,6 +563,48 @@ int io_loop_writev(struct io_loop *l, struct io_request *req, int fd,
 	if (!sqe)
 		return r;
 	io_uring_prep_writev(sqe, fd, iov, iovcnt, (uint64_t)offset);
+	loop_request_tag(l, sqe, req);
+	return 0;
+}
+
+int io_loop_readv(struct io_loop *l, struct io_request *req, int fd,
+		  const struct iovec *iov, unsigned int iovcnt, int64_t offset)
+{
+	struct io_uring_sqe *sqe;
+	int r;
+
+	sqe = loop_request_sqe(l, &r);
+	if (!sqe)
+		return r;
+	io_uring_prep_readv(sqe, fd, iov, iovcnt, (uint64_t)offset);
+	loop_request_tag(l, sqe, req);
+	return 0;
+}
+
+int io_loop_fsync(struct io_loop *l, struct io_request *req, int fd,
+		  bool datasync)
+{
+	struct io_uring_sqe *sqe;
+	int r;
+
+	sqe = loop_request_sqe(l, &r);
+	if (!sqe)
+		return r;
+	io_uring_prep_fsync(sqe, fd, datasync ? IORING_FSYNC_DATASYNC : 0);
+	loop_request_tag(l, sqe, req);
+	return 0;
+}
+
+int io_loop_fallocate(struct io_loop *l, struct io_request *req, int fd,
+		      int mode, uint64_t offset, uint64_t len)
+{
+	struct io_uring_sqe *sqe;
+	int r;
+
+	sqe = loop_request_sqe(l, &r);
+	if (!sqe)
+		return r;
+	io_uring_prep_fallocate(sqe, fd, mode, (off_t)offset, (off_t)len);
 	loop_request_tag(l, sqe, req);
 	return 0;
 }

@@ -97,6 +97,18 @@ int io_loop_writev(struct io_loop *l, struct io_request *req, int fd,
 		   const struct iovec *iov, unsigned int iovcnt,
 		   int64_t offset);
 
+/* As io_loop_writev(), reading into @iov (a short count at EOF). */
+int io_loop_readv(struct io_loop *l, struct io_request *req, int fd,
+		  const struct iovec *iov, unsigned int iovcnt, int64_t offset);
+
+/* fsync(2) of @fd, or fdatasync(2) if @datasync. Loop thread. */
+int io_loop_fsync(struct io_loop *l, struct io_request *req, int fd,
+		  bool datasync);
+
+/* fallocate(2) of @fd (@mode: FALLOC_FL_*). Loop thread. */
+int io_loop_fallocate(struct io_loop *l, struct io_request *req, int fd,
+		      int mode, uint64_t offset, uint64_t len);
+
 /* As io_loop_writev() with sendmsg(2) (e.g. MSG_NOSIGNAL on sockets). */
 int io_loop_sendmsg(struct io_loop *l, struct io_request *req, int fd,
 		    const struct msghdr *msg, unsigned int flags);
@@ -118,6 +130,26 @@ int io_loop_defer(struct io_loop *l, struct io_request *req);
  * -errno (a ring failure).
  */
 int io_loop_run(struct io_loop *l);
+
+/*
+ * After io_loop_run() returned, on the thread that ran it: keep reaping
+ * completions (calling done() and ready() as the loop would) while
+ * busy(arg) is true, for at most @timeout_ms. For devices whose requests
+ * point at memory that is freed with the VM (guest RAM, bounce buffers):
+ * they wait for their I/O before they go. Returns 0, -ETIMEDOUT or -errno.
+ */
+int io_loop_drain(struct io_loop *l, bool (*busy)(void *arg), void *arg,
+		  unsigned int timeout_ms);
+
+/*
+ * For tests of the code above the loop: every one-shot request's result
+ * passes through fault(arg, req, res), which may return another (a short
+ * count, -EIO, -ENOSPC) before done() sees it. NULL removes it. Before
+ * io_loop_run() or on the loop thread.
+ */
+void io_loop_set_fault(struct io_loop *l,
+		       int (*fault)(void *arg, struct io_request *req, int res),
+		       void *arg);
 
 /* Ask the loop to return from io_loop_run(). Any thread, async-signal-safe. */
 void io_loop_stop(struct io_loop *l);

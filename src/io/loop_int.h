@@ -41,6 +41,9 @@ struct io_loop {
 	uint64_t idle_since;   /* when the loop last ran out of work, or 0 */
 	unsigned int inflight; /* one-shot requests not completed yet */
 	struct io_loop_poll_stats stats; /* written here, read anywhere */
+	/* Tests: rewrite one-shot results (io_loop_set_fault()). */
+	int (*fault)(void *arg, struct io_request *req, int res);
+	void *fault_arg;
 };
 
 /* Calls on other threads than the running loop's may not touch the SQ. */

@@ -15,7 +15,10 @@
 #include "vm.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/layout.h"
+#include "devices/virtio_blk.h"
 #include "devices/virtio_console.h"
+#include "devices/virtio_rng.h"
+#include "io/loop.h"
 #include "virtio/device.h"
 #include "virtio/mmio.h"
 
@@ -25,8 +28,14 @@ _Static_assert(LAYOUT_VIRTIO_MMIO_SIZE == VIRTIO_MMIO_WINDOW_SIZE,
 /* "virtio_mmio.device=4K@0xd0000000:16 " per device. */
 #define ATTACH_CMDLINE_MAX (LAYOUT_VIRTIO_MMIO_MAX * 48)
 
+/* How long a stopping VM waits for its disks' requests in flight. */
+#define ATTACH_DRAIN_MS 10000
+
 struct vm_virtio {
 	struct vcon *vcon;
+	struct vblk *disks[VMM_MAX_DISKS];
+	unsigned int nr_disks;
+	struct vrng *rng;
 	/* Planned at create time, attached once the VM has its KVM fd. */
 	struct virtio_dev *devs[LAYOUT_VIRTIO_MMIO_MAX];
 	struct virtio_mmio *mmio[LAYOUT_VIRTIO_MMIO_MAX];
@@ -100,6 +109,79 @@ int attach_virtio_console(struct vm *vm, char *err, size_t err_len,
 	return r;
 }
 
+/* Every disk's request queues: one per vCPU, as far as they go. */
+static unsigned int disk_queues(const struct vm_config *cfg)
+{
+	return MIN(MAX(cfg->nr_cpus, 1u), (unsigned int)VBLK_MAX_QUEUES);
+}
+
+int attach_virtio_disks(struct vm *vm, char *err, size_t err_len,
+			bool *bad_input)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct vm_virtio *x;
+	int r;
+
+	if (!cfg->nr_disks)
+		return 0;
+	x = virtio_of(vm);
+	if (!x)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
+		const struct vm_disk *d = &cfg->disks[i];
+		struct vblk_config bc = {
+		    .path = d->path,
+		    .readonly = d->readonly,
+		    .direct = d->direct,
+		    .serial = d->serial,
+		    .num_queues = disk_queues(cfg),
+		};
+
+		r = vblk_create(&x->disks[i], &bc, &vm->mem, vm->loop, err,
+				err_len);
+		if (r) {
+			*bad_input = r != -ENOMEM;
+			return r;
+		}
+		x->nr_disks = i + 1;
+		r = plan_virtio(vm, vblk_dev(x->disks[i]));
+		if (r) {
+			snprintf(err, err_len,
+				 "disk %s: too many virtio devices (at most "
+				 "%d in all)",
+				 d->path, LAYOUT_VIRTIO_MMIO_MAX);
+			*bad_input = true;
+			return r;
+		}
+	}
+	return 0;
+}
+
+int attach_virtio_rng(struct vm *vm, char *err, size_t err_len,
+		      bool *bad_input)
+{
+	struct vm_virtio *x;
+	int r;
+
+	if (!vm->cfg->rng)
+		return 0;
+	x = virtio_of(vm);
+	if (!x)
+		return -ENOMEM;
+	r = vrng_create(&x->rng, vm->cfg->rng_rate, &vm->mem, vm->loop, err,
+			err_len);
+	if (r)
+		return r;
+	r = plan_virtio(vm, vrng_dev(x->rng));
+	if (r) {
+		snprintf(err, err_len, "rng: too many virtio devices (at most "
+				       "%d in all)",
+			 LAYOUT_VIRTIO_MMIO_MAX);
+		*bad_input = true;
+	}
+	return r;
+}
+
 int attach_virtio_windows(struct vm *vm, char *err, size_t err_len)
 {
 	struct vm_virtio *x = vm->virtio;
@@ -162,6 +244,17 @@ void attach_shutdown_output(struct vm *vm, unsigned int grace_ms)
 		vcon_shutdown(vm->virtio->vcon, grace_ms);
 }
 
+void attach_drain(struct vm *vm)
+{
+	struct vm_virtio *x = vm->virtio;
+
+	for (unsigned int i = 0; x && i < x->nr_disks; i++)
+		if (io_loop_drain(vm->loop, vblk_busy, x->disks[i],
+				  ATTACH_DRAIN_MS))
+			pr_warn("disk %s: requests still in flight after %d ms",
+				vm->cfg->disks[i].path, ATTACH_DRAIN_MS);
+}
+
 void attach_destroy(struct vm *vm)
 {
 	struct vm_virtio *x = vm->virtio;
@@ -171,6 +264,9 @@ void attach_destroy(struct vm *vm)
 	for (unsigned int i = 0; i < x->nr_attached; i++)
 		virtio_mmio_destroy(x->mmio[i]);
 	vcon_destroy(x->vcon);
+	for (unsigned int i = 0; i < x->nr_disks; i++)
+		vblk_destroy(x->disks[i]);
+	vrng_destroy(x->rng);
 	free(x);
 	vm->virtio = NULL;
 }

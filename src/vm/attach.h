@@ -25,6 +25,18 @@ int attach_virtio_console(struct vm *vm, char *err, size_t err_len,
 			  bool *bad_input);
 
 /* Create the transports of every planned device (KVM fd and RAM exist). */
+/* The disks (vda, vdb, ... in order) and the rng device, as the console. */
+int attach_virtio_disks(struct vm *vm, char *err, size_t err_len,
+			bool *bad_input);
+int attach_virtio_rng(struct vm *vm, char *err, size_t err_len,
+		      bool *bad_input);
+
+/*
+ * The loop has stopped (on its thread, vCPUs parked): wait for the disks'
+ * requests in flight, which point into guest RAM and bounce buffers.
+ */
+void attach_drain(struct vm *vm);
+
 int attach_virtio_windows(struct vm *vm, char *err, size_t err_len);
 
 /* Command-line entries of the planned devices ("" if none). Owned by @vm. */

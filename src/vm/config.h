@@ -33,6 +33,12 @@ struct vm_port {
 	const char *backend; /* backend spec, e.g. "socket:/tmp/x" */
 };
 
+struct vm_disk {
+	const char *path;
+	const char *serial; /* NULL: none */
+	bool readonly, direct;
+};
+
 struct vm_config {
 	/* The images, already read (vm_read_file()) or given in memory. */
 	const void *kernel_buf, *initrd_buf; /* initrd_buf NULL: none */
@@ -45,6 +51,10 @@ struct vm_config {
 	const char *console; /* virtio-console port 0 backend; NULL: none */
 	struct vm_port ports[VM_MAX_PORTS];
 	unsigned int nr_ports;
+	struct vm_disk disks[VMM_MAX_DISKS]; /* vda, vdb, ... in order */
+	unsigned int nr_disks;
+	bool rng;	   /* a virtio-rng device */
+	uint64_t rng_rate; /* its limit in bytes per second; 0: none */
 	const char *stats_path; /* --stats: JSON written at exit */
 	const char *api_path;	/* --api: control socket */
 	unsigned int sample_ms; /* runstate sampler period */

@@ -39,6 +39,7 @@ struct vmm {
 	struct vm_config cfg; /* strings below, owned */
 	char *kernel_path, *cmdline, *serial, *console;
 	char *port_names[VM_MAX_PORTS], *port_backends[VM_MAX_PORTS];
+	char *disk_paths[VMM_MAX_DISKS], *disk_serials[VMM_MAX_DISKS];
 	char *stats_path, *api_path;
 	uint8_t *kernel, *initrd; /* the images until vmm_start() loads them */
 	struct log_sink log;
@@ -268,6 +269,52 @@ int vmm_add_console(struct vmm *vm, const char *name, const char *backend)
 	    .backend = vm->port_backends[n],
 	};
 	vm->cfg.nr_ports = n + 1;
+	return 0;
+}
+
+int vmm_add_disk(struct vmm *vm, const char *path, unsigned int flags,
+		 const char *serial)
+{
+	unsigned int n = vm->cfg.nr_disks;
+
+	CONFIG_ONLY(vm);
+	if (!path || !*path)
+		return fail(vm, -EINVAL, "no disk image path given");
+	if (flags & ~(VMM_DISK_READONLY | VMM_DISK_DIRECT))
+		return fail(vm, -EINVAL, "unknown disk flags 0x%x", flags);
+	if (serial && strlen(serial) > 20)
+		return fail(vm, -EINVAL,
+			    "disk serial '%s' is longer than 20 bytes", serial);
+	if (n == VMM_MAX_DISKS)
+		return fail(vm, -ENOSPC, "more than %d disks", VMM_MAX_DISKS);
+	if (set_string(&vm->disk_paths[n], path) ||
+	    set_string(&vm->disk_serials[n], serial))
+		return -ENOMEM;
+	vm->cfg.disks[n] = (struct vm_disk){
+	    .path = vm->disk_paths[n],
+	    .serial = vm->disk_serials[n],
+	    .readonly = flags & VMM_DISK_READONLY,
+	    .direct = flags & VMM_DISK_DIRECT,
+	};
+	vm->cfg.nr_disks = n + 1;
+	return 0;
+}
+
+int vmm_add_rng(struct vmm *vm)
+{
+	CONFIG_ONLY(vm);
+	if (vm->cfg.rng)
+		return fail(vm, -EEXIST, "the rng device was added already");
+	vm->cfg.rng = true;
+	return 0;
+}
+
+int vmm_set_rng_rate(struct vmm *vm, uint64_t bytes_per_sec)
+{
+	CONFIG_ONLY(vm);
+	if (!vm->cfg.rng)
+		return fail(vm, -EINVAL, "no rng device: vmm_add_rng() first");
+	vm->cfg.rng_rate = bytes_per_sec;
 	return 0;
 }
 
@@ -542,6 +589,10 @@ void vmm_destroy(struct vmm *vm)
 	for (unsigned int i = 0; i < VM_MAX_PORTS; i++) {
 		free(vm->port_names[i]);
 		free(vm->port_backends[i]);
+	}
+	for (unsigned int i = 0; i < VMM_MAX_DISKS; i++) {
+		free(vm->disk_paths[i]);
+		free(vm->disk_serials[i]);
 	}
 	free(vm->kernel_path);
 	free(vm->cmdline);

@@ -327,6 +327,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	if (!r)
 		r = attach_virtio_console(vm, err, err_len, bad_input);
 	if (!r)
+		r = attach_virtio_disks(vm, err, err_len, bad_input);
+	if (!r)
+		r = attach_virtio_rng(vm, err, err_len, bad_input);
+	if (!r)
 		r = vm_control_create(&vm->control, vm, err, err_len);
 	if (r)
 		return r;
@@ -424,6 +428,7 @@ struct vmm_exit vm_run(struct vm *vm)
 	attach_shutdown_output(vm, VM_STOP_OUTPUT_GRACE_MS);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_wait_parked(&vm->vcpus[i]);
+	attach_drain(vm);
 	(void)vm_control_finish(&vm->control);
 	attach_hint_unused(vm);
 	if (log_enabled(LOG_INFO))

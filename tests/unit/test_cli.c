@@ -7,7 +7,7 @@
 #include "check.h"
 #include "cli/cli.h"
 
-#define MAX_ARGS 16
+#define MAX_ARGS 24
 
 /* Parse a NULL-terminated list of arguments (copied: cli may split them). */
 static enum cli_result parse(struct cli_options *cfg, char *err,
@@ -241,6 +241,64 @@ static void test_ports(void)
 		 CLI_ERROR);
 }
 
+static void test_disks_rng(void)
+{
+	struct cli_options cfg;
+	char err[256];
+
+	CHECK_EQ(PARSE("-k", "k", "--disk", "path=/a.img", "--disk",
+		       "path=/b.img,readonly=on,direct=on,serial=B1",
+		       "--disk", "readonly=on,path=/c,readonly=off"),
+		 CLI_RUN);
+	CHECK_EQ(cfg.nr_disks, 3);
+	CHECK(!strcmp(cfg.disks[0].path, "/a.img"));
+	CHECK_EQ(cfg.disks[0].flags, 0);
+	CHECK(cfg.disks[0].serial == NULL);
+	CHECK(!strcmp(cfg.disks[1].path, "/b.img"));
+	CHECK_EQ(cfg.disks[1].flags, VMM_DISK_READONLY | VMM_DISK_DIRECT);
+	CHECK(!strcmp(cfg.disks[1].serial, "B1"));
+	CHECK(!strcmp(cfg.disks[2].path, "/c"));
+	CHECK_EQ(cfg.disks[2].flags, 0);
+	CHECK(!cfg.rng);
+	CHECK_EQ(PARSE("-k", "k", "--disk", "path=/a,foo=1"), CLI_ERROR);
+	CHECK(strstr(err, "unknown key 'foo'"));
+	CHECK_EQ(PARSE("-k", "k", "--disk", "readonly=on"), CLI_ERROR);
+	CHECK(strstr(err, "needs path=FILE"));
+	CHECK_EQ(PARSE("-k", "k", "--disk", "path="), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--disk", "/a.img"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--disk", "path=/a,readonly=yes"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--disk", "path=/a,serial=123456789012345678901"),
+		 CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--disk", "p=1", "--disk", "p=2", "--disk",
+		       "p=3", "--disk", "p=4", "--disk", "p=5", "--disk", "p=6",
+		       "--disk", "p=7", "--disk", "p=8", "--disk", "p=9"),
+		 CLI_ERROR);
+	CHECK(strstr(err, "unknown key 'p'"));
+	CHECK_EQ(PARSE("-k", "k", "--disk", "path=1", "--disk", "path=2",
+		       "--disk", "path=3", "--disk", "path=4", "--disk",
+		       "path=5", "--disk", "path=6", "--disk", "path=7",
+		       "--disk", "path=8", "--disk", "path=9"),
+		 CLI_ERROR);
+	CHECK(strstr(err, "at most 8 --disk"));
+
+	CHECK_EQ(PARSE("-k", "k", "--rng"), CLI_RUN);
+	CHECK(cfg.rng);
+	CHECK_EQ(cfg.rng_rate, 0);
+	CHECK_EQ(PARSE("-k", "k", "--rng", "rate=4096", "-m", "64M"), CLI_RUN);
+	CHECK(cfg.rng);
+	CHECK_EQ(cfg.rng_rate, 4096);
+	CHECK_EQ(PARSE("-k", "k", "--rng=rate=100"), CLI_RUN);
+	CHECK_EQ(cfg.rng_rate, 100);
+	CHECK_EQ(PARSE("-k", "k", "--rng", "rate=0"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--rng", "rate=x"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--rng=fast"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--rng", "--rng"), CLI_ERROR);
+	CHECK(strstr(err, "given twice"));
+	/* A word after a bare --rng that is not rate=... is no value of it. */
+	CHECK_EQ(PARSE("-k", "k", "--rng", "extra"), CLI_ERROR);
+	CHECK(strstr(err, "unexpected argument 'extra'"));
+}
+
 int main(void)
 {
 	test_sizes();
@@ -250,5 +308,6 @@ int main(void)
 	test_ports();
 	test_messages();
 	test_repeats();
+	test_disks_rng();
 	return check_done("test_cli");
 }
