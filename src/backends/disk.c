@@ -106,9 +106,10 @@ static int disk_lock(struct disk *d, const char *path, char *err,
 	if (errno == EAGAIN || errno == EACCES)
 		return disk_fail(
 		    err, err_len, -EBUSY,
-		    "disk %s: in use by another process that %s (only read-only "
-		    "users may share an image: readonly=on on both)",
-		    path, d->readonly ? "writes to it" : "has it open");
+		    "disk %s: locked by another user of the image (another "
+		    "VM, or this one twice); only read-only users may share "
+		    "it (readonly=on on every one)",
+		    path);
 	return disk_fail(err, err_len, -errno, "disk %s: cannot lock it: %s", path,
 			 strerror(errno));
 }
@@ -116,7 +117,8 @@ static int disk_lock(struct disk *d, const char *path, char *err,
 int disk_open(struct disk *d, const char *path, bool readonly, bool direct,
 	      char *err, size_t err_len)
 {
-	int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC |
+	/* O_NONBLOCK: a FIFO must not hang the open; cleared below. */
+	int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK |
 		    (direct ? O_DIRECT : 0);
 	struct stat st;
 	int r;
@@ -147,6 +149,11 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool direct,
 		goto fail;
 	}
 	r = disk_probe(d, path, &st, err, err_len);
+	/* io_uring would answer EAGAIN instead of waiting for the disk. */
+	if (!r && fcntl(d->fd, F_SETFL, flags & ~(O_NONBLOCK | O_CLOEXEC) &
+					    ~O_ACCMODE))
+		r = disk_fail(err, err_len, -errno, "disk %s: %s", path,
+			      strerror(errno));
 	if (!r)
 		r = disk_lock(d, path, err, err_len);
 	if (r)

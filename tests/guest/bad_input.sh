@@ -33,6 +33,25 @@ objcopy --remove-section .note.Xen "$GUESTS/hello.elf" "$TMP/nonote.elf" ||
 	skip "objcopy failed"
 # A dynamic executable (ET_DYN), not a kernel.
 exe=$(type -P true)
+# Disk images: a good one, an empty one, one on a read-only file system
+# (a small tmpfs remounted ro: EROFS even for root) and one another
+# process holds a write lock on (a POSIX lock conflicts with vmm's OFD
+# lock as another vmm's would).
+truncate -s 1M "$TMP/disk.img" "$TMP/locked.img"
+: >"$TMP/empty.img"
+mkdir "$TMP/ro"
+if mount -t tmpfs -o size=2M tmpfs "$TMP/ro" 2>/dev/null; then
+	truncate -s 1M "$TMP/ro/disk.img"
+	mount -o remount,ro "$TMP/ro"
+fi
+python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "r+b")
+fcntl.lockf(f, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(600)' "$TMP/locked.img" >"$TMP/holder.out" &
+holder=$!
+trap 'kill $holder 2>/dev/null; umount "$TMP/ro" 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 100); do grep -q locked "$TMP/holder.out" && break; sleep 0.1; done
 
 # name | arguments (word-split) -- paths here contain no spaces
 cases=(
@@ -70,7 +89,25 @@ cases=(
 	"kernel-twice|--kernel $good --kernel $good"
 	"mem-twice|--kernel $good --mem 64M --mem 128M"
 	"serial-twice|--kernel $good --serial none --serial none"
+	"disk-missing|--kernel $good --disk path=$TMP/does-not-exist"
+	"disk-no-path|--kernel $good --disk readonly=on"
+	"disk-unknown-key|--kernel $good --disk path=$TMP/disk.img,cache=none"
+	"disk-bad-bool|--kernel $good --disk path=$TMP/disk.img,readonly=yes"
+	"disk-long-serial|--kernel $good --disk path=$TMP/disk.img,serial=123456789012345678901"
+	"disk-empty|--kernel $good --disk path=$TMP/empty.img"
+	"disk-is-dir|--kernel $good --disk path=$TMP/dir"
+	"disk-is-fifo|--kernel $good --disk path=$TMP/fifo"
+	"disk-ro-fifo|--kernel $good --disk path=$TMP/fifo,readonly=on"
+	"disk-is-chardev|--kernel $good --disk path=/dev/null"
+	"disk-read-only-fs|--kernel $good --disk path=$TMP/ro/disk.img"
+	"disk-locked|--kernel $good --disk path=$TMP/locked.img"
+	"disk-locked-ro|--kernel $good --disk path=$TMP/locked.img,readonly=on"
+	"disk-twice-same|--kernel $good --disk path=$TMP/disk.img --disk path=$TMP/disk.img"
+	"too-many-virtio|--kernel $good --console none --rng --disk path=$TMP/d1 --disk path=$TMP/d2 --disk path=$TMP/d3 --disk path=$TMP/d4 --disk path=$TMP/d5 --disk path=$TMP/d6 --disk path=$TMP/d7"
+	"rng-bad-rate|--kernel $good --rng rate=fast"
+	"rng-twice|--kernel $good --rng --rng"
 )
+for i in 1 2 3 4 5 6 7; do truncate -s 64K "$TMP/d$i"; done
 # Every input is checked before /dev/kvm is opened: with a /dev/kvm that
 # is not KVM (/dev/null bound over it, in a mount namespace of its own),
 # the same cases still report the input, not the device.

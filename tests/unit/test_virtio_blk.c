@@ -563,7 +563,7 @@ static void test_lock(const char *dir)
 	CHECK_EQ(vblk_create(&a, &cfg, &T.mem, T.loop, err, sizeof(err)), 0);
 	CHECK_EQ(vblk_create(&b, &cfg, &T.mem, T.loop, err, sizeof(err)),
 		 -EBUSY);
-	CHECK(strstr(err, "in use"));
+	CHECK(strstr(err, "locked by another user"));
 	cfg.readonly = true;
 	CHECK_EQ(vblk_create(&b, &cfg, &T.mem, T.loop, err, sizeof(err)),
 		 -EBUSY);
