@@ -145,6 +145,56 @@ static struct json_object *vcpu_obj(const struct vcpu_snapshot *v, uint64_t now,
 	return o;
 }
 
+static struct json_object *disk_obj(const char *path,
+				    const struct vblk_stats *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o || !json_add(o, "path", json_object_new_string(path)) ||
+	    !json_add_u64(o, "reads", d->reads) ||
+	    !json_add_u64(o, "writes", d->writes) ||
+	    !json_add_u64(o, "flushes", d->flushes) ||
+	    !json_add_u64(o, "discards", d->discards) ||
+	    !json_add_u64(o, "write_zeroes", d->write_zeroes) ||
+	    !json_add_u64(o, "read_bytes", d->read_bytes) ||
+	    !json_add_u64(o, "write_bytes", d->write_bytes) ||
+	    !json_add_u64(o, "io_errors", d->io_errors) ||
+	    !json_add_u64(o, "bad_requests", d->bad_requests) ||
+	    !json_add_u64(o, "bounced", d->bounced)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* "disks": [...] and "rng": {...} when the VM has them. */
+static int devices_fill(struct json_object *obj, const struct vm_stats *st)
+{
+	struct json_object *arr, *rng;
+
+	if (st->nr_disks) {
+		arr = json_object_new_array_ext((int)st->nr_disks);
+		if (!arr || !json_add(obj, "disks", arr))
+			return -ENOMEM;
+		for (unsigned int i = 0; i < st->nr_disks; i++) {
+			struct json_object *d =
+			    disk_obj(st->disk_paths[i], &st->disks[i]);
+
+			if (!d || json_object_array_add(arr, d)) {
+				json_object_put(d);
+				return -ENOMEM;
+			}
+		}
+	}
+	if (st->rng) {
+		rng = json_object_new_object();
+		if (!rng || !json_add(obj, "rng", rng) ||
+		    !json_add_u64(rng, "bytes", st->rng_bytes))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int stats_json_fill(struct json_object *obj, const struct vm_stats *st,
 		    bool brief)
 {
@@ -165,7 +215,9 @@ int stats_json_fill(struct json_object *obj, const struct vm_stats *st,
 			return -ENOMEM;
 		}
 	}
-	return json_add(obj, "vcpus", arr) ? 0 : -ENOMEM;
+	if (!json_add(obj, "vcpus", arr))
+		return -ENOMEM;
+	return brief ? 0 : devices_fill(obj, st);
 }
 
 int stats_json_write(const char *path, const struct vm_stats *st)

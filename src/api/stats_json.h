@@ -23,7 +23,14 @@
  *       "kvm": { "exits": n, "io_exits": n, "mmio_exits": n,
  *                "halt_exits": n, "halt_wakeup": n, "halt_wait_ns": n,
  *                "blocking": 0|1 }       counters the host lacks are left out
- *     } ] }
+ *     } ],
+ *   "disks": [ {                        with --disk, in order
+ *       "path": P, "reads": n, "writes": n, "flushes": n, "discards": n,
+ *       "write_zeroes": n, "read_bytes": n, "write_bytes": n,
+ *       "io_errors": n,                  host errors answered IOERR
+ *       "bad_requests": n,               guest requests refused
+ *       "bounced": n } ],                direct=on requests bounced
+ *   "rng": { "bytes": n } }              with --rng: bytes given
  * The "vcpus" command's list has only id, tid, state, paused and down.
  */
 #ifndef VMM_STATS_JSON_H

@@ -10,6 +10,11 @@
 
 #include <stdint.h>
 
+#include <stdbool.h>
+
+#include <vmm/vmm.h>
+
+#include "devices/virtio_blk.h"
 #include "kvm_stats.h"
 #include "runstate.h"
 
@@ -27,6 +32,12 @@ struct vm_stats {
 	uint64_t time_ns; /* taken after every vCPU was copied */
 	unsigned int nr_vcpus;
 	struct vcpu_snapshot *vcpus;
+	/* The devices' counters (the VM fills them, not the vCPUs). */
+	unsigned int nr_disks;
+	const char *disk_paths[VMM_MAX_DISKS]; /* borrowed from the config */
+	struct vblk_stats disks[VMM_MAX_DISKS];
+	bool rng;
+	uint64_t rng_bytes;
 };
 
 /* Allocate room for @nr vCPUs (zeroed). 0 or -ENOMEM. */

@@ -20,6 +20,7 @@
 #include "devices/virtio_rng.h"
 #include "io/loop.h"
 #include "virtio/device.h"
+#include "vcpu/vcpu_stats.h"
 #include "virtio/mmio.h"
 
 _Static_assert(LAYOUT_VIRTIO_MMIO_SIZE == VIRTIO_MMIO_WINDOW_SIZE,
@@ -242,6 +243,21 @@ void attach_shutdown_output(struct vm *vm, unsigned int grace_ms)
 {
 	if (vm->virtio && vm->virtio->vcon)
 		vcon_shutdown(vm->virtio->vcon, grace_ms);
+}
+
+void attach_collect_stats(struct vm *vm, struct vm_stats *st)
+{
+	struct vm_virtio *x = vm->virtio;
+
+	if (!x)
+		return;
+	st->nr_disks = x->nr_disks;
+	for (unsigned int i = 0; i < x->nr_disks; i++) {
+		st->disk_paths[i] = vm->cfg->disks[i].path;
+		vblk_stats(x->disks[i], &st->disks[i]);
+	}
+	st->rng = x->rng != NULL;
+	st->rng_bytes = x->rng ? vrng_bytes(x->rng) : 0;
 }
 
 void attach_drain(struct vm *vm)

@@ -37,6 +37,10 @@ int attach_virtio_rng(struct vm *vm, char *err, size_t err_len,
  */
 void attach_drain(struct vm *vm);
 
+/* The disks' and rng's counters into @st (any thread). */
+struct vm_stats;
+void attach_collect_stats(struct vm *vm, struct vm_stats *st);
+
 int attach_virtio_windows(struct vm *vm, char *err, size_t err_len);
 
 /* Command-line entries of the planned devices ("" if none). Owned by @vm. */

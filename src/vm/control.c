@@ -17,6 +17,7 @@
 
 #include "base/log.h"
 #include "api/stats_json.h"
+#include "attach.h"
 #include "vm.h"
 #include "vcpu/runstate.h"
 #include "vcpu/vcpu.h"
@@ -76,6 +77,7 @@ static int op_snapshot(void *opaque, struct vm_stats *out)
 	struct vm *vm = opaque;
 
 	vcpu_stats_collect(vm->vcpus, vm->nr_vcpus, out);
+	attach_collect_stats(vm, out);
 	return 0;
 }
 
@@ -143,6 +145,7 @@ int vm_control_finish(struct vm_control *c)
 	r = vm_stats_alloc(&st, c->vm->nr_vcpus);
 	if (!r) {
 		vcpu_stats_collect(c->vm->vcpus, c->vm->nr_vcpus, &st);
+		attach_collect_stats(c->vm, &st);
 		r = stats_json_write(path, &st);
 		vm_stats_free(&st);
 	}

@@ -94,7 +94,32 @@ static void test_document(void)
 	k = get(v, "kvm");
 	CHECK_EQ(json_object_object_length(k), KVM_STAT_NR);
 	CHECK_EQ(json_object_get_int(get(k, "halt_wait_ns")), 5500);
+	/* No devices: no device keys. */
+	CHECK(!json_object_object_get_ex(doc, "disks", NULL));
+	CHECK(!json_object_object_get_ex(doc, "rng", NULL));
 	json_object_put(doc);
+
+	/* A disk and the rng. */
+	st.nr_disks = 1;
+	st.disk_paths[0] = "/img/a.raw";
+	st.disks[0] = (struct vblk_stats){.reads = 3, .writes = 4,
+					  .read_bytes = 1536, .io_errors = 2,
+					  .bad_requests = 1};
+	st.rng = true;
+	st.rng_bytes = 4096;
+	doc = json_object_new_object();
+	CHECK_EQ(stats_json_fill(doc, &st, false), 0);
+	CHECK_EQ(json_object_array_length(get(doc, "disks")), 1);
+	v = json_object_array_get_idx(get(doc, "disks"), 0);
+	CHECK(!strcmp(json_object_get_string(get(v, "path")), "/img/a.raw"));
+	CHECK_EQ(json_object_get_uint64(get(v, "reads")), 3);
+	CHECK_EQ(json_object_get_uint64(get(v, "read_bytes")), 1536);
+	CHECK_EQ(json_object_get_uint64(get(v, "io_errors")), 2);
+	CHECK_EQ(json_object_get_uint64(get(v, "bad_requests")), 1);
+	CHECK_EQ(json_object_get_uint64(get(get(doc, "rng"), "bytes")), 4096);
+	json_object_put(doc);
+	st.nr_disks = 0;
+	st.rng = false;
 
 	/* The brief list for "vcpus". */
 	doc = json_object_new_object();
