@@ -111,12 +111,33 @@ void vblk_complete(struct vblk_req *r, uint8_t status)
 	if (r->gen == b->gen && virtio_dev_live(vd)) {
 		*r->status = status;
 		vq_push(&vd->vqs[r->queue], r->head, r->used_len);
-		if (b->processing == r->queue + 1u)
+		if (b->processing == r->queue + 1u) {
 			b->notify_pending = true;
-		else
-			virtio_dev_notify(vd, r->queue);
+		} else {
+			b->batch_queues |= 1u << r->queue;
+			if (!b->batch_queued &&
+			    !io_loop_after_batch(b->loop, &b->batch))
+				b->batch_queued = true;
+			else if (!b->batch_queued)
+				virtio_dev_notify(vd, r->queue);
+		}
 	}
 	vblk_req_put(r);
+}
+
+/* The end of a batch of completions: one interrupt per queue. */
+static void vblk_batch_end(struct io_request *req, int res)
+{
+	struct vblk *b = container_of(req, struct vblk, batch);
+
+	(void)res;
+	pthread_mutex_lock(&b->vd.lock);
+	b->batch_queued = false;
+	for (unsigned int q = 0; q < b->num_queues; q++)
+		if (b->batch_queues & (1u << q) && virtio_dev_live(&b->vd))
+			virtio_dev_notify(&b->vd, q);
+	b->batch_queues = 0;
+	pthread_mutex_unlock(&b->vd.lock);
 }
 
 /* A request the guest got wrong: the protocol's answer, counted. */
@@ -329,6 +350,7 @@ static void vblk_reset(struct virtio_dev *vd)
 	struct vblk_req *r;
 
 	b->gen++;
+	b->batch_queues = 0;
 	/* Requests waiting for bounce memory never reached the ring. */
 	while ((r = b->bounce_wait)) {
 		b->bounce_wait = r->next;
@@ -408,6 +430,7 @@ int vblk_create(struct vblk **out, const struct vblk_config *cfg,
 		return -ENOMEM;
 	b->loop = loop;
 	b->num_queues = cfg->num_queues;
+	b->batch.done = vblk_batch_end;
 	b->bounce_wait_tail = &b->bounce_wait;
 	if (cfg->serial)
 		memcpy(b->serial, cfg->serial, strlen(cfg->serial));

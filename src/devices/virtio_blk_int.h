@@ -76,6 +76,10 @@ struct vblk {
 	 * interrupt once at its end (notify_pending). */
 	unsigned int processing;
 	bool notify_pending;
+	/* Completions from the ring: one interrupt per queue per batch. */
+	struct io_request batch;
+	bool batch_queued;
+	uint32_t batch_queues; /* bit q: queue q has new used entries */
 	struct vq_chain chain;
 	struct iovec chain_iov[VBLK_QUEUE_SIZE];
 	struct vblk_req *free_reqs;

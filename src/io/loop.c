@@ -30,6 +30,8 @@
 #define IO_LOOP_ENTRIES 256
 #define UD_REQUEST	1ULL /* user_data bit 0: a struct io_request */
 
+static void loop_batch_end(struct io_loop *l);
+
 /*
  * Lifetime of a watch: it is "armed" while a multishot poll is in the
  * kernel, "queued" while on the pending list (to be armed, re-armed or
@@ -441,6 +443,7 @@ int io_loop_run(struct io_loop *l)
 			n++;
 		}
 		io_uring_cq_advance(&l->ring, n);
+		loop_batch_end(l);
 		/*
 		 * The kernel can leave IORING_SQ_TASKRUN set with no task work
 		 * queued (set by a wake-up on another CPU just after our
@@ -454,6 +457,28 @@ int io_loop_run(struct io_loop *l)
 	loop_poll_end(l);
 	__atomic_store_n(&l->running, 0, __ATOMIC_RELEASE);
 	return r;
+}
+
+int io_loop_after_batch(struct io_loop *l, struct io_request *req)
+{
+	if (__atomic_load_n(&l->running, __ATOMIC_ACQUIRE) &&
+	    !io_loop_on_thread(l))
+		return -EPERM;
+	req->next = l->after_batch;
+	l->after_batch = req;
+	return 0;
+}
+
+/* The end of a batch of completions: what io_loop_after_batch() queued. */
+static void loop_batch_end(struct io_loop *l)
+{
+	struct io_request *req;
+
+	while ((req = l->after_batch)) {
+		l->after_batch = req->next;
+		req->next = NULL;
+		req->done(req, 0);
+	}
 }
 
 void io_loop_set_fault(struct io_loop *l,
@@ -498,6 +523,7 @@ int io_loop_drain(struct io_loop *l, bool (*busy)(void *arg), void *arg,
 			n++;
 		}
 		io_uring_cq_advance(&l->ring, n);
+		loop_batch_end(l);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		t = (uint64_t)now.tv_sec * 1000000000ULL +
 		    (uint64_t)now.tv_nsec;

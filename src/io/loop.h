@@ -48,6 +48,7 @@ struct io_source {
  */
 struct io_request {
 	void (*done)(struct io_request *req, int res);
+	struct io_request *next; /* private to the loop */
 };
 
 /*
@@ -123,6 +124,14 @@ int io_loop_poll_once(struct io_loop *l, struct io_request *req, int fd,
  * asynchronous completion. Loop thread.
  */
 int io_loop_defer(struct io_loop *l, struct io_request *req);
+
+/*
+ * Call @req->done(@req, 0) once the loop has dispatched every completion
+ * it reaped together with the current one: for work done once per batch,
+ * such as one interrupt for many requests completed at once. Loop thread;
+ * @req must not be queued twice. Returns 0 or -EPERM.
+ */
+int io_loop_after_batch(struct io_loop *l, struct io_request *req);
 
 /*
  * Run until io_loop_stop(). A stop requested before the call makes it

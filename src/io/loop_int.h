@@ -41,6 +41,8 @@ struct io_loop {
 	uint64_t idle_since;   /* when the loop last ran out of work, or 0 */
 	unsigned int inflight; /* one-shot requests not completed yet */
 	struct io_loop_poll_stats stats; /* written here, read anywhere */
+	/* io_loop_after_batch(): run when the current CQE batch is done. */
+	struct io_request *after_batch;
 	/* Tests: rewrite one-shot results (io_loop_set_fault()). */
 	int (*fault)(void *arg, struct io_request *req, int res);
 	void *fault_arg;

@@ -413,9 +413,73 @@ static void test_watch_offthread(void)
 	io_loop_destroy(l);
 }
 
+/* io_loop_after_batch(): after the batch's completions, once, res 0. */
+struct batch_state;
+struct batch_nop {
+	struct io_request req;
+	struct batch_state *s;
+};
+struct batch_state {
+	struct io_loop *loop;
+	struct batch_nop nop[3];
+	struct io_request after;
+	int done, after_calls, done_at_after;
+	bool queued;
+};
+
+static void batch_nop_done(struct io_request *req, int res)
+{
+	struct batch_state *s = container_of(req, struct batch_nop, req)->s;
+
+	(void)res;
+	s->done++;
+	if (!s->queued) {
+		CHECK_EQ(io_loop_after_batch(s->loop, &s->after), 0);
+		s->queued = true;
+	}
+}
+
+static void batch_after(struct io_request *req, int res)
+{
+	struct batch_state *s = container_of(req, struct batch_state, after);
+
+	CHECK_EQ(res, 0);
+	s->after_calls++;
+	s->done_at_after = s->done;
+	s->queued = false;
+	if (s->done == 3)
+		io_loop_stop(s->loop);
+}
+
+static void batch_start(void *arg)
+{
+	struct batch_state *s = arg;
+
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(io_loop_defer(s->loop, &s->nop[i].req), 0);
+}
+
+static void test_after_batch(void)
+{
+	struct batch_state s = {0};
+
+	CHECK_EQ(io_loop_create(&s.loop), 0);
+	for (int i = 0; i < 3; i++)
+		s.nop[i] = (struct batch_nop){{.done = batch_nop_done}, &s};
+	s.after.done = batch_after;
+	CHECK_EQ(io_loop_call(s.loop, batch_start, &s), 0);
+	CHECK_EQ(io_loop_run(s.loop), 0);
+	CHECK_EQ(s.done, 3);
+	/* Every batch that completed a request ran it once, after them. */
+	CHECK(s.after_calls >= 1 && s.after_calls <= 3);
+	CHECK_EQ(s.done_at_after, 3);
+	io_loop_destroy(s.loop);
+}
+
 int main(void)
 {
 	alarm(60); /* a hang is a failure, not a stuck CI job */
+	test_after_batch();
 	test_events_from_thread();
 	test_stop_before_run();
 	test_call_order();
