@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <linux/virtio_ids.h>
 
@@ -359,6 +360,38 @@ static void vblk_reset(struct virtio_dev *vd)
 	b->bounce_wait_tail = &b->bounce_wait;
 }
 
+/* How long a reset waits for the disk's requests in flight. */
+#define VBLK_RESET_WAIT_S 10
+
+void vblk_inflight_dec(struct vblk *b)
+{
+	if (!--b->inflight)
+		pthread_cond_broadcast(&b->idle);
+}
+
+/*
+ * vCPU thread, after a reset: the reads still in flight write into guest
+ * buffers the driver owns again once it sees the reset done; wait.
+ */
+static void vblk_reset_wait(struct virtio_dev *vd)
+{
+	struct vblk *b = to_vblk(vd);
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += VBLK_RESET_WAIT_S;
+	pthread_mutex_lock(&vd->lock);
+	while (b->inflight &&
+	       pthread_cond_timedwait(&b->idle, &vd->lock, &until) != ETIMEDOUT)
+		;
+	if (b->inflight)
+		pr_warn_ratelimited(&vd->warn_rl,
+				    "%s: reset: %u requests still in flight "
+				    "after %d s",
+				    b->name, b->inflight, VBLK_RESET_WAIT_S);
+	pthread_mutex_unlock(&vd->lock);
+}
+
 static const struct virtio_dev_ops vblk_ops_template = {
     .name = "virtio-blk",
     .device_id = VIRTIO_ID_BLOCK,
@@ -371,6 +404,7 @@ static const struct virtio_dev_ops vblk_ops_template = {
     .read_config = vblk_read_config,
     .activate = vblk_activate,
     .reset = vblk_reset,
+    .reset_wait = vblk_reset_wait,
     .queue_notify = vblk_queue_notify,
 };
 
@@ -408,6 +442,20 @@ static void vblk_fill_config(struct vblk *b)
 	};
 }
 
+static int vblk_cond_init(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+	int r;
+
+	if (pthread_condattr_init(&a))
+		return -ENOMEM;
+	r = pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	if (!r)
+		r = pthread_cond_init(c, &a);
+	pthread_condattr_destroy(&a);
+	return -r;
+}
+
 int vblk_create(struct vblk **out, const struct vblk_config *cfg,
 		const struct mem *mem, struct io_loop *loop, char *err,
 		size_t err_len)
@@ -431,6 +479,10 @@ int vblk_create(struct vblk **out, const struct vblk_config *cfg,
 	b->loop = loop;
 	b->num_queues = cfg->num_queues;
 	b->batch.done = vblk_batch_end;
+	if (vblk_cond_init(&b->idle)) {
+		free(b);
+		return -ENOMEM;
+	}
 	b->bounce_wait_tail = &b->bounce_wait;
 	if (cfg->serial)
 		memcpy(b->serial, cfg->serial, strlen(cfg->serial));
@@ -438,6 +490,7 @@ int vblk_create(struct vblk **out, const struct vblk_config *cfg,
 	r = disk_open(&b->disk, cfg->path, cfg->readonly, cfg->direct, err,
 		      err_len);
 	if (r) {
+		pthread_cond_destroy(&b->idle);
 		free(b);
 		return r;
 	}
@@ -452,6 +505,7 @@ int vblk_create(struct vblk **out, const struct vblk_config *cfg,
 	r = virtio_dev_init(&b->vd, &b->ops, mem, loop);
 	if (r) {
 		disk_close(&b->disk);
+		pthread_cond_destroy(&b->idle);
 		free(b);
 		return r;
 	}
@@ -504,5 +558,6 @@ void vblk_destroy(struct vblk *b)
 	}
 	virtio_dev_uninit(&b->vd);
 	disk_close(&b->disk);
+	pthread_cond_destroy(&b->idle);
 	free(b);
 }

@@ -7,6 +7,7 @@
 #ifndef VIRTIO_BLK_INT_H
 #define VIRTIO_BLK_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -84,6 +85,7 @@ struct vblk {
 	struct iovec chain_iov[VBLK_QUEUE_SIZE];
 	struct vblk_req *free_reqs;
 	unsigned int inflight;	/* requests given to the io_uring */
+	pthread_cond_t idle;	/* signalled when inflight drops to 0 */
 	uint64_t bounce_bytes;	/* bounce memory in use */
 	struct vblk_req *bounce_wait, **bounce_wait_tail;
 	struct vblk_stats stats; /* atomics */
@@ -95,6 +97,9 @@ struct vblk {
  * vblk_complete(), possibly before this returns.
  */
 void vblk_io_start(struct vblk_req *r);
+
+/* Lock held: one request fewer in the ring (wakes a reset waiting). */
+void vblk_inflight_dec(struct vblk *b);
 
 /* virtio_blk.c, lock held: write the status, return the chain, free @r. */
 void vblk_complete(struct vblk_req *r, uint8_t status);

@@ -149,7 +149,7 @@ static void vblk_rw_done(struct io_request *io, int res)
 	struct vblk *b = r->b;
 
 	pthread_mutex_lock(&b->vd.lock);
-	b->inflight--;
+	vblk_inflight_dec(b);
 	if (res == -EINTR || res == -EAGAIN) {
 		vblk_rw_submit(r); /* nothing was transferred: again */
 	} else if (res < 0) {
@@ -222,7 +222,7 @@ static void vblk_flush_done(struct io_request *io, int res)
 	struct vblk *b = r->b;
 
 	pthread_mutex_lock(&b->vd.lock);
-	b->inflight--;
+	vblk_inflight_dec(b);
 	if (res < 0)
 		vblk_host_error(r, -res);
 	else
@@ -239,7 +239,7 @@ static void vblk_dwz_done(struct io_request *io, int res)
 	bool zero = r->type == VIRTIO_BLK_T_WRITE_ZEROES;
 
 	pthread_mutex_lock(&b->vd.lock);
-	b->inflight--;
+	vblk_inflight_dec(b);
 	if (res == -EOPNOTSUPP && !zero) {
 		res = 0; /* a discard is a hint: not punching is fine */
 	} else if (res == -EOPNOTSUPP && !r->zero_fallback) {

@@ -53,6 +53,13 @@ struct virtio_dev_ops {
 	/* On reset (status 0); queues are reset after it returns. */
 	void (*reset)(struct virtio_dev *vd);
 	/*
+	 * Optional: right after a reset, on the same (vCPU) thread, with the
+	 * lock NOT held: wait for I/O still in flight that would write into
+	 * guest buffers, so none lands after the driver saw the reset done
+	 * (as QEMU drains a disk before its reset returns).
+	 */
+	void (*reset_wait)(struct virtio_dev *vd);
+	/*
 	 * A doorbell for queue @q, or new chains on it that the transport's
 	 * poller found without one (loop thread, lock held).
 	 */

@@ -376,7 +376,7 @@ void virtio_mmio_write(void *opaque, uint64_t off, const void *data,
 {
 	struct virtio_mmio *m = opaque;
 	struct virtio_dev *vd = m->vd;
-	bool config_written = false;
+	bool config_written = false, reset = false;
 	uint32_t v;
 
 	pthread_mutex_lock(&vd->lock);
@@ -389,6 +389,7 @@ void virtio_mmio_write(void *opaque, uint64_t off, const void *data,
 	} else if (len == 4 && !(off & 3)) {
 		memcpy(&v, data, 4);
 		mmio_write_reg(m, off, v);
+		reset = off == VIRTIO_MMIO_STATUS && v == 0;
 	} else {
 		pr_warn_ratelimited(&vd->warn_rl,
 				    "%u-byte write to register 0x%llx ignored",
@@ -397,6 +398,8 @@ void virtio_mmio_write(void *opaque, uint64_t off, const void *data,
 	pthread_mutex_unlock(&vd->lock);
 	if (config_written && vd->ops->config_written)
 		vd->ops->config_written(vd);
+	if (reset && vd->ops->reset_wait)
+		vd->ops->reset_wait(vd);
 }
 
 int virtio_mmio_irq_fd(const struct virtio_mmio *m)

@@ -41,7 +41,13 @@
 #define BATCH	   32
 #define SEC	   512
 
-enum fault_mode { FAULT_NONE, FAULT_SHORT, FAULT_EIO, FAULT_ENOSPC };
+enum fault_mode {
+	FAULT_NONE,
+	FAULT_SHORT,
+	FAULT_EIO,
+	FAULT_ENOSPC,
+	FAULT_SLOW, /* completions take 10 ms to reach the device */
+};
 
 struct dev {
 	struct vblk *b;
@@ -93,6 +99,9 @@ static int fault(void *arg, struct io_request *req, int res)
 	case FAULT_ENOSPC:
 		__atomic_fetch_add(&t->faults, 1, __ATOMIC_RELAXED);
 		return -ENOSPC;
+	case FAULT_SLOW:
+		usleep(10000);
+		return res;
 	default: return res;
 	}
 }
@@ -439,6 +448,28 @@ static void test_faults(struct dev *d)
 	CHECK_EQ(truncate(d->path, DISK_SIZE), 0);
 }
 
+/*
+ * A reset with reads in flight returns only once they are done: nothing
+ * lands in guest buffers after the driver saw the reset.
+ */
+static void test_reset_in_flight(struct dev *d)
+{
+	struct req r[BATCH];
+
+	for (unsigned int i = 0; i < BATCH; i++)
+		queue_req(d, 0, &r[i], VIRTIO_BLK_T_IN, i * 16, REQ_BYTES, 2,
+			  false, false);
+	__atomic_store_n(&T.fault, FAULT_SLOW, __ATOMIC_RELAXED);
+	kick(d, 0);
+	while (!vblk_busy(d->b))
+		usleep(10);
+	wr(d, VIRTIO_MMIO_STATUS, 0);
+	CHECK(!vblk_busy(d->b));
+	__atomic_store_n(&T.fault, FAULT_NONE, __ATOMIC_RELAXED);
+	CHECK_EQ(rd(d, VIRTIO_MMIO_STATUS), 0);
+	init_dev(d, d->q[0].desc_gpa);
+}
+
 /* A chain without a status byte breaks the device until a reset. */
 static void test_malformed(struct dev *d)
 {
@@ -506,6 +537,7 @@ static void *guest(void *arg)
 	test_discard_zeroes(&T.rw);
 	test_bad_requests(&T.rw);
 	test_faults(&T.rw);
+	test_reset_in_flight(&T.rw);
 	test_malformed(&T.rw);
 	init_dev(&T.ro, 24 * MiB);
 	test_readonly(&T.ro);
