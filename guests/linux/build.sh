@@ -5,7 +5,8 @@
 #   bzImage             x86 boot-protocol image (our VMM uses its 64-bit entry)
 #   vmlinux             the ELF kernel, booted through its PVH entry point
 #                       (verified: it carries the Xen PHYS32_ENTRY ELF note)
-#   initramfs.cpio.gz   busybox-static + guests/linux/init.sh as /init
+#   initramfs.cpio.gz   busybox-static + guests/linux/init.sh as /init and
+#                       init-blk.sh (its disk and rng tests) as /etc/init-blk.sh
 #
 # The kernel is Debian's linux-source-6.1 (/usr/src/linux-source-6.1.tar.xz),
 # configured as `make tinyconfig` + the fragment guests/linux/config, then
@@ -109,6 +110,7 @@ root=$out/initramfs.root
 rm -rf "$root"
 busybox_tree "$root"
 install -m 755 "$here/init.sh" "$root/init"
+install -m 644 "$here/init-blk.sh" "$root/etc/init-blk.sh"
 pack_cpio "$root" "$out/initramfs.cpio.gz" gz
 rm -rf "$root"
 

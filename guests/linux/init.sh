@@ -21,6 +21,9 @@
 #   test=echo      read console lines and print "ECHO:<line>" until "quit"/EOF
 #   test=spin      keep every CPU busy in user space for spin_s=<s> (default
 #                  30) seconds, then print "SPIN_DONE cpus=<n> secs=<s>"
+#   test=disks,disk-files,disk-ro,disk-raw,rng,fio,fio-bench (a comma
+#                  list, run in order): virtio-blk and virtio-rng checks,
+#                  see guests/linux/init-blk.sh (/etc/init-blk.sh)
 #   interactive=1  same as test=shell (used by `make run`)
 #   shell_tty=<t>  run that shell on /dev/<t> (e.g. hvc0, once its driver is
 #                  loaded) instead of the console
@@ -160,6 +163,11 @@ spin)
 	sleep "$SPIN_S"
 	kill $pids
 	echo "SPIN_DONE cpus=$i secs=$(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }')"
+	;;
+disk* | rng* | fio*)
+	# virtio-blk and virtio-rng tests, NAME[,NAME...] (init-blk.sh)
+	. /etc/init-blk.sh
+	blk_test "$TEST"
 	;;
 *) echo "UNKNOWN_TEST=$TEST" ;;
 esac

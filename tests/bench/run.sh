@@ -12,7 +12,8 @@
 # qemu-system-x86 inside the L1) is measured next to vmm on the same guests
 # (tests/bench/peers.py); the keystroke -> echo latency of a shell on
 # Debian's stock kernel (tests/bench/echo_latency.py) needs Linux, so it runs
-# only where Linux boots (the L1, or a host with VT-x/AMD-V).
+# only where Linux boots (the L1, or a host with VT-x/AMD-V), and so does
+# the virtio-blk fio comparison (tests/bench/fio_blk.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$PWD
@@ -70,6 +71,8 @@ if [ -z "${L1:-}" ]; then
 		: >"$log"
 		guests/l1/run.sh -q -t 1800 -a 'watchdog_thresh=60' -l "$log" \
 			${VMM_PREV:+-e VMM_PREV="$VMM_PREV" -e VMM_PREV_REF="$VMM_PREV_REF"} \
+			${LINUX_GUEST:+-e LINUX_GUEST="$LINUX_GUEST"} \
+			${FIO_RUNS:+-e FIO_RUNS="$FIO_RUNS"} ${FIO_RT:+-e FIO_RT="$FIO_RT"} \
 			--vmm "$VMM" -- "$script" &
 		pid=$!
 		tail -n +1 -F --pid=$pid "$log" 2>/dev/null |
@@ -112,8 +115,12 @@ grep -qwE 'vmx|svm' /proc/cpuinfo && [ ! -d /sys/module/kvm_pvm ] && linux_runs=
 if [ $linux_runs = 1 ]; then
 	q=$(command -v qemu-system-x86_64 || true)
 	bench python3 tests/bench/echo_latency.py ${q:+--qemu "$q"}
+	# virtio-blk: fio in the minimal kernel on vmm and QEMU, and the L1's
+	# (or host's) own fio on the same image file as the floor.
+	bench python3 tests/bench/fio_blk.py ${q:+--qemu "$q"}
 else
 	echo "== keystroke -> echo: skipped (Linux does not boot on this /dev/kvm; make bench runs it in the nested L1)"
+	echo "== virtio-blk fio: skipped (likewise)"
 fi
 echo "== benchmarks took $((SECONDS - t0)) s"
 exit 0

@@ -1,29 +1,45 @@
 # tests/linux/l1-lib.sh: runs inside the nested L1 (busybox sh), as the first
 # part of the /test.sh that tests/linux/run.sh generates; the second part is
-# one `run_case NAME TIMEOUT ARGS` line per case of tests/linux/cases.
+# one `run_case NAME TIMEOUT ARGS SETUP CHECK` line per case of
+# tests/linux/cases.
 #
-# run_case boots one L2 with $VMM (set by L1's /init), bounded by `timeout`,
-# notes when INIT_REACHED first shows up in any of its outputs, then prints
+# run_case runs SETUP (a shell function of l1-blk.sh, or - for none) with
+# the case's two scratch directories (/tmp/cases/NAME on tmpfs and
+# /var/tmp/cases/NAME on L1's ext4 root, where O_DIRECT works), boots one
+# L2 with $VMM (set by L1's /init), bounded by `timeout`, notes when
+# INIT_REACHED first shows up in any of its outputs, runs CHECK the same way
+# as SETUP once the VMM has exited, then prints
 #   CASE_BEGIN <name>
 #   [<name>:<stream>] <line>     for stream in stdout stderr serial console
+#                                setup check
 #   CASE_END <name> rc=<n> secs=<s> init_secs=<s or -> timed_out=<0|1>
+# A SETUP that fails skips the VMM run (rc=125, "SETUP_FAILED" in setup).
 # The host side (tests/linux/run.sh) parses this from L1's console log.
 
 up() { cut -d' ' -f1 /proc/uptime; }
 dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 run_case() {
-	name=$1 limit=$2 args=$3
-	d=/tmp/cases/$name
-	mkdir -p "$d"
+	name=$1 limit=$2 args=$3 setup=${4:--} check=${5:--}
+	d=/tmp/cases/$name dd=/var/tmp/cases/$name
+	mkdir -p "$d" "$dd"
 	echo "CASE_BEGIN $name"
 	# Word-split the argument string with shell quoting rules.
 	eval "set -- $args"
-	t0=$(up)
 	init_s=-
+	setup_ok=1
+	if [ "$setup" != - ] && ! "$setup" "$d" "$dd" >"$d/setup.log" 2>&1; then
+		echo "SETUP_FAILED ($setup)" >>"$d/setup.log"
+		setup_ok=0
+	fi
+	t0=$(up)
 	# TERM at the limit; KILL 15 s later should the VMM ignore TERM.
-	timeout -s KILL $((limit + 15)) timeout "$limit" "$VMM" "$@" \
-		</dev/null >"$d/stdout.log" 2>"$d/stderr.log" &
+	if [ $setup_ok = 0 ]; then
+		(exit 125) &
+	else
+		timeout -s KILL $((limit + 15)) timeout "$limit" "$VMM" "$@" \
+			</dev/null >"$d/stdout.log" 2>"$d/stderr.log" &
+	fi
 	pid=$!
 	reader=
 	while kill -0 "$pid" 2>/dev/null; do
@@ -46,7 +62,11 @@ run_case() {
 	rc=$?
 	[ -n "$reader" ] && { sleep 0.2; kill "$reader" 2>/dev/null; wait "$reader" 2>/dev/null; }
 	t1=$(up)
-	for s in stdout stderr serial console; do
+	if [ "$check" != - ] && [ $setup_ok = 1 ]; then
+		"$check" "$d" "$dd" >"$d/check.log" 2>&1 ||
+			echo "CHECK_FAILED ($check, status $?)" >>"$d/check.log"
+	fi
+	for s in stdout stderr serial console setup check; do
 		[ -s "$d/$s.log" ] || continue
 		tr -d '\r' <"$d/$s.log" | sed "s/^/[$name:$s] /"
 		echo
@@ -54,4 +74,5 @@ run_case() {
 	# A VMM stopped by timeout's SIGTERM may exit with any status: judge by time.
 	late=$(awk -v a="$t0" -v b="$t1" -v l="$limit" 'BEGIN { print (b - a >= l) ? 1 : 0 }')
 	echo "CASE_END $name rc=$rc secs=$(dt "$t0" "$t1") init_secs=$init_s timed_out=$late"
+	rm -rf "$dd" # disk images: L1's root has about 1 GiB free
 }

@@ -50,14 +50,18 @@ gfiles=(
 	"$guests/stock/vmlinuz:stock-vmlinuz"
 	"$guests/stock/initramfs.cpio.gz:stock-initramfs.cpio.gz"
 )
-for f in "${gfiles[@]}" "$guests/l1/vmlinuz:" "$guests/l1/base.cpio:"; do
+for f in "${gfiles[@]}" "$guests/l1/vmlinuz:" "$guests/l1/base.cpio:" "$guests/l1/root.img:"; do
 	[ -f "${f%%:*}" ] || skip_all "${f%%:*} missing (run make guests)"
 done
+# The L1's root image, a Debian system with fio: L1 runs it snapshot=on,
+# so the file itself stays as built and an L2 may use it as a read-only
+# root disk, through the checkout shared at the same path in L1.
+l1root=$(readlink -f "$guests/l1/root.img")
 
 # --- cases -----------------------------------------------------------------------------
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
 names=()
-declare -A c_args c_expect c_timeout
+declare -A c_args c_expect c_timeout c_setup c_check
 while IFS= read -r line; do
 	case $line in '#'* | '') continue ;; esac
 	IFS='|' read -r f_name f_args f_expect f_opts <<<"$line"
@@ -67,9 +71,13 @@ while IFS= read -r line; do
 	names+=("$name")
 	c_args[$name]=$(trim "$f_args")
 	c_expect[$name]=$(trim "$f_expect")
-	c_timeout[$name]=180
+	c_timeout[$name]=180 c_setup[$name]=- c_check[$name]=-
 	for o in ${f_opts:-}; do
-		case $o in timeout=*) c_timeout[$name]=${o#timeout=} ;; esac
+		case $o in
+		timeout=*) c_timeout[$name]=${o#timeout=} ;;
+		setup=*) c_setup[$name]=${o#setup=} ;;
+		check=*) c_check[$name]=${o#check=} ;;
+		esac
 	done
 done <"$cases_file"
 [ ${#names[@]} -gt 0 ] || skip_all "no case selected from $cases_file"
@@ -86,7 +94,7 @@ write_script() {
 	total_limit=120 # L1 boot and power-off
 	{
 		echo "#!/bin/sh"
-		cat "$here/l1-lib.sh"
+		cat "$here/l1-lib.sh" "$here/l1-blk.sh"
 		for name in "$@"; do
 			args=${c_args[$name]}
 			args=${args//@G@//guest}
@@ -94,8 +102,11 @@ write_script() {
 			args=${args//@SERIAL@//tmp/cases/$name/serial.log}
 			args=${args//@CONSOLE@//tmp/cases/$name/console.log}
 			args=${args//@DIR@//tmp/cases/$name}
+			args=${args//@DISKDIR@//var/tmp/cases/$name}
+			args=${args//@L1ROOT@/$l1root}
 			# The arguments go through eval inside L1: quote them once more.
-			printf 'run_case %s %s %q\n' "$name" "${c_timeout[$name]}" "$args"
+			printf 'run_case %s %s %q %s %s\n' "$name" "${c_timeout[$name]}" "$args" \
+				"${c_setup[$name]}" "${c_check[$name]}"
 			total_limit=$((total_limit + c_timeout[$name] + 15))
 		done
 		echo 'echo "ALL_CASES_DONE"'
@@ -152,7 +163,7 @@ elapsed=$(($(date +%s) - start))
 
 # --- split L1's console into per-case stream logs --------------------------------------
 awk -v dir="$logdir" '
-	match($0, /^\[[A-Za-z0-9._-]+:(stdout|stderr|serial|console)\] ?/) {
+	match($0, /^\[[A-Za-z0-9._-]+:(stdout|stderr|serial|console|setup|check)\] ?/) {
 		tag = substr($0, 2, RLENGTH - 2); sub(/\] ?$/, "", tag)
 		split(tag, p, ":")
 		f = dir "/" p[1] "/" p[2] ".log"
@@ -164,8 +175,8 @@ awk -v dir="$logdir" '
 # --- verdicts ------------------------------------------------------------------------------
 # check_marker NAME MARKER: return 0 if it holds; prints the reason if not.
 check_marker() {
-	local name=$1 m=$2 streams=(stdout stderr serial console) files=() f neg=0
-	if [[ $m =~ ^(stdout|stderr|serial|console):(.*)$ ]]; then
+	local name=$1 m=$2 streams=(stdout stderr serial console setup check) files=() f neg=0
+	if [[ $m =~ ^(stdout|stderr|serial|console|setup|check):(.*)$ ]]; then
 		streams=("${BASH_REMATCH[1]}")
 		m=${BASH_REMATCH[2]}
 	fi
@@ -227,7 +238,7 @@ for name in "${names[@]}"; do
 	else
 		reason=$(printf '%s; ' "${reasons[@]}")
 		echo "FAIL $name: ${reason%; } (${secs} s; logs $logdir/$name/)"
-		for s in stderr serial stdout console; do
+		for s in stderr serial stdout console setup check; do
 			[ -s "$logdir/$name/$s.log" ] || continue
 			echo "    --- last lines of $s ---"
 			tail -n 12 "$logdir/$name/$s.log" | sed 's/^/    /'
