@@ -33,6 +33,18 @@ static int failures;
 		}                                                              \
 	} while (0)
 
+/* vmm_start(@vm) must succeed; say why it did not. */
+#define EXPECT_START(vm)                                                       \
+	do {                                                                   \
+		int r_ = vmm_start(vm);                                        \
+		if (r_) {                                                      \
+			fprintf(stderr,                                        \
+				"consumer: line %d: vmm_start: %s (%s)\n",     \
+				__LINE__, strerror(-r_), vmm_last_error(vm));  \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
 static volatile sig_atomic_t own_signals;
 
 static void own_handler(int sig)
@@ -161,7 +173,7 @@ static void stopped(const char *kernel, const char *dir)
 	snprintf(serial, sizeof(serial), "file:%s/consumer-stop", dir);
 	vm = new_vm(kernel, serial, "spin_ms=60000", 1);
 	EXPECT(vmm_set_log(vm, VMM_LOG_INFO, count_lines, &count) == 0);
-	EXPECT(vmm_start(vm) == 0);
+	EXPECT_START(vm);
 	EXPECT(vmm_stop(vm) == 0);
 	EXPECT(vmm_wait(vm, &ex) == 0);
 	EXPECT(ex.reason == VMM_EXIT_STOPPED);
@@ -202,7 +214,7 @@ int main(int argc, char **argv)
 		struct vmm *vm = new_vm(argv[2], "none", "spin_ms=60000", 1);
 		struct vmm_exit ex;
 
-		EXPECT(vmm_start(vm) == 0);
+		EXPECT_START(vm);
 		EXPECT(vmm_stop(vm) == 0);
 		EXPECT(vmm_wait(vm, &ex) == 0 && ex.reason == VMM_EXIT_STOPPED);
 		vmm_destroy(vm);
