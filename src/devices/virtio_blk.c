@@ -339,12 +339,6 @@ static void vblk_read_config(struct virtio_dev *vd, size_t off, void *buf,
 	memcpy(buf, (const uint8_t *)&to_vblk(vd)->config + off, len);
 }
 
-static int vblk_activate(struct virtio_dev *vd)
-{
-	(void)vd;
-	return 0;
-}
-
 static void vblk_reset(struct virtio_dev *vd)
 {
 	struct vblk *b = to_vblk(vd);
@@ -402,7 +396,6 @@ static const struct virtio_dev_ops vblk_ops_template = {
     .queue_size = VBLK_QUEUE_SIZE,
     .config_size = sizeof(struct virtio_blk_config),
     .read_config = vblk_read_config,
-    .activate = vblk_activate,
     .reset = vblk_reset,
     .reset_wait = vblk_reset_wait,
     .queue_notify = vblk_queue_notify,

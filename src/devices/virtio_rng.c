@@ -213,12 +213,6 @@ static void vrng_queue_notify(struct virtio_dev *vd, unsigned int q)
 	vrng_serve(to_vrng(vd));
 }
 
-static int vrng_activate(struct virtio_dev *vd)
-{
-	(void)vd;
-	return 0;
-}
-
 static void vrng_reset(struct virtio_dev *vd)
 {
 	struct vrng *r = to_vrng(vd);
@@ -233,7 +227,6 @@ static const struct virtio_dev_ops vrng_ops = {
     .device_id = VIRTIO_ID_RNG,
     .num_queues = 1,
     .queue_size = VRNG_QUEUE_SIZE,
-    .activate = vrng_activate,
     .reset = vrng_reset,
     .queue_notify = vrng_queue_notify,
 };
