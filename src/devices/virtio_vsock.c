@@ -121,23 +121,18 @@ static void tx_conn(struct vvsock *v, struct vvsock_conn *c,
 		VVSOCK_STAT_ADD(v, bad_packets, 1);
 		vvsock_conn_reset(c);
 		return;
-	case VIRTIO_VSOCK_OP_RESPONSE:
-		tx_response(v, c);
-		return;
+	case VIRTIO_VSOCK_OP_RESPONSE: tx_response(v, c); return;
 	case VIRTIO_VSOCK_OP_SHUTDOWN:
 		c->guest_shut |= p->flags & (VIRTIO_VSOCK_SHUTDOWN_RCV |
 					     VIRTIO_VSOCK_SHUTDOWN_SEND);
 		vvsock_conn_watch(c);
 		vvsock_conn_progress(c);
 		return;
-	case VIRTIO_VSOCK_OP_RW:
-		tx_rw(v, c, ch, p);
-		break;
+	case VIRTIO_VSOCK_OP_RW: tx_rw(v, c, ch, p); break;
 	case VIRTIO_VSOCK_OP_CREDIT_REQUEST:
 		vvsock_conn_owe(c, VVSOCK_PEND_CREDIT);
 		break;
-	default: /* CREDIT_UPDATE: the credit was taken above */
-		break;
+	default: /* CREDIT_UPDATE: the credit was taken above */ break;
 	}
 	if (c->state == VVSOCK_OPEN)
 		vvsock_conn_credit_changed(c);
@@ -321,9 +316,9 @@ static const struct virtio_dev_ops vvsock_ops = {
     .queue_notify = vvsock_queue_notify,
 };
 
-int vvsock_create(struct vvsock **out, uint32_t guest_cid,
-		  const char *uds_path, const struct mem *mem,
-		  struct io_loop *loop, char *err, size_t err_len)
+int vvsock_create(struct vvsock **out, uint32_t guest_cid, const char *uds_path,
+		  const struct mem *mem, struct io_loop *loop, char *err,
+		  size_t err_len)
 {
 	struct vvsock *v;
 	int ret;

@@ -142,9 +142,8 @@ void vvsock_conn_reset(struct vvsock_conn *c)
 {
 	VVSOCK_STAT_ADD(c->v, resets, 1);
 	/* Nothing to tell a guest that never heard of the connection. */
-	if (c->state == VVSOCK_LINE ||
-	    (c->state == VVSOCK_REQUESTED &&
-	     (c->pending & VVSOCK_PEND_REQUEST))) {
+	if (c->state == VVSOCK_LINE || (c->state == VVSOCK_REQUESTED &&
+					(c->pending & VVSOCK_PEND_REQUEST))) {
 		vvsock_conn_free(c);
 		return;
 	}
@@ -187,11 +186,8 @@ void vvsock_conn_progress(struct vvsock_conn *c)
 		(void)shutdown(c->src.fd, SHUT_WR); /* EOF for the host */
 		c->wr_shut = true;
 		break;
-	case VSOCK_STEP_CLOSE:
-		vvsock_conn_reset(c);
-		break;
-	case VSOCK_STEP_NONE:
-		break;
+	case VSOCK_STEP_CLOSE: vvsock_conn_reset(c); break;
+	case VSOCK_STEP_NONE: break;
 	}
 }
 
@@ -396,7 +392,8 @@ void vvsock_reap(struct vvsock *v, bool all)
 	if (!all && v->reaped_gen == v->gen)
 		return;
 	for (l = v->all.next; l != &v->all; l = next) {
-		struct vvsock_conn *c = container_of(l, struct vvsock_conn, all);
+		struct vvsock_conn *c =
+		    container_of(l, struct vvsock_conn, all);
 
 		next = l->next;
 		if (all || c->gen != v->gen)
@@ -443,9 +440,9 @@ static uint32_t rx_data(struct vvsock *v, struct vvsock_conn *c)
 {
 	struct vq_chain *ch = &v->rx_chain;
 	struct iovec iov[VVSOCK_QUEUE_SIZE];
-	uint32_t room = MIN(MIN(ch->in_len - VSOCK_HDR_LEN,
-				vsock_credit_peer_avail(&c->cr)),
-			    VSOCK_MAX_PAYLOAD);
+	uint32_t room = MIN(
+	    MIN(ch->in_len - VSOCK_HDR_LEN, vsock_credit_peer_avail(&c->cr)),
+	    VSOCK_MAX_PAYLOAD);
 	struct vsock_pkt p;
 	ssize_t n;
 
@@ -543,7 +540,8 @@ static bool rx_hold(struct vvsock *v)
 		if (n != 1)
 			return false;
 		if (v->rx_chain.in_len <= VSOCK_HDR_LEN) {
-			/* No room for a header and data: the driver's mistake. */
+			/* No room for a header and data: the driver's mistake.
+			 */
 			VVSOCK_STAT_ADD(v, bad_packets, 1);
 			vq_push(vq, v->rx_chain.head, 0);
 			continue;

@@ -137,7 +137,6 @@ void vvsock_listener_ready(struct io_source *src, int res);
 /* virtio_vsock.c */
 void vvsock_tx_run(struct vvsock *v);
 /* Answer RST to a packet of no connection (false: no room). */
-bool vvsock_orphan_rst(struct vvsock *v, uint32_t src_port,
-		       uint32_t dst_port);
+bool vvsock_orphan_rst(struct vvsock *v, uint32_t src_port, uint32_t dst_port);
 
 #endif /* DEVICES_VIRTIO_VSOCK_INT_H */

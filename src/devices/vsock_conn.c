@@ -58,8 +58,8 @@ enum vsock_close_step vsock_close_step(uint32_t guest_shut, bool host_eof,
 	if ((guest_shut & both) == both)
 		return VSOCK_STEP_CLOSE;
 	if (guest_shut & VIRTIO_VSOCK_SHUTDOWN_SEND)
-		return host_eof ? VSOCK_STEP_CLOSE
-				: (wr_shut ? VSOCK_STEP_NONE
-					   : VSOCK_STEP_SHUT_WR);
+		return host_eof
+			   ? VSOCK_STEP_CLOSE
+			   : (wr_shut ? VSOCK_STEP_NONE : VSOCK_STEP_SHUT_WR);
 	return VSOCK_STEP_NONE;
 }

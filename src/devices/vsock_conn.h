@@ -59,9 +59,9 @@ bool vsock_credit_want_update(const struct vsock_credit *c);
 
 /* What a connection does next on its way to closing. */
 enum vsock_close_step {
-	VSOCK_STEP_NONE,     /* keep going */
-	VSOCK_STEP_SHUT_WR,  /* shutdown(SHUT_WR) the host socket */
-	VSOCK_STEP_CLOSE,    /* close the host socket and send RST */
+	VSOCK_STEP_NONE,    /* keep going */
+	VSOCK_STEP_SHUT_WR, /* shutdown(SHUT_WR) the host socket */
+	VSOCK_STEP_CLOSE,   /* close the host socket and send RST */
 };
 
 /*

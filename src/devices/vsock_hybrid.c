@@ -36,8 +36,8 @@ static int vsock_probe_stale(const struct sockaddr_un *sa)
 
 	if (fd < 0)
 		return fd;
-	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? -errno
-								   : 0;
+	ret =
+	    connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? -errno : 0;
 	close(fd);
 	if (ret == -ECONNREFUSED)
 		return 0;

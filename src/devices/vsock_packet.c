@@ -50,8 +50,8 @@ void vsock_pkt_encode(const struct vsock_pkt *p, void *raw)
 	memcpy(raw, &h, sizeof(h));
 }
 
-size_t vsock_iov_copy_out(const struct iovec *iov, unsigned int n,
-			  size_t skip, void *dst, size_t len)
+size_t vsock_iov_copy_out(const struct iovec *iov, unsigned int n, size_t skip,
+			  void *dst, size_t len)
 {
 	size_t done = 0;
 

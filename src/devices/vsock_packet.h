@@ -48,8 +48,8 @@ void vsock_pkt_encode(const struct vsock_pkt *p, void *raw);
  * Copy up to @len bytes starting @skip bytes into the @n segments @iov
  * to @dst (headers split across descriptors). Returns bytes copied.
  */
-size_t vsock_iov_copy_out(const struct iovec *iov, unsigned int n,
-			  size_t skip, void *dst, size_t len);
+size_t vsock_iov_copy_out(const struct iovec *iov, unsigned int n, size_t skip,
+			  void *dst, size_t len);
 
 /* As vsock_iov_copy_out(), into the segments. Returns bytes copied. */
 size_t vsock_iov_copy_in(const struct iovec *iov, unsigned int n, size_t skip,

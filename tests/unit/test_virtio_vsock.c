@@ -36,12 +36,12 @@
 #include "fake_mem.h"
 #include "vring_driver.h"
 
-#define CID	 77
-#define QSZ	 128
-#define BUFSZ	 4096
-#define GBUF	 65536 /* the guest's buf_alloc */
-#define MAXG	 160
-#define BIG	 (4 * 1024 * 1024)
+#define CID   77
+#define QSZ   128
+#define BUFSZ 4096
+#define GBUF  65536 /* the guest's buf_alloc */
+#define MAXG  160
+#define BIG   (4 * 1024 * 1024)
 
 struct gconn {
 	bool used, open, rst;
@@ -179,8 +179,8 @@ static void reap_tx(void)
 }
 
 /* Send a raw packet (header from @p, host-order) with @len payload. */
-static void send_raw(const struct vsock_pkt *p, const void *data,
-		     uint32_t len, uint32_t chain_len)
+static void send_raw(const struct vsock_pkt *p, const void *data, uint32_t len,
+		     uint32_t chain_len)
 {
 	uint16_t slot;
 	uint8_t *buf;
@@ -434,8 +434,7 @@ static struct gconn *host_to_guest(int *fd, uint32_t gport, uint8_t seed,
 }
 
 /* The guest connects to CID 2 port @hport. */
-static struct gconn *guest_to_host(uint32_t gport, uint32_t hport,
-				   uint8_t seed)
+static struct gconn *guest_to_host(uint32_t gport, uint32_t hport, uint8_t seed)
 {
 	struct gconn *g = gnew(gport, hport, seed);
 
@@ -475,7 +474,8 @@ static void host_step(struct hside *h, uint64_t to_send)
 	ssize_t n;
 
 	if (h->sent < to_send) {
-		size_t len = (size_t)MIN((uint64_t)sizeof(buf), to_send - h->sent);
+		size_t len =
+		    (size_t)MIN((uint64_t)sizeof(buf), to_send - h->sent);
 
 		for (size_t i = 0; i < len; i++)
 			buf[i] = pattern(h->seed, h->sent + i);
@@ -485,7 +485,8 @@ static void host_step(struct hside *h, uint64_t to_send)
 	}
 	while ((n = hread(h->fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] != pattern(h->seed ^ 0x5a, h->got + (size_t)i))
+			if (buf[i] !=
+			    pattern(h->seed ^ 0x5a, h->got + (size_t)i))
 				h->bad++;
 		h->got += (uint64_t)n;
 	}
@@ -717,9 +718,9 @@ static void test_listener_files(void)
 	int fd;
 
 	/* A live listener: in use. */
-	CHECK_EQ(vvsock_create(&v2, CID, T.path, &T.mem, T.loop, err,
-			       sizeof(err)),
-		 -EADDRINUSE);
+	CHECK_EQ(
+	    vvsock_create(&v2, CID, T.path, &T.mem, T.loop, err, sizeof(err)),
+	    -EADDRINUSE);
 	CHECK(strstr(err, "in use") != NULL);
 	/* A stale socket file is replaced. */
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.stale", T.path);
@@ -756,9 +757,9 @@ int main(void)
 	env.mmio_bus = &T.bus;
 	T.ring = 16 * MiB;
 	T.base = LAYOUT_VIRTIO_MMIO_BASE;
-	CHECK_EQ(vvsock_create(&T.v, CID, T.path, &T.mem, T.loop, err,
-			       sizeof(err)),
-		 0);
+	CHECK_EQ(
+	    vvsock_create(&T.v, CID, T.path, &T.mem, T.loop, err, sizeof(err)),
+	    0);
 	test_listener_files();
 	CHECK_EQ(virtio_mmio_create(&T.m, &env, vvsock_dev(T.v), T.base, 16),
 		 0);

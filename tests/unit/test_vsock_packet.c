@@ -21,7 +21,8 @@
 static void test_encoding(void)
 {
 	struct vsock_pkt p = vsock_pkt_make(CID, 0x11223344, 0x55667788,
-					    VIRTIO_VSOCK_OP_RW, 2, 100), q;
+					    VIRTIO_VSOCK_OP_RW, 2, 100),
+			 q;
 	uint8_t raw[VSOCK_HDR_LEN];
 
 	p.buf_alloc = 0xa1a2a3a4;
@@ -103,15 +104,15 @@ static void test_check(void)
 	/* len beyond the chain, and beyond the 64 KiB limit. */
 	CHECK_EQ(check_pkt(guest_pkt(VIRTIO_VSOCK_OP_RW, 11), 10, 44, &out),
 		 VSOCK_RST);
-	CHECK_EQ(check_pkt(guest_pkt(VIRTIO_VSOCK_OP_RW, 65537), 65537, 44,
-			   &out),
-		 VSOCK_RST);
-	CHECK_EQ(check_pkt(guest_pkt(VIRTIO_VSOCK_OP_RW, 65536), 65536, 44,
-			   &out),
-		 VSOCK_OK);
-	CHECK_EQ(check_pkt(guest_pkt(VIRTIO_VSOCK_OP_RW, 0xffffffff), 10, 44,
-			   &out),
-		 VSOCK_RST);
+	CHECK_EQ(
+	    check_pkt(guest_pkt(VIRTIO_VSOCK_OP_RW, 65537), 65537, 44, &out),
+	    VSOCK_RST);
+	CHECK_EQ(
+	    check_pkt(guest_pkt(VIRTIO_VSOCK_OP_RW, 65536), 65536, 44, &out),
+	    VSOCK_OK);
+	CHECK_EQ(
+	    check_pkt(guest_pkt(VIRTIO_VSOCK_OP_RW, 0xffffffff), 10, 44, &out),
+	    VSOCK_RST);
 }
 
 static void test_iov(void)
@@ -145,7 +146,7 @@ static void test_parse(void)
 	CHECK_EQ(parse("CONNECT 0\n"), 0);
 	CHECK_EQ(vsock_line_parse("CONNECT 4294967295\n", 19, &port), 1);
 	CHECK_EQ(port, 4294967295u);
-	CHECK_EQ(parse("CONNECT 12"), 0 - 1000);   /* more may come */
+	CHECK_EQ(parse("CONNECT 12"), 0 - 1000); /* more may come */
 	CHECK_EQ(parse("CONN"), 0 - 1000);
 	CHECK_EQ(parse("CONNECT\n"), -EINVAL - 1000);
 	CHECK_EQ(parse("CONNECT \n"), -EINVAL - 1000);
