@@ -220,6 +220,8 @@ static const char *tx_prepare(struct vnet *n, struct vnet_txreq *t,
 	uint8_t *h = (uint8_t *)&hdr;
 	size_t skip = VNET_HDR_LEN, got = 0;
 
+	if (!c->out_len)
+		return "no readable part";
 	if (c->out_len < VNET_HDR_LEN)
 		return "shorter than its header";
 	if (c->out_len - VNET_HDR_LEN > VNET_MAX_FRAME)
