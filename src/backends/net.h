@@ -67,6 +67,13 @@ struct net_backend {
 int net_backend_open(struct net_backend *b, const struct net_spec *spec,
 		     char *err, size_t err_len);
 
+/*
+ * Let a tap send the guest only what the driver accepted (@features: the
+ * negotiated VIRTIO_NET_F_GUEST_* bits, limited to b->offloads). A no-op
+ * on backends without a virtio header. Any thread. Returns 0 or -errno.
+ */
+int net_backend_set_offloads(struct net_backend *b, uint64_t features);
+
 /* Close it. Safe on a zeroed or closed backend. */
 void net_backend_close(struct net_backend *b);
 

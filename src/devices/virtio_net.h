@@ -37,6 +37,7 @@ struct vnet_stats {
 	uint64_t rx_no_buffer;	 /* times a frame waited: no buffer posted */
 	uint64_t rx_dropped;	 /* frames that could not be delivered */
 	uint64_t tx_dropped;	 /* malformed or failed transmissions */
+	uint64_t rx_bad_buffers; /* receive chains too small for a header */
 	bool link_up;
 };
 

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio-vsock internals shared by virtio_vsock.c (device, queues, guest
+ * packets) and virtio_vsock_conn.c (connections, host sockets, the rx
+ * queue). Everything here runs on the loop thread with vd.lock held,
+ * except where a comment says otherwise.
+ */
+#ifndef DEVICES_VIRTIO_VSOCK_INT_H
+#define DEVICES_VIRTIO_VSOCK_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "io/loop.h"
+#include "virtio/device.h"
+#include "virtio_vsock.h"
+#include "vsock_conn.h"
+#include "vsock_hybrid.h"
+#include "vsock_packet.h"
+
+/* Our receive buffer per connection (a power of 2: ring positions). */
+#define VVSOCK_BUF_ALLOC (256 * 1024)
+#define VVSOCK_MAX_CONNS 1024
+#define VVSOCK_BUCKETS	 256
+/* RST answers to packets of no connection, waiting for rx buffers. */
+#define VVSOCK_ORPHANS 64
+/* Packets given to the guest per wakeup before the rest is deferred. */
+#define VVSOCK_BUDGET 256
+/* Host-initiated connections get local ports counting from here. */
+#define VVSOCK_PORT_BASE (1u << 30)
+
+#define VVSOCK_RXQ 0
+#define VVSOCK_TXQ 1
+#define VVSOCK_EVQ 2
+
+/* Intrusive doubly-linked list (a head is a link to itself). */
+struct vvsock_link {
+	struct vvsock_link *prev, *next;
+};
+
+enum vvsock_state {
+	VVSOCK_LINE,	  /* host client: reading "CONNECT <port>\n" */
+	VVSOCK_REQUESTED, /* host client: REQUEST to the guest, no answer */
+	VVSOCK_OPEN,	  /* established */
+	VVSOCK_DYING,	  /* host socket closed, RST to send */
+};
+
+/* Control packets a connection owes the guest (sent in this order). */
+#define VVSOCK_PEND_REQUEST  0x1
+#define VVSOCK_PEND_RESPONSE 0x2
+#define VVSOCK_PEND_CREDIT   0x4
+#define VVSOCK_PEND_SHUTDOWN 0x8
+#define VVSOCK_PEND_RST	     0x10
+
+struct vvsock_conn {
+	struct vvsock *v;
+	struct io_source src; /* the host socket */
+	uint32_t watching;    /* poll mask armed now (0: none) */
+	enum vvsock_state state;
+	unsigned int gen; /* v->gen when made: older ones are reaped */
+	uint32_t local_port, peer_port; /* host side, guest side */
+	struct vvsock_conn *hnext;	/* hash chain (not in LINE state) */
+	struct vvsock_link all, svc;	/* every connection; rx work */
+	unsigned int pending;		/* VVSOCK_PEND_* */
+	struct vsock_credit cr;
+	uint32_t guest_shut; /* VIRTIO_VSOCK_SHUTDOWN_* from the guest */
+	bool host_eof;	     /* read() gave 0 */
+	bool wr_shut;	     /* shutdown(SHUT_WR) done */
+	bool rx_ready;	     /* the host socket may have data */
+	bool hashed;
+	uint8_t *buf; /* guest data the host socket did not take yet */
+	struct vsock_line line;
+};
+
+struct vvsock {
+	struct virtio_dev vd;
+	struct io_loop *loop;
+	uint64_t guest_cid;
+	char *path;
+	struct io_source listener;
+	uint32_t next_port;
+	unsigned int gen, reaped_gen;
+	struct vvsock_conn *buckets[VVSOCK_BUCKETS];
+	struct vvsock_link all, svc;
+	unsigned int nconn;
+	struct {
+		uint32_t src_port, dst_port;
+	} orphan[VVSOCK_ORPHANS];
+	unsigned int orphan_head, orphan_n;
+	bool event_pending; /* TRANSPORT_RESET once the driver is back */
+	bool tx_stalled;    /* tx stopped: no room for answers */
+	bool rx_held;	    /* rx_chain popped, not used yet */
+	struct vq_chain rx_chain;
+	struct io_request more;
+	bool more_queued;
+	struct iovec rx_iov[VVSOCK_QUEUE_SIZE];
+	struct iovec tx_iov[VVSOCK_QUEUE_SIZE];
+	struct iovec ev_iov[VVSOCK_QUEUE_SIZE];
+	struct vvsock_stats st; /* atomic */
+};
+
+#define VVSOCK_STAT_ADD(v, f, n)                                               \
+	__atomic_fetch_add(&(v)->st.f, (n), __ATOMIC_RELAXED)
+#define VVSOCK_STAT_SUB(v, f, n)                                               \
+	__atomic_fetch_sub(&(v)->st.f, (n), __ATOMIC_RELAXED)
+
+/* virtio_vsock_conn.c */
+struct vvsock_conn *vvsock_conn_find(struct vvsock *v, uint32_t local,
+				     uint32_t peer);
+/* A connection on host fd @fd (owned from now on); NULL: fd closed. */
+struct vvsock_conn *vvsock_conn_new(struct vvsock *v, int fd,
+				    enum vvsock_state state);
+void vvsock_conn_hash(struct vvsock_conn *c);
+void vvsock_conn_free(struct vvsock_conn *c);
+/* Close the host socket, owe the guest an RST (or free at once). */
+void vvsock_conn_reset(struct vvsock_conn *c);
+/* Owe the guest the packets in @pend. */
+void vvsock_conn_owe(struct vvsock_conn *c, unsigned int pend);
+/* Re-arm the host socket's poll for what the connection needs now. */
+void vvsock_conn_watch(struct vvsock_conn *c);
+/* Apply the shutdown rules (vsock_close_step()). */
+void vvsock_conn_progress(struct vvsock_conn *c);
+/* Take RW payload (@iov at @skip, @len bytes) for the host socket. */
+void vvsock_conn_write(struct vvsock_conn *c, const struct iovec *iov,
+		       unsigned int n, size_t skip, uint32_t len);
+/* Credit may have come back: resume reading if it was held. */
+void vvsock_conn_credit_changed(struct vvsock_conn *c);
+/* Give the guest what is owed, as rx buffers allow. */
+void vvsock_rx_run(struct vvsock *v);
+/* Run rx and stalled tx work at the loop's next iteration. */
+void vvsock_defer(struct vvsock *v);
+/* Free connections of a generation before the last reset. */
+void vvsock_reap(struct vvsock *v, bool all);
+void vvsock_listener_ready(struct io_source *src, int res);
+
+/* virtio_vsock.c */
+void vvsock_tx_run(struct vvsock *v);
+/* Answer RST to a packet of no connection (false: no room). */
+bool vvsock_orphan_rst(struct vvsock *v, uint32_t src_port, uint32_t dst_port);
+
+#endif /* DEVICES_VIRTIO_VSOCK_INT_H */
