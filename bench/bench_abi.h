@@ -25,10 +25,10 @@
 #define LAYOUT_BENCH_MAILBOX 0x1000000ULL
 
 /*
- * The echo device takes the last virtio-mmio slot, so it never collides
- * with the VM's own devices, which are numbered from slot 0.
+ * The echo device takes the last slot of those with GSI 16 + n: the bench
+ * VM's own devices, numbered from slot 0, are fewer than that.
  */
-#define LAYOUT_BENCH_VIRTIO_SLOT (LAYOUT_VIRTIO_MMIO_MAX - 1)
+#define LAYOUT_BENCH_VIRTIO_SLOT (LAYOUT_VIRTIO_HIGH_GSIS - 1)
 #define LAYOUT_BENCH_VIRTIO_BASE                                               \
 	(LAYOUT_VIRTIO_MMIO_BASE +                                             \
 	 LAYOUT_BENCH_VIRTIO_SLOT * LAYOUT_VIRTIO_MMIO_SIZE)

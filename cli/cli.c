@@ -38,6 +38,14 @@ static const char usage_text[] =
     "      --disk path=FILE[,readonly=on][,direct=on][,serial=ID]\n"
     "                         virtio-blk disk on a raw image or block device\n"
     "                         (repeatable: vda, vdb, ... in this order)\n"
+    "      --net tap=IFNAME|fd=N|socket=PATH[,mac=MAC]\n"
+    "                         virtio-net on a tap, a tap fd, or a unix\n"
+    "                         socket in QEMU's stream framing (passt)\n"
+    "                         (repeatable: eth0, eth1, ...)\n"
+    "      --vsock cid=N,socket=PATH\n"
+    "                         virtio-vsock, Firecracker's unix-socket\n"
+    "                         protocol: CONNECT <port> on PATH; the guest\n"
+    "                         reaches host port P at PATH_P\n"
     "      --rng [rate=BYTES_PER_SEC]\n"
     "                         virtio-rng entropy from the host's getrandom,\n"
     "                         optionally rate limited\n"
@@ -147,6 +155,8 @@ enum {
 	OPT_IO_POLL,
 	OPT_DEBUG_EXIT,
 	OPT_DISK,
+	OPT_NET,
+	OPT_VSOCK,
 	OPT_RNG,
 	OPT_LAST
 };
@@ -166,6 +176,8 @@ static const struct option long_options[] = {
     {"io-poll", required_argument, NULL, OPT_IO_POLL},
     {"debug-exit", no_argument, NULL, OPT_DEBUG_EXIT},
     {"disk", required_argument, NULL, OPT_DISK},
+    {"net", required_argument, NULL, OPT_NET},
+    {"vsock", required_argument, NULL, OPT_VSOCK},
     {"rng", optional_argument, NULL, OPT_RNG},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -328,6 +340,38 @@ static enum cli_result add_disk(struct cli_options *cfg, char *arg, char *err,
 	return CLI_RUN;
 }
 
+/* --vsock cid=N,socket=PATH (libvmm checks the CID's range). */
+static enum cli_result set_vsock(struct cli_options *cfg, char *arg, char *err,
+				 size_t err_len)
+{
+	char *save = NULL, *kv;
+	unsigned int cid = 0;
+
+	if (cfg->vsock_cid)
+		FAIL("--vsock given twice (one vsock device per VM)");
+	for (kv = strtok_r(arg, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (!eq)
+			FAIL("--vsock: '%s' is not KEY=VALUE", kv);
+		*eq++ = '\0';
+		if (!strcmp(kv, "cid")) {
+			if (parse_uint(eq, UINT32_MAX, &cid) || !cid)
+				FAIL("--vsock cid=%s: a number, 3..4294967294",
+				     eq);
+		} else if (!strcmp(kv, "socket") && *eq) {
+			cfg->vsock_path = eq;
+		} else {
+			FAIL("--vsock: unknown key '%s' (cid, socket)", kv);
+		}
+	}
+	if (!cid || !cfg->vsock_path)
+		FAIL("--vsock needs cid=N and socket=PATH");
+	cfg->vsock_cid = cid;
+	return CLI_RUN;
+}
+
 /* --rng, --rng rate=N or --rng=rate=N (bytes per second). */
 static int parse_rng(const char *arg, uint64_t *rate)
 {
@@ -455,6 +499,15 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *cfg,
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
 		case OPT_DISK:
 			if (add_disk(cfg, optarg, err, err_len) != CLI_RUN)
+				return CLI_ERROR;
+			break;
+		case OPT_NET:
+			if (cfg->nr_nets == VMM_MAX_NETS)
+				FAIL("at most %d --net options", VMM_MAX_NETS);
+			cfg->nets[cfg->nr_nets++] = optarg;
+			break;
+		case OPT_VSOCK:
+			if (set_vsock(cfg, optarg, err, err_len) != CLI_RUN)
 				return CLI_ERROR;
 			break;
 		case OPT_RNG:

@@ -38,6 +38,10 @@ struct cli_options {
 	unsigned int nr_ports;
 	struct cli_disk disks[VMM_MAX_DISKS];
 	unsigned int nr_disks;
+	const char *nets[VMM_MAX_NETS]; /* --net specs, checked by libvmm */
+	unsigned int nr_nets;
+	uint32_t vsock_cid; /* 0: no --vsock */
+	const char *vsock_path;
 	bool rng;
 	uint64_t rng_rate; /* bytes per second; 0: no limit */
 	const char *stats_path;

@@ -48,6 +48,10 @@ static int configure(struct vmm *vm, const struct cli_options *cfg)
 	for (unsigned int i = 0; !r && i < cfg->nr_disks; i++)
 		r = vmm_add_disk(vm, cfg->disks[i].path, cfg->disks[i].flags,
 				 cfg->disks[i].serial);
+	for (unsigned int i = 0; !r && i < cfg->nr_nets; i++)
+		r = vmm_add_net(vm, cfg->nets[i]);
+	if (!r && cfg->vsock_cid)
+		r = vmm_add_vsock(vm, cfg->vsock_cid, cfg->vsock_path);
 	if (!r && cfg->rng)
 		r = vmm_add_rng(vm);
 	if (!r && cfg->rng_rate)

@@ -51,7 +51,8 @@ const char *vmm_version(void);
 #define VMM_MAX_MEM	       (1ull << 40)
 #define VMM_DEFAULT_MEM	       (256ull << 20)
 #define VMM_MAX_CONSOLE_PORTS  16 /* named ports, besides port 0 */
-#define VMM_MAX_DISKS	       8 /* virtio-mmio devices: 8 in all */
+#define VMM_MAX_DISKS	       8
+#define VMM_MAX_NETS	       4
 #define VMM_DEFAULT_IO_POLL_NS 200000ull
 #define VMM_MAX_IO_POLL_NS     1000000000ull
 
@@ -166,6 +167,33 @@ int vmm_add_rng(struct vmm *vm);
  * one second's worth); 0 removes the limit. After vmm_add_rng().
  */
 int vmm_set_rng_rate(struct vmm *vm, uint64_t bytes_per_sec);
+
+/*
+ * A virtio-net device on the host end named by @spec (the string is
+ * parsed at once and copied):
+ *   "tap=IFNAME[,mac=MAC]"   a tap device, opened (or created) at
+ *                            vmm_start() with IFF_VNET_HDR: needs
+ *                            CAP_NET_ADMIN, or a persistent tap the user
+ *                            owns
+ *   "fd=N[,mac=MAC]"         an open tap fd from a runtime or CNI plugin
+ *                            (the caller keeps N; the VM uses a dup)
+ *   "socket=PATH[,mac=MAC]"  a unix stream socket speaking QEMU's
+ *                            stream-netdev framing, e.g. passt's
+ * MAC is six hex bytes (52:54:00:12:34:56); without one the device gets
+ * a locally administered address. Up to VMM_MAX_NETS, eth0, eth1, ... in
+ * order. 0 or -errno (-EINVAL: a malformed spec, -ENOSPC: too many).
+ */
+int vmm_add_net(struct vmm *vm, const char *spec);
+
+/*
+ * A virtio-vsock device for guest CID @guest_cid (3 .. 0xfffffffe) with
+ * Firecracker's hybrid protocol on the unix socket @uds_path: a host
+ * program connects to it and writes "CONNECT <port>\n" to reach a guest
+ * listener (answer "OK <host_port>\n"); a guest connect to CID 2 port P
+ * reaches the unix socket "<uds_path>_P". The socket is created at
+ * vmm_start() and removed at vmm_destroy(). Once. 0 or -errno.
+ */
+int vmm_add_vsock(struct vmm *vm, uint32_t guest_cid, const char *uds_path);
 
 /*
  * The debug-exit port (0xf4): a guest write of V ends the VM with

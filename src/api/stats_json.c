@@ -167,7 +167,58 @@ static struct json_object *disk_obj(const char *path,
 	return o;
 }
 
-/* "disks": [...] and "rng": {...} when the VM has them. */
+static struct json_object *net_obj(const struct vnet_stats *n)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o || !json_add(o, "link_up", json_object_new_boolean(n->link_up)) ||
+	    !json_add_u64(o, "rx_frames", n->rx_frames) ||
+	    !json_add_u64(o, "rx_bytes", n->rx_bytes) ||
+	    !json_add_u64(o, "tx_frames", n->tx_frames) ||
+	    !json_add_u64(o, "tx_bytes", n->tx_bytes) ||
+	    !json_add_u64(o, "rx_no_buffer", n->rx_no_buffer) ||
+	    !json_add_u64(o, "rx_dropped", n->rx_dropped) ||
+	    !json_add_u64(o, "tx_dropped", n->tx_dropped)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* "nets": [...] and "vsock": {...} when the VM has them. */
+static int net_devices_fill(struct json_object *obj, const struct vm_stats *st)
+{
+	const struct vvsock_stats *v = &st->vsock_stats;
+	struct json_object *arr, *vs;
+
+	if (st->nr_nets) {
+		arr = json_object_new_array_ext((int)st->nr_nets);
+		if (!arr || !json_add(obj, "nets", arr))
+			return -ENOMEM;
+		for (unsigned int i = 0; i < st->nr_nets; i++) {
+			struct json_object *n = net_obj(&st->nets[i]);
+
+			if (!n || json_object_array_add(arr, n)) {
+				json_object_put(n);
+				return -ENOMEM;
+			}
+		}
+	}
+	if (st->vsock) {
+		vs = json_object_new_object();
+		if (!vs || !json_add(obj, "vsock", vs) ||
+		    !json_add_u64(vs, "connections", v->connections) ||
+		    !json_add_u64(vs, "open", v->open) ||
+		    !json_add_u64(vs, "rx_bytes", v->rx_bytes) ||
+		    !json_add_u64(vs, "tx_bytes", v->tx_bytes) ||
+		    !json_add_u64(vs, "resets", v->resets) ||
+		    !json_add_u64(vs, "bad_packets", v->bad_packets))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* "disks": [...] and "rng": {...} when the VM has them, then the nets. */
 static int devices_fill(struct json_object *obj, const struct vm_stats *st)
 {
 	struct json_object *arr, *rng;
@@ -192,7 +243,7 @@ static int devices_fill(struct json_object *obj, const struct vm_stats *st)
 		    !json_add_u64(rng, "bytes", st->rng_bytes))
 			return -ENOMEM;
 	}
-	return 0;
+	return net_devices_fill(obj, st);
 }
 
 int stats_json_fill(struct json_object *obj, const struct vm_stats *st,

@@ -379,6 +379,9 @@ int vnet_rx_init(struct vnet *n)
 
 void vnet_rx_fini(struct vnet *n)
 {
+	/* The loop has stopped (or never ran): the watch goes with us. */
+	if (n->loop && io_source_watched(&n->rx.src))
+		(void)io_loop_unwatch(n->loop, &n->rx.src);
 	free(n->rx.buf);
 	n->rx.buf = NULL;
 }

@@ -15,6 +15,8 @@
 #include <vmm/vmm.h>
 
 #include "devices/virtio_blk.h"
+#include "devices/virtio_net.h"
+#include "devices/virtio_vsock.h"
 #include "kvm_stats.h"
 #include "runstate.h"
 
@@ -38,6 +40,10 @@ struct vm_stats {
 	struct vblk_stats disks[VMM_MAX_DISKS];
 	bool rng;
 	uint64_t rng_bytes;
+	unsigned int nr_nets;
+	struct vnet_stats nets[VMM_MAX_NETS];
+	bool vsock;
+	struct vvsock_stats vsock_stats;
 };
 
 /* Allocate room for @nr vCPUs (zeroed). 0 or -ENOMEM. */

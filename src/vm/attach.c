@@ -17,7 +17,9 @@
 #include "arch/x86/layout.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_console.h"
+#include "devices/virtio_net.h"
 #include "devices/virtio_rng.h"
+#include "devices/virtio_vsock.h"
 #include "io/loop.h"
 #include "virtio/device.h"
 #include "vcpu/vcpu_stats.h"
@@ -25,6 +27,10 @@
 
 _Static_assert(LAYOUT_VIRTIO_MMIO_SIZE == VIRTIO_MMIO_WINDOW_SIZE,
 	       "the x86 layout spaces virtio-mmio windows by their size");
+/* A console, every disk, an rng, every net and a vsock device. */
+_Static_assert(1 + VMM_MAX_DISKS + 1 + VMM_MAX_NETS + 1 <=
+		   LAYOUT_VIRTIO_MMIO_MAX,
+	       "a window for each device the public limits allow");
 
 /* "virtio_mmio.device=4K@0xd0000000:16 " per device. */
 #define ATTACH_CMDLINE_MAX (LAYOUT_VIRTIO_MMIO_MAX * 48)
@@ -37,6 +43,9 @@ struct vm_virtio {
 	struct vblk *disks[VMM_MAX_DISKS];
 	unsigned int nr_disks;
 	struct vrng *rng;
+	struct vnet *nets[VMM_MAX_NETS];
+	unsigned int nr_nets;
+	struct vvsock *vsock;
 	/* Planned at create time, attached once the VM has its KVM fd. */
 	struct virtio_dev *devs[LAYOUT_VIRTIO_MMIO_MAX];
 	struct virtio_mmio *mmio[LAYOUT_VIRTIO_MMIO_MAX];
@@ -54,11 +63,15 @@ static int plan_virtio(struct vm *vm, struct virtio_dev *dev)
 	struct vm_virtio *x = vm->virtio;
 	unsigned int n = x->nr_mmio;
 	gpa_t base = LAYOUT_VIRTIO_MMIO_BASE + n * LAYOUT_VIRTIO_MMIO_SIZE;
-	unsigned int gsi = LAYOUT_VIRTIO_IRQ_BASE + n;
+	static const unsigned int gsis[] = LAYOUT_VIRTIO_GSIS;
 	size_t used = strlen(x->cmdline);
+	unsigned int gsi;
 
+	_Static_assert(ARRAY_SIZE(gsis) == LAYOUT_VIRTIO_MMIO_MAX,
+		       "a GSI for every virtio-mmio window");
 	if (n == LAYOUT_VIRTIO_MMIO_MAX)
 		return -ENOSPC;
+	gsi = gsis[n];
 	x->devs[n] = dev;
 	x->acpi[n] = (struct acpi_mmio_device){
 	    .base = base,
@@ -70,6 +83,21 @@ static int plan_virtio(struct vm *vm, struct virtio_dev *dev)
 		 LAYOUT_VIRTIO_MMIO_SIZE / 1024, (unsigned long long)base, gsi);
 	x->nr_mmio++;
 	return 0;
+}
+
+/* plan_virtio() for @what, with the message for a full window list. */
+static int plan_or_say(struct vm *vm, struct virtio_dev *dev, const char *what,
+		       char *err, size_t err_len, bool *bad_input)
+{
+	int r = plan_virtio(vm, dev);
+
+	if (r) {
+		snprintf(err, err_len,
+			 "%s: too many virtio devices (at most %d in all)",
+			 what, LAYOUT_VIRTIO_MMIO_MAX);
+		*bad_input = true;
+	}
+	return r;
 }
 
 /* The device state, made on first use. */
@@ -145,15 +173,10 @@ int attach_virtio_disks(struct vm *vm, char *err, size_t err_len,
 			return r;
 		}
 		x->nr_disks = i + 1;
-		r = plan_virtio(vm, vblk_dev(x->disks[i]));
-		if (r) {
-			snprintf(err, err_len,
-				 "disk %s: too many virtio devices (at most "
-				 "%d in all)",
-				 d->path, LAYOUT_VIRTIO_MMIO_MAX);
-			*bad_input = true;
+		r = plan_or_say(vm, vblk_dev(x->disks[i]), d->path, err,
+				err_len, bad_input);
+		if (r)
 			return r;
-		}
 	}
 	return 0;
 }
@@ -173,14 +196,58 @@ int attach_virtio_rng(struct vm *vm, char *err, size_t err_len,
 			err_len);
 	if (r)
 		return r;
-	r = plan_virtio(vm, vrng_dev(x->rng));
-	if (r) {
-		snprintf(err, err_len, "rng: too many virtio devices (at most "
-				       "%d in all)",
-			 LAYOUT_VIRTIO_MMIO_MAX);
-		*bad_input = true;
+	return plan_or_say(vm, vrng_dev(x->rng), "rng", err, err_len,
+			   bad_input);
+}
+
+int attach_virtio_nets(struct vm *vm, char *err, size_t err_len,
+		       bool *bad_input)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct vm_virtio *x;
+	int r;
+
+	if (!cfg->nr_nets)
+		return 0;
+	x = virtio_of(vm);
+	if (!x)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < cfg->nr_nets; i++) {
+		r = vnet_create(&x->nets[i], &cfg->nets[i], &vm->mem, vm->loop,
+				err, err_len);
+		if (r) {
+			*bad_input = r != -ENOMEM;
+			return r;
+		}
+		x->nr_nets = i + 1;
+		r = plan_or_say(vm, vnet_dev(x->nets[i]), "net", err, err_len,
+				bad_input);
+		if (r)
+			return r;
 	}
-	return r;
+	return 0;
+}
+
+int attach_virtio_vsock(struct vm *vm, char *err, size_t err_len,
+			bool *bad_input)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct vm_virtio *x;
+	int r;
+
+	if (!cfg->vsock_cid)
+		return 0;
+	x = virtio_of(vm);
+	if (!x)
+		return -ENOMEM;
+	r = vvsock_create(&x->vsock, cfg->vsock_cid, cfg->vsock_path, &vm->mem,
+			  vm->loop, err, err_len);
+	if (r) {
+		*bad_input = r != -ENOMEM;
+		return r;
+	}
+	return plan_or_say(vm, vvsock_dev(x->vsock), "vsock", err, err_len,
+			   bad_input);
 }
 
 int attach_virtio_windows(struct vm *vm, char *err, size_t err_len)
@@ -258,6 +325,12 @@ void attach_collect_stats(struct vm *vm, struct vm_stats *st)
 	}
 	st->rng = x->rng != NULL;
 	st->rng_bytes = x->rng ? vrng_bytes(x->rng) : 0;
+	st->nr_nets = x->nr_nets;
+	for (unsigned int i = 0; i < x->nr_nets; i++)
+		vnet_stats(x->nets[i], &st->nets[i]);
+	st->vsock = x->vsock != NULL;
+	if (x->vsock)
+		vvsock_stats(x->vsock, &st->vsock_stats);
 }
 
 void attach_drain(struct vm *vm)
@@ -269,6 +342,16 @@ void attach_drain(struct vm *vm)
 				  ATTACH_DRAIN_MS))
 			pr_warn("disk %s: requests still in flight after %d ms",
 				vm->cfg->disks[i].path, ATTACH_DRAIN_MS);
+	for (unsigned int i = 0; x && i < x->nr_nets; i++)
+		if (io_loop_drain(vm->loop, vnet_busy, x->nets[i],
+				  ATTACH_DRAIN_MS))
+			pr_warn("net %u: transmissions still in flight after "
+				"%d ms",
+				i, ATTACH_DRAIN_MS);
+	if (x && x->vsock &&
+	    io_loop_drain(vm->loop, vvsock_busy, x->vsock, ATTACH_DRAIN_MS))
+		pr_warn("vsock: I/O still in flight after %d ms",
+			ATTACH_DRAIN_MS);
 }
 
 void attach_destroy(struct vm *vm)
@@ -283,6 +366,9 @@ void attach_destroy(struct vm *vm)
 	for (unsigned int i = 0; i < x->nr_disks; i++)
 		vblk_destroy(x->disks[i]);
 	vrng_destroy(x->rng);
+	for (unsigned int i = 0; i < x->nr_nets; i++)
+		vnet_destroy(x->nets[i]);
+	vvsock_destroy(x->vsock);
 	free(x);
 	vm->virtio = NULL;
 }

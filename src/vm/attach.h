@@ -30,14 +30,20 @@ int attach_virtio_disks(struct vm *vm, char *err, size_t err_len,
 			bool *bad_input);
 int attach_virtio_rng(struct vm *vm, char *err, size_t err_len,
 		      bool *bad_input);
+/* The net devices (eth0, eth1, ... in order) and the vsock device. */
+int attach_virtio_nets(struct vm *vm, char *err, size_t err_len,
+		       bool *bad_input);
+int attach_virtio_vsock(struct vm *vm, char *err, size_t err_len,
+			bool *bad_input);
 
 /*
- * The loop has stopped (on its thread, vCPUs parked): wait for the disks'
- * requests in flight, which point into guest RAM and bounce buffers.
+ * The loop has stopped (on its thread, vCPUs parked): wait for the I/O
+ * still in flight that points into guest RAM and bounce buffers (disks,
+ * net transmissions, vsock).
  */
 void attach_drain(struct vm *vm);
 
-/* The disks' and rng's counters into @st (any thread). */
+/* The devices' counters into @st (any thread). */
 struct vm_stats;
 void attach_collect_stats(struct vm *vm, struct vm_stats *st);
 

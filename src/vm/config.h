@@ -12,6 +12,8 @@
 
 #include <vmm/vmm.h>
 
+#include "backends/net.h"
+
 /* The public limits (include/vmm/vmm.h), by their internal names. */
 #define VM_MAX_PORTS   VMM_MAX_CONSOLE_PORTS
 #define VM_DEFAULT_MEM VMM_DEFAULT_MEM
@@ -53,6 +55,10 @@ struct vm_config {
 	unsigned int nr_ports;
 	struct vm_disk disks[VMM_MAX_DISKS]; /* vda, vdb, ... in order */
 	unsigned int nr_disks;
+	struct net_spec nets[VMM_MAX_NETS]; /* eth0, eth1, ... in order */
+	unsigned int nr_nets;
+	uint32_t vsock_cid;	/* 0: no vsock device */
+	const char *vsock_path; /* its hybrid unix socket */
 	bool rng;	   /* a virtio-rng device */
 	uint64_t rng_rate; /* its limit in bytes per second; 0: none */
 	const char *stats_path; /* --stats: JSON written at exit */

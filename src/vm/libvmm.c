@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "backends/console.h"
+#include "backends/net.h"
 #include "base/log.h"
 #include "control.h"
 #include "vcpu/runstate.h"
@@ -40,7 +41,7 @@ struct vmm {
 	char *kernel_path, *cmdline, *serial, *console;
 	char *port_names[VM_MAX_PORTS], *port_backends[VM_MAX_PORTS];
 	char *disk_paths[VMM_MAX_DISKS], *disk_serials[VMM_MAX_DISKS];
-	char *stats_path, *api_path;
+	char *stats_path, *api_path, *vsock_path;
 	uint8_t *kernel, *initrd; /* the images until vmm_start() loads them */
 	struct log_sink log;
 
@@ -315,6 +316,49 @@ int vmm_set_rng_rate(struct vmm *vm, uint64_t bytes_per_sec)
 	if (!vm->cfg.rng)
 		return fail(vm, -EINVAL, "no rng device: vmm_add_rng() first");
 	vm->cfg.rng_rate = bytes_per_sec;
+	return 0;
+}
+
+int vmm_add_net(struct vmm *vm, const char *spec)
+{
+	unsigned int n = vm->cfg.nr_nets;
+
+	CONFIG_ONLY(vm);
+	if (!spec)
+		return fail(vm, -EINVAL, "no net spec given");
+	if (n == VMM_MAX_NETS)
+		return fail(vm, -ENOSPC, "more than %d net devices",
+			    VMM_MAX_NETS);
+	if (net_spec_parse(spec, &vm->cfg.nets[n], vm->err, sizeof(vm->err)))
+		return -EINVAL;
+	vm->cfg.nr_nets = n + 1;
+	return 0;
+}
+
+/* "<path>_<port>" must fit a sun_path for every port. */
+#define VSOCK_PATH_MAX (NET_PATH_MAX - sizeof("_4294967295"))
+
+int vmm_add_vsock(struct vmm *vm, uint32_t guest_cid, const char *uds_path)
+{
+	CONFIG_ONLY(vm);
+	if (vm->cfg.vsock_cid)
+		return fail(vm, -EEXIST, "the vsock device was added already");
+	if (guest_cid < 3 || guest_cid == UINT32_MAX)
+		return fail(vm, -EINVAL,
+			    "vsock cid %u: guest CIDs are 3..4294967294 (0-2 "
+			    "are reserved, -1 is any)",
+			    guest_cid);
+	if (!uds_path || !*uds_path)
+		return fail(vm, -EINVAL, "vsock: no unix socket path given");
+	if (strlen(uds_path) > VSOCK_PATH_MAX)
+		return fail(vm, -ENAMETOOLONG,
+			    "vsock socket %s: longer than %zu bytes (room is "
+			    "kept for \"_<port>\")",
+			    uds_path, VSOCK_PATH_MAX);
+	if (set_string(&vm->vsock_path, uds_path))
+		return -ENOMEM;
+	vm->cfg.vsock_cid = guest_cid;
+	vm->cfg.vsock_path = vm->vsock_path;
 	return 0;
 }
 
@@ -594,6 +638,7 @@ void vmm_destroy(struct vmm *vm)
 		free(vm->disk_paths[i]);
 		free(vm->disk_serials[i]);
 	}
+	free(vm->vsock_path);
 	free(vm->kernel_path);
 	free(vm->cmdline);
 	free(vm->serial);

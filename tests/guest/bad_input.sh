@@ -50,8 +50,17 @@ fcntl.lockf(f, fcntl.LOCK_EX)
 print("locked", flush=True)
 time.sleep(600)' "$TMP/locked.img" >"$TMP/holder.out" &
 holder=$!
-trap 'kill $holder 2>/dev/null; umount "$TMP/ro" 2>/dev/null; rm -rf "$TMP"' EXIT
+# A unix socket someone listens on: a vsock device may not take it over.
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(1)
+print("listening", flush=True)
+time.sleep(600)' "$TMP/live.sock" >"$TMP/listener.out" &
+listener=$!
+trap 'kill $holder $listener 2>/dev/null; umount "$TMP/ro" 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do grep -q locked "$TMP/holder.out" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q listening "$TMP/listener.out" && break; sleep 0.1; done
 
 # name | arguments (word-split) -- paths here contain no spaces
 cases=(
@@ -103,7 +112,19 @@ cases=(
 	"disk-locked|--kernel $good --disk path=$TMP/locked.img"
 	"disk-locked-ro|--kernel $good --disk path=$TMP/locked.img,readonly=on"
 	"disk-twice-same|--kernel $good --disk path=$TMP/disk.img --disk path=$TMP/disk.img"
-	"too-many-virtio|--kernel $good --console none --rng --disk path=$TMP/d1 --disk path=$TMP/d2 --disk path=$TMP/d3 --disk path=$TMP/d4 --disk path=$TMP/d5 --disk path=$TMP/d6 --disk path=$TMP/d7"
+	"net-no-listener|--kernel $good --net socket=$TMP/nobody.sock"
+	"net-socket-is-file|--kernel $good --net socket=$TMP/disk.img"
+	"net-bad-mac|--kernel $good --net tap=vmmbad0,mac=52:54:00:zz:00:01"
+	"net-multicast-mac|--kernel $good --net tap=vmmbad0,mac=01:00:5e:00:00:01"
+	"net-unknown-kind|--kernel $good --net user"
+	"net-bad-fd|--kernel $good --net fd=999"
+	"net-fd-not-tap|--kernel $good --net fd=0"
+	"net-too-many|--kernel $good --net socket=/a --net socket=/b --net socket=/c --net socket=/d --net socket=/e"
+	"vsock-cid-reserved|--kernel $good --vsock cid=2,socket=$TMP/v.sock"
+	"vsock-no-socket|--kernel $good --vsock cid=3"
+	"vsock-twice|--kernel $good --vsock cid=3,socket=$TMP/v.sock --vsock cid=4,socket=$TMP/w.sock"
+	"vsock-dir-missing|--kernel $good --vsock cid=3,socket=$TMP/no/such/dir/v.sock"
+	"vsock-in-use|--kernel $good --vsock cid=3,socket=$TMP/live.sock"
 	"rng-bad-rate|--kernel $good --rng rate=fast"
 	"rng-twice|--kernel $good --rng --rng"
 )

@@ -299,6 +299,47 @@ static void test_disks_rng(void)
 	CHECK(strstr(err, "unexpected argument 'extra'"));
 }
 
+static void test_net_vsock(void)
+{
+	struct cli_options cfg;
+	char err[256];
+
+	CHECK_EQ(PARSE("-k", "k", "--net", "tap=tap0", "--net",
+		       "socket=/run/passt.sock,mac=52:54:00:00:00:02"),
+		 CLI_RUN);
+	CHECK_EQ(cfg.nr_nets, 2);
+	CHECK(!strcmp(cfg.nets[0], "tap=tap0"));
+	CHECK(!strcmp(cfg.nets[1], "socket=/run/passt.sock,mac=52:54:00:00:00:02"));
+	CHECK_EQ(cfg.vsock_cid, 0);
+	CHECK_EQ(PARSE("-k", "k", "--net", "a", "--net", "b", "--net", "c",
+		       "--net", "d", "--net", "e"),
+		 CLI_ERROR);
+	CHECK(strstr(err, "at most 4 --net"));
+
+	CHECK_EQ(PARSE("-k", "k", "--vsock", "cid=3,socket=/tmp/v.sock"),
+		 CLI_RUN);
+	CHECK_EQ(cfg.vsock_cid, 3);
+	CHECK(!strcmp(cfg.vsock_path, "/tmp/v.sock"));
+	CHECK_EQ(PARSE("-k", "k", "--vsock", "socket=/v,cid=4294967294"),
+		 CLI_RUN);
+	CHECK_EQ(cfg.vsock_cid, 4294967294u);
+	CHECK_EQ(PARSE("-k", "k", "--vsock", "cid=4294967296,socket=/v"),
+		 CLI_ERROR);
+	CHECK(strstr(err, "cid=4294967296"));
+	CHECK_EQ(PARSE("-k", "k", "--vsock", "cid=0,socket=/v"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--vsock", "cid=x,socket=/v"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--vsock", "cid=3"), CLI_ERROR);
+	CHECK(strstr(err, "needs cid=N and socket=PATH"));
+	CHECK_EQ(PARSE("-k", "k", "--vsock", "cid=3,socket="), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--vsock", "cid=3,port=5"), CLI_ERROR);
+	CHECK(strstr(err, "unknown key 'port'"));
+	CHECK_EQ(PARSE("-k", "k", "--vsock", "3"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--vsock", "cid=3,socket=/a", "--vsock",
+		       "cid=4,socket=/b"),
+		 CLI_ERROR);
+	CHECK(strstr(err, "given twice"));
+}
+
 int main(void)
 {
 	test_sizes();
@@ -309,5 +350,6 @@ int main(void)
 	test_messages();
 	test_repeats();
 	test_disks_rng();
+	test_net_vsock();
 	return check_done("test_cli");
 }

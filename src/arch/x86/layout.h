@@ -62,7 +62,13 @@
 /* virtio-mmio devices: one 4 KiB window each at the bottom of the hole. */
 #define LAYOUT_VIRTIO_MMIO_BASE 0xd0000000ULL
 #define LAYOUT_VIRTIO_MMIO_SIZE 0x1000 /* VIRTIO_MMIO_WINDOW_SIZE */
-#define LAYOUT_VIRTIO_MMIO_MAX	8      /* one IOAPIC pin each, GSI 16..23 */
+/*
+ * One IOAPIC pin each: GSI 16..23 for the first eight, then the ISA lines
+ * no device of ours uses (edge, active high, as the MP table and ACPI's
+ * defaults describe them; not 12, which the guest's i8042 driver may
+ * claim for a mouse), as Firecracker hands out 5..23.
+ */
+#define LAYOUT_VIRTIO_MMIO_MAX 16
 
 /* ACPI hardware-reduced sleep control/status and reset registers (MMIO). */
 #define LAYOUT_ACPI_SLEEP_CTL	0xfec0f000ULL /* 1 byte */
@@ -92,7 +98,11 @@
 #define LAYOUT_DEBUG_EXIT_PORT 0xf4
 /* SCI (unused by a hardware-reduced platform but FADT names one). */
 #define LAYOUT_SCI_IRQ 9
-/* virtio-mmio device n uses GSI LAYOUT_VIRTIO_IRQ_BASE + n (edge). */
-#define LAYOUT_VIRTIO_IRQ_BASE 16
+/* virtio-mmio window n uses GSI LAYOUT_VIRTIO_GSIS[n] (edge). */
+#define LAYOUT_VIRTIO_GSIS                                                     \
+	{16, 17, 18, 19, 20, 21, 22, 23, 3, 5, 6, 7, 10, 11, 14, 15}
+/* The windows whose GSI is 16 + n (the bench's slot is among them). */
+#define LAYOUT_VIRTIO_IRQ_BASE	16
+#define LAYOUT_VIRTIO_HIGH_GSIS 8
 #define LAYOUT_IOAPIC_PINS     24
 #endif /* BOOT_LAYOUT_H */

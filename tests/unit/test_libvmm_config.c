@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The public API's configuration calls for disks, nets and vsock, without
+ * KVM: what they accept, what they refuse (status and vmm_last_error()),
+ * and that a refused call leaves the VM as it was.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vmm/vmm.h>
+
+#include "check.h"
+
+static void test_nets(void)
+{
+	struct vmm *vm;
+
+	CHECK_EQ(vmm_create(&vm), 0);
+	CHECK_EQ(vmm_add_net(vm, "tap=tap0"), 0);
+	CHECK_EQ(vmm_add_net(vm, "socket=/run/passt.sock,mac=52:54:00:ab:cd:ef"),
+		 0);
+	CHECK_EQ(vmm_add_net(vm, "tap=tap1,mac=52:54:00:zz:cd:ef"), -EINVAL);
+	CHECK(strstr(vmm_last_error(vm), "mac"));
+	CHECK_EQ(vmm_add_net(vm, "user"), -EINVAL);
+	CHECK(strstr(vmm_last_error(vm), "user"));
+	CHECK_EQ(vmm_add_net(vm, NULL), -EINVAL);
+	CHECK_EQ(vmm_add_net(vm, "fd=3"), 0);
+	CHECK_EQ(vmm_add_net(vm, "socket=/x"), 0);
+	/* Four in all; refused calls did not count. */
+	CHECK_EQ(vmm_add_net(vm, "socket=/y"), -ENOSPC);
+	CHECK(strstr(vmm_last_error(vm), "more than 4"));
+	vmm_destroy(vm);
+}
+
+static void test_vsock(void)
+{
+	char longpath[200];
+	struct vmm *vm;
+
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	CHECK_EQ(vmm_create(&vm), 0);
+	CHECK_EQ(vmm_add_vsock(vm, 2, "/tmp/v.sock"), -EINVAL);
+	CHECK(strstr(vmm_last_error(vm), "cid 2"));
+	CHECK_EQ(vmm_add_vsock(vm, 0xffffffffu, "/tmp/v.sock"), -EINVAL);
+	CHECK_EQ(vmm_add_vsock(vm, 3, ""), -EINVAL);
+	CHECK_EQ(vmm_add_vsock(vm, 3, NULL), -EINVAL);
+	CHECK_EQ(vmm_add_vsock(vm, 3, longpath), -ENAMETOOLONG);
+	/* sun_path (108) less "_4294967295" and its NUL: 96 bytes fit. */
+	longpath[96] = '\0';
+	CHECK_EQ(vmm_add_vsock(vm, 3, longpath), 0);
+	CHECK_EQ(vmm_add_vsock(vm, 4, "/tmp/w.sock"), -EEXIST);
+	vmm_destroy(vm);
+
+	CHECK_EQ(vmm_create(&vm), 0);
+	longpath[96] = 'a';
+	longpath[97] = '\0';
+	CHECK_EQ(vmm_add_vsock(vm, 3, longpath), -ENAMETOOLONG);
+	CHECK_EQ(vmm_add_vsock(vm, 0xfffffffeu, "/tmp/v.sock"), 0);
+	vmm_destroy(vm);
+}
+
+static void test_disks(void)
+{
+	struct vmm *vm;
+
+	CHECK_EQ(vmm_create(&vm), 0);
+	CHECK_EQ(vmm_add_disk(vm, "/a.img", 0x4, NULL), -EINVAL);
+	CHECK_EQ(vmm_add_disk(vm, "", 0, NULL), -EINVAL);
+	CHECK_EQ(vmm_add_disk(vm, "/a.img", 0, "123456789012345678901"),
+		 -EINVAL);
+	for (int i = 0; i < VMM_MAX_DISKS; i++)
+		CHECK_EQ(vmm_add_disk(vm, "/a.img", VMM_DISK_READONLY, "s"), 0);
+	CHECK_EQ(vmm_add_disk(vm, "/a.img", 0, NULL), -ENOSPC);
+	vmm_destroy(vm);
+}
+
+int main(void)
+{
+	test_nets();
+	test_vsock();
+	test_disks();
+	return check_done("test_libvmm_config");
+}
