@@ -20,11 +20,12 @@
 #                 ip=<a> mask=<m> router=<r>), then NET_UP addr=<a/len>
 #                 peer=<p> carrier=<0|1> (or NET_UP_FAILED <why>)
 #   net-ping      NET_PING=ok|failed (3 ICMP echoes to the peer)
-#   net-tcp       net_mib MiB of random data each way over TCP with socat:
+#   net-tcp       net_mib MiB of random data each way over TCP:
 #                 NET_TX_SHA256=<h> of what the guest uploads to
-#                 peer:5001, NET_UP_RC=<socat status>, then
+#                 peer:5001 (netpeer.py send), NET_UP_RC=<its status>, then
 #                 NET_RX_SHA256=<h> bytes=<n> of what it downloads from
-#                 peer:5002 (the L1 serves a file there and compares)
+#                 peer:5002 with socat (the L1 serves a file there and
+#                 compares)
 #   net-linkdown  NET_KILL_BACKEND (the L1 kills the backend on seeing it),
 #                 then within 30 s NET_LINK_DOWN carrier=0 operstate=<s>,
 #                 or NET_LINK_STILL_UP
@@ -143,7 +144,10 @@ net_ping() {
 net_tcp() {
 	net_root || return
 	echo "NET_TX_SHA256=$(net_file tx.bin)"
-	net_chroot socat -u OPEN:/tmp/tx.bin TCP:"$NET_PEER":5001,retry=50,interval=0.2
+	# Not socat: it exits once its last write is queued, and a guest that
+	# powers off then loses what its TCP has not sent yet. netpeer.py
+	# half-closes and waits for the receiver to close after the last byte.
+	net_peer_py send tcp:"$NET_PEER":5001 /tmp/tx.bin --tag NET_UPLOAD
 	echo "NET_UP_RC=$?"
 	rm -f /mnt/root/tmp/tx.bin
 	# The download is hashed and counted on the fly (a fifo to wc).

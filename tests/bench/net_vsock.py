@@ -195,8 +195,8 @@ def start_passt(tmp):
     p = subprocess.Popen(["passt", "-f", "-1", "-q", "-s", path],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        if os.path.exists(path):
+    for _ in range(200):
+        if os.path.exists(path) or p.poll() is not None:
             break
         time.sleep(0.05)
     return p, path
@@ -273,13 +273,19 @@ def bench_passt(qemu, runs, secs, tmp):
 # --- vsock -----------------------------------------------------------------------
 
 def netpeer(*args, timeout=120):
+    """netpeer.py's output; on a failure or timeout, a note says so."""
     try:
         p = subprocess.run(NETPEER + list(args), stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=timeout)
-        return p.stdout.decode(errors="replace")
-    except subprocess.TimeoutExpired:
-        return ""
+        text, rc = p.stdout.decode(errors="replace"), p.returncode
+    except subprocess.TimeoutExpired as e:
+        text, rc = (e.stdout or b"").decode(errors="replace"), "timeout %d s" % timeout
+    if rc != 0:
+        print("  (netpeer.py %s %s: %s; %s)" % (args[0], args[1], rc,
+                                              " | ".join(text.strip().splitlines()[-2:]) or "-"))
+        sys.stdout.flush()
+    return text
 
 
 def vsock_run(argv, ep, sink, label, secs, rounds):
@@ -397,6 +403,7 @@ def main():
              a.runs, "" if a.runs == 1 else "s", a.secs))
     sys.stdout.flush()
     tmp = tempfile.mkdtemp(prefix="net-vsock.")
+    os.chmod(tmp, 0o755)  # passt, as nobody, makes its socket below
     t0 = time.monotonic()
     try:
         if "tap" in what:

@@ -51,23 +51,25 @@ net_file() {
 }
 
 # net_tcp_servers CASE_DIR ADDR MIB: what the guest's net-tcp talks to:
-# ADDR:5001 hashes one upload (up.sum), ADDR:5002 serves one download.
+# ADDR:5001 counts and hashes one upload (netpeer.py recv: up.out),
+# ADDR:5002 serves one download (socat).
 net_tcp_servers() {
 	local d=$1 a=$2
 	net_file "$d" down.bin "$3"
 	# (No process substitution in L1: no /dev/fd.)
-	net_bg "$d" up.out sh -c "socat -u TCP-LISTEN:5001,bind=$a,reuseaddr - | sha256sum | cut -d' ' -f1 >'$d/up.sum'"
+	net_bg "$d" up.out $NETPEER recv "tcp:$a:5001" --tag L1_UPLOAD
 	net_bg "$d" down.out socat -u OPEN:"$d/down.bin" TCP-LISTEN:5002,bind="$a",reuseaddr
 }
 
 net_tcp_check() {
-	local d=$1 tx rx
+	local d=$1 tx rx up
 	tx=$(net_guest_value "$d" NET_TX_SHA256)
 	rx=$(net_guest_value "$d" NET_RX_SHA256)
-	if [ -n "$tx" ] && [ "$tx" = "$(cat "$d/up.sum" 2>/dev/null)" ]; then
+	up=$(sed -n 's/.*L1_UPLOAD bytes=[0-9]* sha256=\([0-9a-f]*\).*/\1/p' "$d/up.out" 2>/dev/null)
+	if [ -n "$tx" ] && [ "$tx" = "$up" ]; then
 		echo "NET_UPLOAD_OK sha256=$tx"
 	else
-		echo "NET_UPLOAD_BAD guest=${tx:-none} l1=$(cat "$d/up.sum" 2>/dev/null)"
+		echo "NET_UPLOAD_BAD guest=${tx:-none} l1=$(cat "$d/up.out" 2>/dev/null)"
 	fi
 	if [ -n "$rx" ] && [ "$rx" = "$(cat "$d/down.bin.sum")" ]; then
 		echo "NET_DOWNLOAD_OK sha256=$rx"
@@ -127,7 +129,7 @@ net_setup_passt() {
 		ip route add default via 192.168.77.254 dev lxext0 onlink || return 1
 	# passt drops to user nobody: its socket goes in a directory it may write.
 	mkdir -p "$d/passt" && chmod 777 "$d/passt"
-	net_bg "$d" passt.out passt -f -e -s "$d/passt/passt.sock"
+	net_bg "$d" passt.out passt -f -q -s "$d/passt/passt.sock"
 	echo $! >"$d/passt.pid"
 	i=0
 	while [ ! -S "$d/passt/passt.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
