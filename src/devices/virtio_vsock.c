@@ -2,8 +2,9 @@
 /*
  * virtio-vsock, the device (virtio_vsock.h): queues, config, reset and
  * the guest's packets on the tx queue, each checked (vsock_packet.c) and
- * handed to its connection (virtio_vsock_conn.c). Connections and the
- * rx queue live in virtio_vsock_conn.c.
+ * handed to its connection. Connections live in virtio_vsock_conn.c,
+ * their host sockets in virtio_vsock_host.c and the rx queue in
+ * virtio_vsock_rx.c (virtio_vsock_int.h).
  */
 #define pr_fmt(fmt) "virtio-vsock: " fmt
 

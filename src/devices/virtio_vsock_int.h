@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * virtio-vsock internals shared by virtio_vsock.c (device, queues, guest
- * packets) and virtio_vsock_conn.c (connections, host sockets, the rx
- * queue). Everything here runs on the loop thread with vd.lock held,
- * except where a comment says otherwise.
+ * virtio-vsock internals shared by its files: virtio_vsock.c (device,
+ * tx and event queues, guest packets), virtio_vsock_conn.c (the
+ * connection table and life cycle), virtio_vsock_host.c (host unix
+ * sockets) and virtio_vsock_rx.c (the rx queue). Everything here runs on
+ * the loop thread with vd.lock held, except where a comment says
+ * otherwise.
  */
 #ifndef DEVICES_VIRTIO_VSOCK_INT_H
 #define DEVICES_VIRTIO_VSOCK_INT_H
@@ -38,6 +40,32 @@
 struct vvsock_link {
 	struct vvsock_link *prev, *next;
 };
+
+static inline void vvsock_link_init(struct vvsock_link *l)
+{
+	l->prev = l->next = l;
+}
+
+static inline bool vvsock_link_linked(const struct vvsock_link *l)
+{
+	return l->next != l;
+}
+
+static inline void vvsock_link_del(struct vvsock_link *l)
+{
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	vvsock_link_init(l);
+}
+
+static inline void vvsock_link_add_tail(struct vvsock_link *head,
+					struct vvsock_link *l)
+{
+	l->prev = head->prev;
+	l->next = head;
+	head->prev->next = l;
+	head->prev = l;
+}
 
 enum vvsock_state {
 	VVSOCK_LINE,	  /* host client: reading "CONNECT <port>\n" */
@@ -121,18 +149,25 @@ void vvsock_conn_owe(struct vvsock_conn *c, unsigned int pend);
 void vvsock_conn_watch(struct vvsock_conn *c);
 /* Apply the shutdown rules (vsock_close_step()). */
 void vvsock_conn_progress(struct vvsock_conn *c);
+/* Free connections of a generation before the last reset. */
+void vvsock_reap(struct vvsock *v, bool all);
+
+/* virtio_vsock_host.c */
 /* Take RW payload (@iov at @skip, @len bytes) for the host socket. */
 void vvsock_conn_write(struct vvsock_conn *c, const struct iovec *iov,
 		       unsigned int n, size_t skip, uint32_t len);
 /* Credit may have come back: resume reading if it was held. */
 void vvsock_conn_credit_changed(struct vvsock_conn *c);
+/* Loop thread, lock NOT held: a connection's host socket is ready. */
+void vvsock_conn_ready(struct io_source *src, int res);
+/* Loop thread, lock NOT held: clients wait on the listener. */
+void vvsock_listener_ready(struct io_source *src, int res);
+
+/* virtio_vsock_rx.c */
 /* Give the guest what is owed, as rx buffers allow. */
 void vvsock_rx_run(struct vvsock *v);
 /* Run rx and stalled tx work at the loop's next iteration. */
 void vvsock_defer(struct vvsock *v);
-/* Free connections of a generation before the last reset. */
-void vvsock_reap(struct vvsock *v, bool all);
-void vvsock_listener_ready(struct io_source *src, int res);
 
 /* virtio_vsock.c */
 void vvsock_tx_run(struct vvsock *v);
