@@ -121,6 +121,7 @@ void vvsock_conn_reset(struct vvsock_conn *c)
 		VVSOCK_STAT_SUB(c->v, open, 1);
 	c->state = VVSOCK_DYING;
 	c->pending = 0;
+	c->deadline_ns = 0; /* the RST waits for rx buffers, not a timer */
 	vvsock_conn_owe(c, VVSOCK_PEND_RST);
 }
 
@@ -155,9 +156,19 @@ void vvsock_conn_progress(struct vvsock_conn *c)
 		(void)shutdown(c->src.fd, SHUT_WR); /* EOF for the host */
 		c->wr_shut = true;
 		break;
-	case VSOCK_STEP_CLOSE: vvsock_conn_reset(c); break;
+	case VSOCK_STEP_CLOSE: vvsock_conn_reset(c); return;
 	case VSOCK_STEP_NONE: break;
 	}
+	/*
+	 * Closing has begun but waits for the guest (our SHUTDOWN after host
+	 * EOF) or for the host to take what the guest sent before shutting
+	 * both ways: either finishes in time or ends in RST, as in
+	 * Firecracker (LocalClosed; PeerClosed(true, true) with data).
+	 */
+	if (!c->deadline_ns &&
+	    (c->host_eof || (c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_RCV &&
+			     c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_SEND)))
+		vvsock_conn_deadline(c);
 }
 
 void vvsock_reap(struct vvsock *v, bool all)

@@ -68,6 +68,13 @@ void vvsock_conn_write(struct vvsock_conn *c, const struct iovec *iov,
 	ssize_t w = 0;
 
 	VVSOCK_STAT_ADD(c->v, tx_bytes, len);
+	/*
+	 * After host EOF (our SHUTDOWN) a guest still sending is answering a
+	 * half-closed host client: only silence times it out, so a reply
+	 * longer than the timeout is not cut short.
+	 */
+	if (c->host_eof)
+		vvsock_conn_deadline(c);
 	if (!vsock_credit_buffered(&c->cr)) {
 		/* The usual case: straight from guest memory. */
 		w = conn_send(c, direct,
@@ -132,6 +139,12 @@ static void conn_line_done(struct vvsock_conn *c, uint32_t port)
 	} while (used);
 	c->peer_port = port;
 	c->state = VVSOCK_REQUESTED;
+	/*
+	 * Counted from now, not from when the guest gets the REQUEST (as
+	 * Firecracker does): a guest posting no rx buffers must not keep
+	 * the client waiting for ever.
+	 */
+	vvsock_conn_deadline(c);
 	vvsock_conn_hash(c);
 	vvsock_conn_watch(c); /* nothing read until the guest accepts */
 	vvsock_conn_owe(c, VVSOCK_PEND_REQUEST);
@@ -203,8 +216,10 @@ void vvsock_listener_ready(struct io_source *src, int res)
 	while ((fd = vsock_hybrid_accept(src->fd)) >= 0) {
 		/* Beyond the cap the client is closed: it sees EOF. */
 		c = vvsock_conn_new(v, fd, VVSOCK_LINE);
-		if (c)
+		if (c) {
+			vvsock_conn_deadline(c); /* for its CONNECT line */
 			vvsock_conn_watch(c);
+		}
 	}
 	pthread_mutex_unlock(&v->vd.lock);
 }
