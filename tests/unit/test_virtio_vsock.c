@@ -386,6 +386,17 @@ static bool host_eof(int fd)
 	return hread(fd, &c, 1) == 0;
 }
 
+/* Drain host socket @fd: true once it reached EOF. */
+static bool host_drained_eof(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = hread(fd, buf, sizeof(buf))) > 0)
+		;
+	return n == 0;
+}
+
 /* Read the line "OK <port>\n" (blocking bits at a time, bounded). */
 static uint32_t read_ok(int fd)
 {
@@ -651,6 +662,8 @@ static void test_hostile(void)
 		pump();
 	}
 	UNTIL(a->rst);
+	/* Data was still buffered for the client: it sees it, then EOF. */
+	UNTIL(host_drained_eof(ha.fd));
 	close(ha.fd);
 	a->used = false;
 	vvsock_stats(T.v, &st);
