@@ -5,8 +5,10 @@
 #   bzImage             x86 boot-protocol image (our VMM uses its 64-bit entry)
 #   vmlinux             the ELF kernel, booted through its PVH entry point
 #                       (verified: it carries the Xen PHYS32_ENTRY ELF note)
-#   initramfs.cpio.gz   busybox-static + guests/linux/init.sh as /init and
-#                       init-blk.sh (its disk and rng tests) as /etc/init-blk.sh
+#   initramfs.cpio.gz   busybox-static + guests/linux/init.sh as /init,
+#                       init-blk.sh (its disk and rng tests) as /etc/init-blk.sh,
+#                       init-net.sh (net and vsock tests) as /etc/init-net.sh
+#                       and their python3 helper netpeer.py as /etc/netpeer.py
 #
 # The kernel is Debian's linux-source-6.1 (/usr/src/linux-source-6.1.tar.xz),
 # configured as `make tinyconfig` + the fragment guests/linux/config, then
@@ -111,6 +113,8 @@ rm -rf "$root"
 busybox_tree "$root"
 install -m 755 "$here/init.sh" "$root/init"
 install -m 644 "$here/init-blk.sh" "$root/etc/init-blk.sh"
+install -m 644 "$here/init-net.sh" "$root/etc/init-net.sh"
+install -m 755 "$here/netpeer.py" "$root/etc/netpeer.py"
 pack_cpio "$root" "$out/initramfs.cpio.gz" gz
 rm -rf "$root"
 

@@ -24,6 +24,9 @@
 #   test=disks,disk-files,disk-ro,disk-raw,rng,fio,fio-bench (a comma
 #                  list, run in order): virtio-blk and virtio-rng checks,
 #                  see guests/linux/init-blk.sh (/etc/init-blk.sh)
+#   test=net-up,net-ping,net-tcp,vsock-h2g,... (a comma list, run in
+#                  order): virtio-net and virtio-vsock checks, see
+#                  guests/linux/init-net.sh (/etc/init-net.sh)
 #   interactive=1  same as test=shell (used by `make run`)
 #   shell_tty=<t>  run that shell on /dev/<t> (e.g. hvc0, once its driver is
 #                  loaded) instead of the console
@@ -168,6 +171,11 @@ disk* | rng* | fio*)
 	# virtio-blk and virtio-rng tests, NAME[,NAME...] (init-blk.sh)
 	. /etc/init-blk.sh
 	blk_test "$TEST"
+	;;
+net* | vsock*)
+	# virtio-net and virtio-vsock tests, NAME[,NAME...] (init-net.sh)
+	. /etc/init-net.sh
+	net_test "$TEST"
 	;;
 *) echo "UNKNOWN_TEST=$TEST" ;;
 esac

@@ -7,13 +7,15 @@
 # when it can run a guest ($O/tools/kvm-probe), otherwise ONE nested L1
 # (guests/l1/run.sh: QEMU TCG + kvm-amd) in which this same script runs
 # again (L1=1), its output streamed here. BENCH_PLATFORM=host|l1 overrides
-# the probe. In the L1 the run counts are cut down to fit TCG's speed (the
+# the probe; BENCH_ONLY picks benchmarks (see bench() below). In the L1
+# the run counts are cut down to fit TCG's speed (the
 # whole run takes about 10 minutes on a 2-core machine), and QEMU (Debian's
 # qemu-system-x86 inside the L1) is measured next to vmm on the same guests
 # (tests/bench/peers.py); the keystroke -> echo latency of a shell on
 # Debian's stock kernel (tests/bench/echo_latency.py) needs Linux, so it runs
 # only where Linux boots (the L1, or a host with VT-x/AMD-V), and so does
-# the virtio-blk fio comparison (tests/bench/fio_blk.py).
+# the virtio-blk fio comparison (tests/bench/fio_blk.py) and the virtio-net
+# and virtio-vsock one (tests/bench/net_vsock.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$PWD
@@ -73,6 +75,8 @@ if [ -z "${L1:-}" ]; then
 			${VMM_PREV:+-e VMM_PREV="$VMM_PREV" -e VMM_PREV_REF="$VMM_PREV_REF"} \
 			${LINUX_GUEST:+-e LINUX_GUEST="$LINUX_GUEST"} \
 			${FIO_RUNS:+-e FIO_RUNS="$FIO_RUNS"} ${FIO_RT:+-e FIO_RT="$FIO_RT"} \
+			${NET_RUNS:+-e NET_RUNS="$NET_RUNS"} ${NET_SECS:+-e NET_SECS="$NET_SECS"} \
+			${NET_ONLY:+-e NET_ONLY="$NET_ONLY"} ${BENCH_ONLY:+-e BENCH_ONLY="$BENCH_ONLY"} \
 			--vmm "$VMM" -- "$script" &
 		pid=$!
 		tail -n +1 -F --pid=$pid "$log" 2>/dev/null |
@@ -95,8 +99,12 @@ fi
 echo
 
 t0=$SECONDS
-# A benchmark that fails says so and the others still run.
+# A benchmark that fails says so and the others still run. BENCH_ONLY (a
+# list of script names, e.g. "net_vsock fio_blk") runs only those.
 bench() {
+	local n=${2##*/}
+	n=${n%.*}
+	if [ -n "${BENCH_ONLY:-}" ] && [[ " $BENCH_ONLY " != *" $n "* ]]; then return 0; fi
 	"$@" || echo "(${*:1:2} failed: status $?)"
 	echo
 }
@@ -118,9 +126,13 @@ if [ $linux_runs = 1 ]; then
 	# virtio-blk: fio in the minimal kernel on vmm and QEMU, and the L1's
 	# (or host's) own fio on the same image file as the floor.
 	bench python3 tests/bench/fio_blk.py ${q:+--qemu "$q"}
+	# virtio-net (tap, passt) and virtio-vsock: iperf3 and netpeer.py in
+	# the same guest on vmm and on QEMU (userspace and vhost).
+	bench python3 tests/bench/net_vsock.py ${q:+--qemu "$q"}
 else
 	echo "== keystroke -> echo: skipped (Linux does not boot on this /dev/kvm; make bench runs it in the nested L1)"
 	echo "== virtio-blk fio: skipped (likewise)"
+	echo "== virtio-net and virtio-vsock: skipped (likewise)"
 fi
 echo "== benchmarks took $((SECONDS - t0)) s"
 exit 0

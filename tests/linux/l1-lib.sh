@@ -3,10 +3,12 @@
 # one `run_case NAME TIMEOUT ARGS SETUP CHECK` line per case of
 # tests/linux/cases.
 #
-# run_case runs SETUP (a shell function of l1-blk.sh, or - for none) with
+# run_case NAME TIMEOUT ARGS SETUP CHECK [WRAP] runs SETUP (a shell
+# function of l1-blk.sh or l1-net.sh, or - for none) with
 # the case's two scratch directories (/tmp/cases/NAME on tmpfs and
 # /var/tmp/cases/NAME on L1's ext4 root, where O_DIRECT works), boots one
-# L2 with $VMM (set by L1's /init), bounded by `timeout`, notes when
+# L2 with $VMM (set by L1's /init; started through WRAP, "SCRIPT,ARG,..."
+# naming a program of tests/linux, when not -), bounded by `timeout`, notes when
 # INIT_REACHED first shows up in any of its outputs, runs CHECK the same way
 # as SETUP once the VMM has exited, then prints
 #   CASE_BEGIN <name>
@@ -20,7 +22,8 @@ up() { cut -d' ' -f1 /proc/uptime; }
 dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 run_case() {
-	name=$1 limit=$2 args=$3 setup=${4:--} check=${5:--}
+	name=$1 limit=$2 args=$3 setup=${4:--} check=${5:--} wrap=
+	[ "${6:--}" = - ] || wrap="$LX_TOP/tests/linux/$(echo "$6" | tr , ' ')"
 	d=/tmp/cases/$name dd=/var/tmp/cases/$name
 	mkdir -p "$d" "$dd"
 	echo "CASE_BEGIN $name"
@@ -37,7 +40,8 @@ run_case() {
 	if [ $setup_ok = 0 ]; then
 		(exit 125) &
 	else
-		timeout -s KILL $((limit + 15)) timeout "$limit" "$VMM" "$@" \
+		# shellcheck disable=SC2086 # $wrap: a command and its words
+		timeout -s KILL $((limit + 15)) timeout "$limit" $wrap "$VMM" "$@" \
 			</dev/null >"$d/stdout.log" 2>"$d/stderr.log" &
 	fi
 	pid=$!

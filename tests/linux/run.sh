@@ -61,7 +61,7 @@ l1root=$(readlink -f "$guests/l1/root.img")
 # --- cases -----------------------------------------------------------------------------
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
 names=()
-declare -A c_args c_expect c_timeout c_setup c_check
+declare -A c_args c_expect c_timeout c_setup c_check c_wrap
 while IFS= read -r line; do
 	case $line in '#'* | '') continue ;; esac
 	IFS='|' read -r f_name f_args f_expect f_opts <<<"$line"
@@ -71,12 +71,13 @@ while IFS= read -r line; do
 	names+=("$name")
 	c_args[$name]=$(trim "$f_args")
 	c_expect[$name]=$(trim "$f_expect")
-	c_timeout[$name]=180 c_setup[$name]=- c_check[$name]=-
+	c_timeout[$name]=180 c_setup[$name]=- c_check[$name]=- c_wrap[$name]=-
 	for o in ${f_opts:-}; do
 		case $o in
 		timeout=*) c_timeout[$name]=${o#timeout=} ;;
 		setup=*) c_setup[$name]=${o#setup=} ;;
 		check=*) c_check[$name]=${o#check=} ;;
+		wrap=*) c_wrap[$name]=${o#wrap=} ;;
 		esac
 	done
 done <"$cases_file"
@@ -94,7 +95,8 @@ write_script() {
 	total_limit=120 # L1 boot and power-off
 	{
 		echo "#!/bin/sh"
-		cat "$here/l1-lib.sh" "$here/l1-blk.sh"
+		printf 'LX_TOP=%q\n' "$top"
+		cat "$here/l1-lib.sh" "$here/l1-blk.sh" "$here/l1-net.sh"
 		for name in "$@"; do
 			args=${c_args[$name]}
 			args=${args//@G@//guest}
@@ -105,8 +107,8 @@ write_script() {
 			args=${args//@DISKDIR@//var/tmp/cases/$name}
 			args=${args//@L1ROOT@/$l1root}
 			# The arguments go through eval inside L1: quote them once more.
-			printf 'run_case %s %s %q %s %s\n' "$name" "${c_timeout[$name]}" "$args" \
-				"${c_setup[$name]}" "${c_check[$name]}"
+			printf 'run_case %s %s %q %s %s %s\n' "$name" "${c_timeout[$name]}" "$args" \
+				"${c_setup[$name]}" "${c_check[$name]}" "${c_wrap[$name]}"
 			total_limit=$((total_limit + c_timeout[$name] + 15))
 		done
 		echo 'echo "ALL_CASES_DONE"'
