@@ -322,8 +322,8 @@ static enum cli_result add_disk(struct cli_options *cfg, char *arg, char *err,
 				     eq);
 			d.serial = eq;
 		} else if (!strcmp(kv, "readonly") || !strcmp(kv, "direct")) {
-			unsigned int bit = kv[0] == 'r' ? VMM_DISK_READONLY
-							: VMM_DISK_DIRECT;
+			unsigned int bit =
+			    kv[0] == 'r' ? VMM_DISK_READONLY : VMM_DISK_DIRECT;
 
 			if (parse_on_off(eq, &on))
 				FAIL("--disk %s=%s: on or off", kv, eq);

@@ -171,7 +171,8 @@ static struct json_object *net_obj(const struct vnet_stats *n)
 {
 	struct json_object *o = json_object_new_object();
 
-	if (!o || !json_add(o, "link_up", json_object_new_boolean(n->link_up)) ||
+	if (!o ||
+	    !json_add(o, "link_up", json_object_new_boolean(n->link_up)) ||
 	    !json_add_u64(o, "rx_frames", n->rx_frames) ||
 	    !json_add_u64(o, "rx_bytes", n->rx_bytes) ||
 	    !json_add_u64(o, "tx_frames", n->tx_frames) ||

@@ -25,7 +25,7 @@
 #define DISK_DIRECT_FALLBACK_ALIGN 4096
 
 static int disk_fail(char *err, size_t err_len, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int disk_fail(char *err, size_t err_len, int r, const char *fmt, ...)
 {
@@ -64,8 +64,8 @@ static int disk_probe(struct disk *d, const char *path, const struct stat *st,
 		    ioctl(d->fd, BLKSSZGET, &lbs) ||
 		    ioctl(d->fd, BLKPBSZGET, &pbs))
 			return disk_fail(err, err_len, -errno,
-					 "disk %s: cannot read its size: %s", path,
-					 strerror(errno));
+					 "disk %s: cannot read its size: %s",
+					 path, strerror(errno));
 		d->blockdev = true;
 		d->size = bytes;
 		d->logical_block = lbs >= DISK_SECTOR ? (uint32_t)lbs : 512;
@@ -81,9 +81,10 @@ static int disk_probe(struct disk *d, const char *path, const struct stat *st,
 	if (d->direct) {
 		uint32_t a = file_dio_align(d->fd);
 
-		d->logical_block = a >= DISK_SECTOR && a <= 65536 && !(a & (a - 1))
-					   ? a
-					   : DISK_DIRECT_FALLBACK_ALIGN;
+		d->logical_block =
+		    a >= DISK_SECTOR && a <= 65536 && !(a & (a - 1))
+			? a
+			: DISK_DIRECT_FALLBACK_ALIGN;
 	}
 	d->physical_block = MAX((uint32_t)st->st_blksize, d->logical_block);
 	if (d->physical_block > 65536 ||
@@ -110,8 +111,8 @@ static int disk_lock(struct disk *d, const char *path, char *err,
 		    "VM, or this one twice); only read-only users may share "
 		    "it (readonly=on on every one)",
 		    path);
-	return disk_fail(err, err_len, -errno, "disk %s: cannot lock it: %s", path,
-			 strerror(errno));
+	return disk_fail(err, err_len, -errno, "disk %s: cannot lock it: %s",
+			 path, strerror(errno));
 }
 
 int disk_open(struct disk *d, const char *path, bool readonly, bool direct,
@@ -136,10 +137,11 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool direct,
 					 "readonly=on to use it read-only",
 					 path, strerror(-r));
 		if (direct && r == -EINVAL)
-			return disk_fail(err, err_len, r,
-					 "disk %s: its file system does not support "
-					 "direct=on (O_DIRECT)",
-					 path);
+			return disk_fail(
+			    err, err_len, r,
+			    "disk %s: its file system does not support "
+			    "direct=on (O_DIRECT)",
+			    path);
 		return disk_fail(err, err_len, r, "disk %s: %s", path,
 				 strerror(-r));
 	}
@@ -150,8 +152,8 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool direct,
 	}
 	r = disk_probe(d, path, &st, err, err_len);
 	/* io_uring would answer EAGAIN instead of waiting for the disk. */
-	if (!r && fcntl(d->fd, F_SETFL, flags & ~(O_NONBLOCK | O_CLOEXEC) &
-					    ~O_ACCMODE))
+	if (!r && fcntl(d->fd, F_SETFL,
+			flags & ~(O_NONBLOCK | O_CLOEXEC) & ~O_ACCMODE))
 		r = disk_fail(err, err_len, -errno, "disk %s: %s", path,
 			      strerror(errno));
 	if (!r)

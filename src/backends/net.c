@@ -103,16 +103,17 @@ static int parse_kind(struct net_spec *out, const char *key, size_t klen,
 	}
 	/* socket */
 	if (!vlen || vlen >= NET_PATH_MAX)
-		return net_fail(err, err_len, -EINVAL,
-				"net: socket path of %zu bytes: 1 to %d allowed",
-				vlen, NET_PATH_MAX - 1);
+		return net_fail(
+		    err, err_len, -EINVAL,
+		    "net: socket path of %zu bytes: 1 to %d allowed", vlen,
+		    NET_PATH_MAX - 1);
 	out->kind = NET_SOCKET;
 	memcpy(out->path, val, vlen);
 	return 0;
 bad_fd:
 	return net_fail(err, err_len, -EINVAL,
-			"net: bad fd '%.*s': expected a number >= 0",
-			(int)vlen, val);
+			"net: bad fd '%.*s': expected a number >= 0", (int)vlen,
+			val);
 }
 
 int net_spec_parse(const char *s, struct net_spec *out, char *err,

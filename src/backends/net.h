@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NET_IFNAME_MAX 16 /* IFNAMSIZ */
+#define NET_IFNAME_MAX 16  /* IFNAMSIZ */
 #define NET_PATH_MAX   108 /* sun_path */
 
 enum net_kind {
@@ -51,9 +51,9 @@ int net_spec_parse(const char *s, struct net_spec *out, char *err,
 /* An open backend. */
 struct net_backend {
 	enum net_kind kind;
-	int fd;		/* O_NONBLOCK, O_CLOEXEC */
-	bool vnet_hdr;	/* frames carry a virtio_net_hdr_v1 (taps) */
-	bool framed;	/* 4-byte big-endian length before each frame */
+	int fd;	       /* O_NONBLOCK, O_CLOEXEC */
+	bool vnet_hdr; /* frames carry a virtio_net_hdr_v1 (taps) */
+	bool framed;   /* 4-byte big-endian length before each frame */
 	/* VIRTIO_NET_F_* offload bits the tap accepted (TUNSETOFFLOAD). */
 	uint64_t offloads;
 	char name[NET_PATH_MAX + 8]; /* "tap0", "fd 5", "socket /run/x" */

@@ -15,8 +15,8 @@ int net_fail(char *err, size_t err_len, int r, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* net_tap.c: tap=IFNAME and fd=N. */
-int net_tap_open(struct net_backend *b, const struct net_spec *spec,
-		 char *err, size_t err_len);
+int net_tap_open(struct net_backend *b, const struct net_spec *spec, char *err,
+		 size_t err_len);
 
 /* net_socket.c: socket=PATH. */
 int net_socket_open(struct net_backend *b, const struct net_spec *spec,

@@ -36,14 +36,12 @@ static const struct {
     {TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_UFO,
      (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
 	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |
-	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
-	 (1ULL << VIRTIO_NET_F_GUEST_TSO6) | (1ULL << VIRTIO_NET_F_HOST_UFO) |
-	 (1ULL << VIRTIO_NET_F_GUEST_UFO)},
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
+	 (1ULL << VIRTIO_NET_F_HOST_UFO) | (1ULL << VIRTIO_NET_F_GUEST_UFO)},
     {TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
      (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
 	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |
-	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
-	 (1ULL << VIRTIO_NET_F_GUEST_TSO6)},
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6)},
     {TUN_F_CSUM,
      (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM)},
 };
@@ -110,11 +108,12 @@ static int tap_open_name(struct net_backend *b, const struct net_spec *spec,
 	if (b->fd < 0) {
 		e = errno;
 		if (e == ENOENT || e == ENODEV || e == ENXIO)
-			return net_fail(err, err_len, -e,
-					"net tap %s: /dev/net/tun is missing "
-					"(%s): load the tun module or create "
-					"the node (mknod /dev/net/tun c 10 200)",
-					spec->ifname, strerror(e));
+			return net_fail(
+			    err, err_len, -e,
+			    "net tap %s: /dev/net/tun is missing "
+			    "(%s): load the tun module or create "
+			    "the node (mknod /dev/net/tun c 10 200)",
+			    spec->ifname, strerror(e));
 		return net_fail(err, err_len, -e,
 				"net tap %s: open /dev/net/tun: %s%s",
 				spec->ifname, strerror(e),
@@ -156,8 +155,8 @@ static int tap_open_fd(struct net_backend *b, const struct net_spec *spec,
 
 	snprintf(b->name, sizeof(b->name), "fd %d", spec->fd);
 	if (fcntl(spec->fd, F_GETFD) < 0)
-		return net_fail(err, err_len, -errno, "net fd %d: %s",
-				spec->fd, strerror(errno));
+		return net_fail(err, err_len, -errno, "net fd %d: %s", spec->fd,
+				strerror(errno));
 	if (ioctl(spec->fd, TUNGETIFF, &ifr) < 0) {
 		e = errno;
 		return net_fail(err, err_len, e == EBADFD ? -EBADFD : -EINVAL,
@@ -180,7 +179,8 @@ static int tap_open_fd(struct net_backend *b, const struct net_spec *spec,
 	if (b->fd < 0)
 		return net_fail(err, err_len, -errno, "net fd %d: dup: %s",
 				spec->fd, strerror(errno));
-	/* The flag is the open file's: the caller's fd turns nonblocking too. */
+	/* The flag is the open file's: the caller's fd turns nonblocking too.
+	 */
 	fl = fcntl(b->fd, F_GETFL);
 	if (fl < 0 || fcntl(b->fd, F_SETFL, fl | O_NONBLOCK) < 0) {
 		e = errno;
@@ -193,8 +193,8 @@ static int tap_open_fd(struct net_backend *b, const struct net_spec *spec,
 	return 0;
 }
 
-int net_tap_open(struct net_backend *b, const struct net_spec *spec,
-		 char *err, size_t err_len)
+int net_tap_open(struct net_backend *b, const struct net_spec *spec, char *err,
+		 size_t err_len)
 {
 	int r;
 

@@ -147,8 +147,8 @@ static void vblk_refuse(struct vblk_req *r, uint8_t status, const char *why)
 	struct vblk *b = r->b;
 
 	vblk_count(b, bad_requests, 1);
-	pr_warn_ratelimited(&b->vd.warn_rl, "%s: request type %u: %s",
-			    b->name, r->type, why);
+	pr_warn_ratelimited(&b->vd.warn_rl, "%s: request type %u: %s", b->name,
+			    r->type, why);
 	vblk_complete(r, status);
 }
 
@@ -214,7 +214,8 @@ static void vblk_parse_dwz(struct vblk_req *r, const struct vq_chain *c)
 	(void)iov_read(payload, n, r->seg, bytes); /* bytes are there */
 	for (unsigned int i = 0; i < r->nseg; i++) {
 		const struct virtio_blk_discard_write_zeroes *s = &r->seg[i];
-		uint32_t allowed = zero ? VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP : 0;
+		uint32_t allowed =
+		    zero ? VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP : 0;
 
 		if (s->flags & ~allowed)
 			return vblk_refuse(r, VIRTIO_BLK_S_UNSUPP,
@@ -281,24 +282,17 @@ static int vblk_handle(struct vblk *b, unsigned int q, const struct vq_chain *c)
 	};
 	switch (hdr.type) {
 	case VIRTIO_BLK_T_IN:
-	case VIRTIO_BLK_T_OUT:
-		vblk_parse_rw(r, c, hdr.sector);
-		break;
+	case VIRTIO_BLK_T_OUT: vblk_parse_rw(r, c, hdr.sector); break;
 	case VIRTIO_BLK_T_FLUSH:
 		if (!virtio_dev_has(&b->vd, VIRTIO_BLK_F_FLUSH))
 			vblk_refuse(r, VIRTIO_BLK_S_UNSUPP, "not negotiated");
 		else
 			vblk_io_start(r);
 		break;
-	case VIRTIO_BLK_T_GET_ID:
-		vblk_get_id(r, c);
-		break;
+	case VIRTIO_BLK_T_GET_ID: vblk_get_id(r, c); break;
 	case VIRTIO_BLK_T_DISCARD:
-	case VIRTIO_BLK_T_WRITE_ZEROES:
-		vblk_parse_dwz(r, c);
-		break;
-	default:
-		vblk_refuse(r, VIRTIO_BLK_S_UNSUPP, "unknown type");
+	case VIRTIO_BLK_T_WRITE_ZEROES: vblk_parse_dwz(r, c); break;
+	default: vblk_refuse(r, VIRTIO_BLK_S_UNSUPP, "unknown type");
 	}
 	return 0;
 }

@@ -47,9 +47,9 @@ struct vblk_config {
 struct vblk_stats {
 	uint64_t reads, writes, flushes, discards, write_zeroes;
 	uint64_t read_bytes, write_bytes;
-	uint64_t io_errors;   /* requests answered IOERR for a host error */
+	uint64_t io_errors;    /* requests answered IOERR for a host error */
 	uint64_t bad_requests; /* refused guest requests (IOERR / UNSUPP) */
-	uint64_t bounced;     /* direct=on requests that used a bounce buffer */
+	uint64_t bounced; /* direct=on requests that used a bounce buffer */
 };
 
 /*

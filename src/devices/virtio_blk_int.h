@@ -41,11 +41,11 @@ struct vblk_req {
 	uint32_t gen;	       /* the device's reset generation */
 	uint16_t queue, head;
 	uint32_t type;
-	uint8_t *status;    /* the chain's last writable byte */
-	uint32_t used_len;  /* bytes written into the chain, status included */
-	uint64_t offset;    /* byte offset of the transfer */
-	uint64_t len;	    /* bytes of data */
-	uint64_t done;	    /* bytes transferred so far */
+	uint8_t *status;   /* the chain's last writable byte */
+	uint32_t used_len; /* bytes written into the chain, status included */
+	uint64_t offset;   /* byte offset of the transfer */
+	uint64_t len;	   /* bytes of data */
+	uint64_t done;	   /* bytes transferred so far */
 	/*
 	 * The data in guest memory. A short transfer advances it in place
 	 * (iov_at: the first segment with bytes left), since nothing
@@ -84,9 +84,9 @@ struct vblk {
 	struct vq_chain chain;
 	struct iovec chain_iov[VBLK_QUEUE_SIZE];
 	struct vblk_req *free_reqs;
-	unsigned int inflight;	/* requests given to the io_uring */
-	pthread_cond_t idle;	/* signalled when inflight drops to 0 */
-	uint64_t bounce_bytes;	/* bounce memory in use */
+	unsigned int inflight; /* requests given to the io_uring */
+	pthread_cond_t idle;   /* signalled when inflight drops to 0 */
+	uint64_t bounce_bytes; /* bounce memory in use */
 	struct vblk_req *bounce_wait, **bounce_wait_tail;
 	struct vblk_stats stats; /* atomics */
 };

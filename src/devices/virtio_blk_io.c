@@ -38,11 +38,10 @@ static void vblk_host_error(struct vblk_req *r, int err)
 	struct vblk *b = r->b;
 
 	vblk_count(b, io_errors, 1);
-	pr_warn_ratelimited(&b->vd.warn_rl,
-			    "%s: request type %u at byte %llu: %s (IOERR)",
-			    b->name, r->type,
-			    (unsigned long long)(r->offset + r->done),
-			    strerror(err));
+	pr_warn_ratelimited(
+	    &b->vd.warn_rl, "%s: request type %u at byte %llu: %s (IOERR)",
+	    b->name, r->type, (unsigned long long)(r->offset + r->done),
+	    strerror(err));
 	vblk_finish(r, VIRTIO_BLK_S_IOERR);
 }
 
@@ -109,7 +108,8 @@ static void vblk_bounce_release(struct vblk_req *r)
 	/* Waiters in order, while the budget lasts (they restart here). */
 	while ((w = b->bounce_wait) &&
 	       (!b->bounce_bytes ||
-		b->bounce_bytes + ALIGN_UP(w->len, (uint64_t)b->disk.logical_block) <=
+		b->bounce_bytes +
+			ALIGN_UP(w->len, (uint64_t)b->disk.logical_block) <=
 		    VBLK_BOUNCE_BUDGET)) {
 		b->bounce_wait = w->next;
 		if (!b->bounce_wait)
@@ -301,8 +301,7 @@ void vblk_io_start(struct vblk_req *r)
 		return vblk_finish(r, VIRTIO_BLK_S_IOERR); /* stale: dropped */
 	switch (r->type) {
 	case VIRTIO_BLK_T_IN:
-	case VIRTIO_BLK_T_OUT:
-		return vblk_rw_start(r);
+	case VIRTIO_BLK_T_OUT: return vblk_rw_start(r);
 	case VIRTIO_BLK_T_FLUSH:
 		vblk_count(b, flushes, 1);
 		if (b->disk.readonly)

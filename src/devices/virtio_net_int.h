@@ -52,7 +52,7 @@ struct vnet_txreq {
 };
 
 struct vnet_rx {
-	struct io_source src; /* the backend fd, watched for POLLIN */
+	struct io_source src;	/* the backend fd, watched for POLLIN */
 	struct io_request more; /* budget used up: go on next iteration */
 	bool more_queued;
 	/* The frame being delivered: hdr then frame[0..frame_len). */
@@ -89,10 +89,10 @@ struct vnet {
 	struct vnet_txreq *reqs; /* VNET_QUEUE_SIZE of them */
 	struct vnet_txreq *free_reqs;
 	struct vnet_txreq *sendq, **sendq_tail; /* popped, not submitted */
-	bool sock_busy;	       /* a socket write is in flight */
-	unsigned int writing;  /* writes (and their polls) in the ring */
-	unsigned int inflight; /* writing + other requests (rx.more) */
-	pthread_cond_t idle;   /* inflight dropped to 0 */
+	bool sock_busy;		 /* a socket write is in flight */
+	unsigned int writing;	 /* writes (and their polls) in the ring */
+	unsigned int inflight;	 /* writing + other requests (rx.more) */
+	pthread_cond_t idle;	 /* inflight dropped to 0 */
 	struct io_request batch; /* one tx interrupt per batch */
 	bool batch_queued, batch_notify;
 	struct vnet_stats stats; /* atomics (link_up is not used) */

@@ -111,8 +111,7 @@ static int rx_deliver(struct vnet *n)
 						    "receive buffer of %u "
 						    "bytes: too small",
 						    rx->chain.in_len);
-				vq_push(&vd->vqs[VNET_RXQ], rx->chain.head,
-					0);
+				vq_push(&vd->vqs[VNET_RXQ], rx->chain.head, 0);
 				rx->notify_pending = true;
 				continue;
 			}
@@ -154,8 +153,8 @@ static int rx_next_tap(struct vnet *n)
 	struct vnet_rx *rx = &n->rx;
 
 	for (;;) {
-		ssize_t got = read(n->be.fd, rx->buf,
-				   VNET_HDR_LEN + VNET_MAX_FRAME);
+		ssize_t got =
+		    read(n->be.fd, rx->buf, VNET_HDR_LEN + VNET_MAX_FRAME);
 
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -207,8 +206,8 @@ static int rx_next_socket(struct vnet *n)
 			rx->start = 0;
 			rx->end = have;
 		}
-		got = read(n->be.fd, rx->buf + rx->end,
-			   VNET_SOCK_BUF - rx->end);
+		got =
+		    read(n->be.fd, rx->buf + rx->end, VNET_SOCK_BUF - rx->end);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
@@ -240,8 +239,7 @@ enum rx_end {
 	RX_STOP,   /* the link or the queue broke */
 };
 
-static enum rx_end rx_pump(struct vnet *n, unsigned int *budget,
-			   bool *readable)
+static enum rx_end rx_pump(struct vnet *n, unsigned int *budget, bool *readable)
 {
 	struct vnet_rx *rx = &n->rx;
 	struct virtqueue *vq = &n->vd.vqs[VNET_RXQ];
@@ -321,8 +319,8 @@ static void rx_ready(struct io_source *src, int res)
 
 	pthread_mutex_lock(&n->vd.lock);
 	if (res < 0)
-		pr_warn_ratelimited(&n->vd.warn_rl, "%s: poll: %s",
-				    n->be.name, strerror(-res));
+		pr_warn_ratelimited(&n->vd.warn_rl, "%s: poll: %s", n->be.name,
+				    strerror(-res));
 	vnet_rx_run(n, true);
 	pthread_mutex_unlock(&n->vd.lock);
 }

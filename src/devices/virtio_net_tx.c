@@ -27,8 +27,8 @@ static void tx_submit(struct vnet *n);
 static bool tx_fatal(int err)
 {
 	return err == EPIPE || err == ECONNRESET || err == EBADFD ||
-	       err == ENODEV || err == EIO || err == ENOTCONN ||
-	       err == EBADF || err == ENXIO;
+	       err == ENODEV || err == EIO || err == ENOTCONN || err == EBADF ||
+	       err == ENXIO;
 }
 
 /* ---- completion -------------------------------------------------------- */
@@ -172,8 +172,8 @@ static int tx_write(struct vnet *n, struct vnet_txreq *t)
 	t->io.done = tx_done;
 	if (n->be.framed) {
 		/* MSG_NOSIGNAL: a peer gone is EPIPE, not a SIGPIPE. */
-		t->msg = (struct msghdr){.msg_iov = t->iov,
-					 .msg_iovlen = t->niov};
+		t->msg =
+		    (struct msghdr){.msg_iov = t->iov, .msg_iovlen = t->niov};
 		r = io_loop_sendmsg(n->loop, &t->io, n->be.fd, &t->msg,
 				    MSG_NOSIGNAL);
 	} else {
@@ -289,7 +289,8 @@ void vnet_tx_kick(struct vnet *n)
 		if (why) {
 			tx_drop(n, t, why);
 		} else if (!n->link_up) {
-			vnet_count(n, tx_dropped, 1); /* nobody at the other end */
+			vnet_count(n, tx_dropped,
+				   1); /* nobody at the other end */
 			tx_finish(n, t);
 		} else {
 			t->next = NULL;

@@ -30,9 +30,9 @@
 struct vrng {
 	struct virtio_dev vd;
 	struct io_loop *loop;
-	uint64_t rate;	       /* bytes per second; 0: no limit */
-	uint64_t tokens;       /* bytes that may be given now */
-	uint64_t refilled_ns;  /* when tokens were last topped up */
+	uint64_t rate;		/* bytes per second; 0: no limit */
+	uint64_t tokens;	/* bytes that may be given now */
+	uint64_t refilled_ns;	/* when tokens were last topped up */
 	struct io_source timer; /* rate limited: wakes a held buffer */
 	bool timer_armed;
 	struct io_request more; /* a deferred continuation */
@@ -71,9 +71,9 @@ static void vrng_refill(struct vrng *r)
 	if (elapsed >= NSEC_PER_SEC * (cap / r->rate + 1))
 		r->tokens = cap;
 	else
-		r->tokens = MIN(cap, r->tokens + (uint64_t)((unsigned __int128)
-							   elapsed * r->rate /
-							   NSEC_PER_SEC));
+		r->tokens =
+		    MIN(cap, r->tokens + (uint64_t)((unsigned __int128)elapsed *
+						    r->rate / NSEC_PER_SEC));
 	r->refilled_ns = now;
 }
 
@@ -151,14 +151,13 @@ static void vrng_serve(struct vrng *r)
 				r->more_queued = true;
 			break;
 		}
-		want = (uint32_t)MIN((uint64_t)MIN(r->chain.in_len,
-						   VRNG_MAX_FILL),
-				     budget);
+		want = (uint32_t)MIN(
+		    (uint64_t)MIN(r->chain.in_len, VRNG_MAX_FILL), budget);
 		if (r->rate && want) {
 			vrng_refill(r);
 			if (!r->tokens) {
-				vrng_arm_timer(r, MIN((uint64_t)want,
-						      vrng_capacity(r)));
+				vrng_arm_timer(
+				    r, MIN((uint64_t)want, vrng_capacity(r)));
 				break;
 			}
 			want = (uint32_t)MIN((uint64_t)want, r->tokens);
@@ -172,7 +171,8 @@ static void vrng_serve(struct vrng *r)
 		r->held = false;
 		pushed = true;
 		if (want && !given)
-			break; /* getrandom failed: try again at the next kick */
+			break; /* getrandom failed: try again at the next kick
+				*/
 	}
 	if (pushed)
 		virtio_dev_notify(vd, 0);
@@ -246,8 +246,8 @@ int vrng_create(struct vrng **out, uint64_t rate, const struct mem *mem,
 	if (rate) {
 		r->tokens = vrng_capacity(r);
 		r->refilled_ns = mono_ns();
-		r->timer.fd = timerfd_create(CLOCK_MONOTONIC,
-					     TFD_NONBLOCK | TFD_CLOEXEC);
+		r->timer.fd =
+		    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 		r->timer.events = POLLIN;
 		r->timer.ready = vrng_timer_ready;
 		if (r->timer.fd < 0)

@@ -2,8 +2,9 @@
 /*
  * virtio-vsock, the device (virtio_vsock.h): queues, config, reset and
  * the guest's packets on the tx queue, each checked (vsock_packet.c) and
- * handed to its connection (virtio_vsock_conn.c). Connections and the
- * rx queue live in virtio_vsock_conn.c.
+ * handed to its connection. Connections live in virtio_vsock_conn.c,
+ * their host sockets in virtio_vsock_host.c and the rx queue in
+ * virtio_vsock_rx.c (virtio_vsock_int.h).
  */
 #define pr_fmt(fmt) "virtio-vsock: " fmt
 
@@ -74,6 +75,7 @@ static void tx_response(struct vvsock *v, struct vvsock_conn *c)
 		return;
 	}
 	c->state = VVSOCK_OPEN;
+	c->deadline_ns = 0;
 	VVSOCK_STAT_ADD(v, connections, 1);
 	VVSOCK_STAT_ADD(v, open, 1);
 	/* Bytes the client sent after its CONNECT line wait in the socket. */
@@ -339,6 +341,7 @@ int vvsock_create(struct vvsock **out, uint32_t guest_cid, const char *uds_path,
 	v->next_port = VVSOCK_PORT_BASE;
 	v->all.prev = v->all.next = &v->all;
 	v->svc.prev = v->svc.next = &v->svc;
+	v->timer.fd = -1;
 	v->listener.fd = vsock_hybrid_listen(uds_path, err, err_len);
 	if (v->listener.fd < 0) {
 		ret = v->listener.fd;
@@ -351,14 +354,21 @@ int vvsock_create(struct vvsock **out, uint32_t guest_cid, const char *uds_path,
 		snprintf(err, err_len, "vsock: %s", strerror(-ret));
 		goto err_close;
 	}
+	ret = vvsock_timer_init(v);
+	if (ret) {
+		snprintf(err, err_len, "vsock: timer: %s", strerror(-ret));
+		goto err_uninit;
+	}
 	ret = io_loop_watch(loop, &v->listener);
 	if (ret) {
 		snprintf(err, err_len, "vsock %s: watch: %s", uds_path,
 			 strerror(-ret));
-		goto err_uninit;
+		goto err_timer;
 	}
 	*out = v;
 	return 0;
+err_timer:
+	vvsock_timer_uninit(v);
 err_uninit:
 	virtio_dev_uninit(&v->vd);
 err_close:
@@ -399,6 +409,7 @@ void vvsock_destroy(struct vvsock *v)
 	vvsock_reap(v, true);
 	if (io_source_watched(&v->listener))
 		(void)io_loop_unwatch(v->loop, &v->listener);
+	vvsock_timer_uninit(v);
 	close(v->listener.fd);
 	unlink(v->path);
 	virtio_dev_uninit(&v->vd);

@@ -16,6 +16,12 @@
  * resets at most its connection. A device reset closes every connection
  * and, once the driver is back, sends TRANSPORT_RESET on the event queue.
  *
+ * Timeouts, as Firecracker's (2 s): a host client that has not sent its
+ * CONNECT line, or whose REQUEST the guest has not answered, is closed
+ * (the guest gets RST if it heard the REQUEST); a shutdown that has not
+ * finished (after host EOF the guest neither closes nor sends, or after
+ * the guest shut both ways the host does not take the rest) ends in RST.
+ *
  * Wiring (vm/attach.c): vvsock_create() -> virtio_mmio_create(..,
  * vvsock_dev(v), ..) -> run -> io_loop_drain(vvsock_busy) ->
  * virtio_mmio_destroy() -> vvsock_destroy().
@@ -53,9 +59,9 @@ struct vvsock_stats {
  * (3 .. 0xfffffffe). Main thread, before the loop runs. Returns 0 or
  * -errno with a one-line reason in @err.
  */
-int vvsock_create(struct vvsock **out, uint32_t guest_cid,
-		  const char *uds_path, const struct mem *mem,
-		  struct io_loop *loop, char *err, size_t err_len);
+int vvsock_create(struct vvsock **out, uint32_t guest_cid, const char *uds_path,
+		  const struct mem *mem, struct io_loop *loop, char *err,
+		  size_t err_len);
 
 /* The generic device, for virtio_mmio_create(). */
 struct virtio_dev *vvsock_dev(struct vvsock *v);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * virtio-vsock internals shared by virtio_vsock.c (device, queues, guest
- * packets) and virtio_vsock_conn.c (connections, host sockets, the rx
- * queue). Everything here runs on the loop thread with vd.lock held,
- * except where a comment says otherwise.
+ * virtio-vsock internals shared by its files: virtio_vsock.c (device,
+ * tx and event queues, guest packets), virtio_vsock_conn.c (the
+ * connection table and life cycle), virtio_vsock_host.c (host unix
+ * sockets), virtio_vsock_rx.c (the rx queue) and virtio_vsock_timeout.c
+ * (deadlines and the device's timerfd). Everything here runs on
+ * the loop thread with vd.lock held, except where a comment says
+ * otherwise.
  */
 #ifndef DEVICES_VIRTIO_VSOCK_INT_H
 #define DEVICES_VIRTIO_VSOCK_INT_H
@@ -29,6 +32,12 @@
 #define VVSOCK_BUDGET 256
 /* Host-initiated connections get local ports counting from here. */
 #define VVSOCK_PORT_BASE (1u << 30)
+/*
+ * How long a host client may take to send its CONNECT line, the guest
+ * to answer a REQUEST, and a shutdown to finish (Firecracker's
+ * CONN_REQUEST_TIMEOUT_MS and CONN_SHUTDOWN_TIMEOUT_MS).
+ */
+#define VVSOCK_TIMEOUT_MS 2000
 
 #define VVSOCK_RXQ 0
 #define VVSOCK_TXQ 1
@@ -38,6 +47,32 @@
 struct vvsock_link {
 	struct vvsock_link *prev, *next;
 };
+
+static inline void vvsock_link_init(struct vvsock_link *l)
+{
+	l->prev = l->next = l;
+}
+
+static inline bool vvsock_link_linked(const struct vvsock_link *l)
+{
+	return l->next != l;
+}
+
+static inline void vvsock_link_del(struct vvsock_link *l)
+{
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	vvsock_link_init(l);
+}
+
+static inline void vvsock_link_add_tail(struct vvsock_link *head,
+					struct vvsock_link *l)
+{
+	l->prev = head->prev;
+	l->next = head;
+	head->prev->next = l;
+	head->prev = l;
+}
 
 enum vvsock_state {
 	VVSOCK_LINE,	  /* host client: reading "CONNECT <port>\n" */
@@ -69,6 +104,13 @@ struct vvsock_conn {
 	bool wr_shut;	     /* shutdown(SHUT_WR) done */
 	bool rx_ready;	     /* the host socket may have data */
 	bool hashed;
+	/*
+	 * CLOCK_MONOTONIC ns by which the connection must move on, 0: none.
+	 * LINE: the CONNECT line; REQUESTED: the guest's answer, counted from
+	 * when the REQUEST was queued; OPEN: a shutdown under way (host EOF,
+	 * or the guest shut both ways with data still buffered) to finish.
+	 */
+	uint64_t deadline_ns;
 	uint8_t *buf; /* guest data the host socket did not take yet */
 	struct vsock_line line;
 };
@@ -79,6 +121,9 @@ struct vvsock {
 	uint64_t guest_cid;
 	char *path;
 	struct io_source listener;
+	struct io_source timer; /* timerfd for the earliest deadline */
+	uint64_t timer_at;	/* when it fires (0: disarmed) */
+	uint64_t timeout_ns;	/* VVSOCK_TIMEOUT_MS unless a test set it */
 	uint32_t next_port;
 	unsigned int gen, reaped_gen;
 	struct vvsock_conn *buckets[VVSOCK_BUCKETS];
@@ -121,18 +166,38 @@ void vvsock_conn_owe(struct vvsock_conn *c, unsigned int pend);
 void vvsock_conn_watch(struct vvsock_conn *c);
 /* Apply the shutdown rules (vsock_close_step()). */
 void vvsock_conn_progress(struct vvsock_conn *c);
+/* Free connections of a generation before the last reset. */
+void vvsock_reap(struct vvsock *v, bool all);
+
+/* virtio_vsock_host.c */
 /* Take RW payload (@iov at @skip, @len bytes) for the host socket. */
 void vvsock_conn_write(struct vvsock_conn *c, const struct iovec *iov,
 		       unsigned int n, size_t skip, uint32_t len);
 /* Credit may have come back: resume reading if it was held. */
 void vvsock_conn_credit_changed(struct vvsock_conn *c);
+/* Loop thread, lock NOT held: a connection's host socket is ready. */
+void vvsock_conn_ready(struct io_source *src, int res);
+/* Loop thread, lock NOT held: clients wait on the listener. */
+void vvsock_listener_ready(struct io_source *src, int res);
+
+/* virtio_vsock_rx.c */
 /* Give the guest what is owed, as rx buffers allow. */
 void vvsock_rx_run(struct vvsock *v);
 /* Run rx and stalled tx work at the loop's next iteration. */
 void vvsock_defer(struct vvsock *v);
-/* Free connections of a generation before the last reset. */
-void vvsock_reap(struct vvsock *v, bool all);
-void vvsock_listener_ready(struct io_source *src, int res);
+
+/* virtio_vsock_timeout.c */
+/* Make and watch the timerfd; timeout VVSOCK_TIMEOUT_MS. 0 or -errno. */
+int vvsock_timer_init(struct vvsock *v);
+/* Unwatch and close it (the loop stopped). Safe if init failed. */
+void vvsock_timer_uninit(struct vvsock *v);
+/* Give @c a deadline one timeout from now, replacing any it had. */
+void vvsock_conn_deadline(struct vvsock_conn *c);
+/*
+ * Deadlines set from now on are @ms away (tests use short ones). Any
+ * thread: takes vd.lock.
+ */
+void vvsock_set_timeout(struct vvsock *v, unsigned int ms);
 
 /* virtio_vsock.c */
 void vvsock_tx_run(struct vvsock *v);

@@ -50,46 +50,39 @@ void vsock_pkt_encode(const struct vsock_pkt *p, void *raw)
 	memcpy(raw, &h, sizeof(h));
 }
 
-size_t vsock_iov_copy_out(const struct iovec *iov, unsigned int n, size_t skip,
-			  void *dst, size_t len)
+/* Copy between the segments (after @skip bytes) and @buf, either way. */
+static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t skip,
+		       uint8_t *buf, size_t len, bool to_iov)
 {
 	size_t done = 0;
 
 	for (unsigned int i = 0; i < n && done < len; i++) {
 		size_t seg = iov[i].iov_len, take;
+		uint8_t *p = (uint8_t *)iov[i].iov_base + skip;
 
 		if (skip >= seg) {
 			skip -= seg;
 			continue;
 		}
 		take = MIN(seg - skip, len - done);
-		memcpy((uint8_t *)dst + done, (uint8_t *)iov[i].iov_base + skip,
-		       take);
+		memcpy(to_iov ? p : buf + done, to_iov ? buf + done : p, take);
 		done += take;
 		skip = 0;
 	}
 	return done;
 }
 
+size_t vsock_iov_copy_out(const struct iovec *iov, unsigned int n, size_t skip,
+			  void *dst, size_t len)
+{
+	return iov_copy(iov, n, skip, dst, len, false);
+}
+
 size_t vsock_iov_copy_in(const struct iovec *iov, unsigned int n, size_t skip,
 			 const void *src, size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t seg = iov[i].iov_len, take;
-
-		if (skip >= seg) {
-			skip -= seg;
-			continue;
-		}
-		take = MIN(seg - skip, len - done);
-		memcpy((uint8_t *)iov[i].iov_base + skip,
-		       (const uint8_t *)src + done, take);
-		done += take;
-		skip = 0;
-	}
-	return done;
+	/* The buffer is only read in this direction. */
+	return iov_copy(iov, n, skip, (uint8_t *)(uintptr_t)src, len, true);
 }
 
 unsigned int vsock_iov_slice(const struct iovec *iov, unsigned int n,

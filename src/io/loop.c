@@ -192,7 +192,16 @@ static void loop_process_pending(struct io_loop *l)
 			break;
 		}
 		if (w->dead) {
-			io_uring_prep_poll_remove(sqe, (uintptr_t)w);
+			/*
+			 * ASYNC_CANCEL, not POLL_REMOVE: while a wake-up of
+			 * the poll is being handled (its task work not run
+			 * yet, which with DEFER_TASKRUN waits for our next
+			 * wait), POLL_REMOVE fails with -EALREADY and the
+			 * poll stays armed, holding the file open after the
+			 * owner closed the fd. A cancel marks the poll, which
+			 * then ends with -ECANCELED either way.
+			 */
+			io_uring_prep_cancel64(sqe, (uintptr_t)w, 0);
 			io_uring_sqe_set_data64(sqe, 0);
 			w->cancel_sent = true;
 		} else {
@@ -246,8 +255,15 @@ static void loop_dispatch(struct io_loop *l, const struct io_uring_cqe *cqe)
 {
 	uint64_t ud = io_uring_cqe_get_data64(cqe);
 
-	if (!ud)
-		return; /* a poll_remove's own completion */
+	if (!ud) {
+		/*
+		 * A watch's cancel: 0, or -ENOENT when the poll is ending
+		 * anyway; either way its last completion follows.
+		 */
+		if (cqe->res < 0 && cqe->res != -ENOENT)
+			pr_err("poll cancel: %s", strerror(-cqe->res));
+		return;
+	}
 	if (ud & UD_REQUEST) {
 		struct io_request *req = (void *)(uintptr_t)(ud & ~UD_REQUEST);
 

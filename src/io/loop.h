@@ -79,7 +79,10 @@ int io_loop_watch(struct io_loop *l, struct io_source *src);
  * ready() call for @src follows, and @src may be freed at once. From any
  * other thread a ready() already running on the loop thread may still
  * finish: owners that free @src must unwatch on the loop thread (use
- * io_loop_call()). Returns 0, or -ENOENT if @src was not watched.
+ * io_loop_call()). The owner may close @src->fd right after: the ring's
+ * poll holds its own reference to the file until the loop cancels it at
+ * its next iteration, even if the poll had just fired, so a peer sees the
+ * close then. Returns 0, or -ENOENT if @src was not watched.
  */
 int io_loop_unwatch(struct io_loop *l, struct io_source *src);
 

@@ -181,8 +181,7 @@ int attach_virtio_disks(struct vm *vm, char *err, size_t err_len,
 	return 0;
 }
 
-int attach_virtio_rng(struct vm *vm, char *err, size_t err_len,
-		      bool *bad_input)
+int attach_virtio_rng(struct vm *vm, char *err, size_t err_len, bool *bad_input)
 {
 	struct vm_virtio *x;
 	int r;

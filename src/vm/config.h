@@ -59,8 +59,8 @@ struct vm_config {
 	unsigned int nr_nets;
 	uint32_t vsock_cid;	/* 0: no vsock device */
 	const char *vsock_path; /* its hybrid unix socket */
-	bool rng;	   /* a virtio-rng device */
-	uint64_t rng_rate; /* its limit in bytes per second; 0: none */
+	bool rng;		/* a virtio-rng device */
+	uint64_t rng_rate;	/* its limit in bytes per second; 0: none */
 	const char *stats_path; /* --stats: JSON written at exit */
 	const char *api_path;	/* --api: control socket */
 	unsigned int sample_ms; /* runstate sampler period */

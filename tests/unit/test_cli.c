@@ -247,8 +247,8 @@ static void test_disks_rng(void)
 	char err[256];
 
 	CHECK_EQ(PARSE("-k", "k", "--disk", "path=/a.img", "--disk",
-		       "path=/b.img,readonly=on,direct=on,serial=B1",
-		       "--disk", "readonly=on,path=/c,readonly=off"),
+		       "path=/b.img,readonly=on,direct=on,serial=B1", "--disk",
+		       "readonly=on,path=/c,readonly=off"),
 		 CLI_RUN);
 	CHECK_EQ(cfg.nr_disks, 3);
 	CHECK(!strcmp(cfg.disks[0].path, "/a.img"));
@@ -267,8 +267,9 @@ static void test_disks_rng(void)
 	CHECK_EQ(PARSE("-k", "k", "--disk", "path="), CLI_ERROR);
 	CHECK_EQ(PARSE("-k", "k", "--disk", "/a.img"), CLI_ERROR);
 	CHECK_EQ(PARSE("-k", "k", "--disk", "path=/a,readonly=yes"), CLI_ERROR);
-	CHECK_EQ(PARSE("-k", "k", "--disk", "path=/a,serial=123456789012345678901"),
-		 CLI_ERROR);
+	CHECK_EQ(
+	    PARSE("-k", "k", "--disk", "path=/a,serial=123456789012345678901"),
+	    CLI_ERROR);
 	CHECK_EQ(PARSE("-k", "k", "--disk", "p=1", "--disk", "p=2", "--disk",
 		       "p=3", "--disk", "p=4", "--disk", "p=5", "--disk", "p=6",
 		       "--disk", "p=7", "--disk", "p=8", "--disk", "p=9"),
@@ -309,7 +310,8 @@ static void test_net_vsock(void)
 		 CLI_RUN);
 	CHECK_EQ(cfg.nr_nets, 2);
 	CHECK(!strcmp(cfg.nets[0], "tap=tap0"));
-	CHECK(!strcmp(cfg.nets[1], "socket=/run/passt.sock,mac=52:54:00:00:00:02"));
+	CHECK(!strcmp(cfg.nets[1],
+		      "socket=/run/passt.sock,mac=52:54:00:00:00:02"));
 	CHECK_EQ(cfg.vsock_cid, 0);
 	CHECK_EQ(PARSE("-k", "k", "--net", "a", "--net", "b", "--net", "c",
 		       "--net", "d", "--net", "e"),

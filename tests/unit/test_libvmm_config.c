@@ -18,8 +18,8 @@ static void test_nets(void)
 
 	CHECK_EQ(vmm_create(&vm), 0);
 	CHECK_EQ(vmm_add_net(vm, "tap=tap0"), 0);
-	CHECK_EQ(vmm_add_net(vm, "socket=/run/passt.sock,mac=52:54:00:ab:cd:ef"),
-		 0);
+	CHECK_EQ(
+	    vmm_add_net(vm, "socket=/run/passt.sock,mac=52:54:00:ab:cd:ef"), 0);
 	CHECK_EQ(vmm_add_net(vm, "tap=tap1,mac=52:54:00:zz:cd:ef"), -EINVAL);
 	CHECK(strstr(vmm_last_error(vm), "mac"));
 	CHECK_EQ(vmm_add_net(vm, "user"), -EINVAL);

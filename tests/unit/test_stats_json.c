@@ -102,8 +102,10 @@ static void test_document(void)
 	/* A disk and the rng. */
 	st.nr_disks = 1;
 	st.disk_paths[0] = "/img/a.raw";
-	st.disks[0] = (struct vblk_stats){.reads = 3, .writes = 4,
-					  .read_bytes = 1536, .io_errors = 2,
+	st.disks[0] = (struct vblk_stats){.reads = 3,
+					  .writes = 4,
+					  .read_bytes = 1536,
+					  .io_errors = 2,
 					  .bad_requests = 1};
 	st.rng = true;
 	st.rng_bytes = 4096;

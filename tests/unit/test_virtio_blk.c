@@ -34,12 +34,12 @@
 #include "fake_mem.h"
 #include "vring_driver.h"
 
-#define QSZ	   256
-#define NQ	   2
-#define DISK_SIZE  (4 * MiB)
-#define REQ_BYTES  8192
-#define BATCH	   32
-#define SEC	   512
+#define QSZ	  256
+#define NQ	  2
+#define DISK_SIZE (4 * MiB)
+#define REQ_BYTES 8192
+#define BATCH	  32
+#define SEC	  512
 
 enum fault_mode {
 	FAULT_NONE,
@@ -99,9 +99,7 @@ static int fault(void *arg, struct io_request *req, int res)
 	case FAULT_ENOSPC:
 		__atomic_fetch_add(&t->faults, 1, __ATOMIC_RELAXED);
 		return -ENOSPC;
-	case FAULT_SLOW:
-		usleep(10000);
-		return res;
+	case FAULT_SLOW: usleep(10000); return res;
 	default: return res;
 	}
 }
@@ -134,9 +132,9 @@ static void init_dev(struct dev *d, gpa_t ring_base)
 	for (unsigned int q = 0; q < NQ; q++) {
 		struct vring_driver *v = &d->q[q];
 
-		CHECK_EQ(vrd_init(v, &T.mem, ring_base + q * 4 * MiB, 4 * MiB,
-				  QSZ),
-			 0);
+		CHECK_EQ(
+		    vrd_init(v, &T.mem, ring_base + q * 4 * MiB, 4 * MiB, QSZ),
+		    0);
 		d->next_slot[q] = 0;
 		wr(d, VIRTIO_MMIO_QUEUE_SEL, q);
 		CHECK_EQ(rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX), QSZ);
@@ -183,8 +181,8 @@ static void queue_req(struct dev *d, unsigned int q, struct req *r,
 	h->sector = sector;
 	*(uint8_t *)vrd_ptr(v, r->status, 1) = 0xff;
 	if (merged && !din) {
-		segs[n++] = (struct vrd_seg){r->hdr, (uint32_t)sizeof(*h) + len,
-					     false};
+		segs[n++] =
+		    (struct vrd_seg){r->hdr, (uint32_t)sizeof(*h) + len, false};
 	} else {
 		segs[n++] = (struct vrd_seg){r->hdr, sizeof(*h), false};
 		for (unsigned int i = 0; len && i < split; i++) {
@@ -227,8 +225,7 @@ static void wait_reqs(struct dev *d, unsigned int q, struct req *r,
 				continue;
 			CHECK_EQ(*(uint8_t *)vrd_ptr(&d->q[q], r[i].status, 1),
 				 status);
-			if (status == VIRTIO_BLK_S_OK && r[i].len &&
-			    len != 1)
+			if (status == VIRTIO_BLK_S_OK && r[i].len && len != 1)
 				CHECK_EQ(len, r[i].len + 1); /* IN, GET_ID */
 		}
 		done++;
@@ -311,8 +308,7 @@ static void test_rw(struct dev *d)
 		queue_req(d, 0, &w[i], VIRTIO_BLK_T_OUT, sector, REQ_BYTES,
 			  1 + i % 3, i % 5 == 4, i % 4 == 3);
 		for (uint32_t k = 0; k < REQ_BYTES; k++)
-			data_of(d, 0, &w[i])[k] =
-			    pattern(sector * SEC + k, 1);
+			data_of(d, 0, &w[i])[k] = pattern(sector * SEC + k, 1);
 	}
 	kick(d, 0);
 	wait_reqs(d, 0, w, BATCH, VIRTIO_BLK_S_OK);
@@ -339,8 +335,7 @@ static void test_flush_id(struct dev *d)
 	struct req r;
 
 	one(d, 0, VIRTIO_BLK_T_FLUSH, 0, 0, VIRTIO_BLK_S_OK, NULL);
-	one(d, 0, VIRTIO_BLK_T_GET_ID, 0, VBLK_SERIAL_MAX, VIRTIO_BLK_S_OK,
-	    &r);
+	one(d, 0, VIRTIO_BLK_T_GET_ID, 0, VBLK_SERIAL_MAX, VIRTIO_BLK_S_OK, &r);
 	CHECK(!memcmp(data_of(d, 0, &r), "disk-0\0", 7));
 }
 
@@ -547,7 +542,8 @@ static void *guest(void *arg)
 	return NULL;
 }
 
-/* ---- set-up ---------------------------------------------------------------- */
+/* ---- set-up ----------------------------------------------------------------
+ */
 
 static void make_image(const char *path, uint64_t size)
 {
@@ -574,11 +570,10 @@ static void add_dev(struct dev *d, const char *dir, const char *name,
 	make_image(d->path, DISK_SIZE);
 	cfg.path = d->path;
 	d->base = LAYOUT_VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_WINDOW_SIZE;
-	CHECK_EQ(vblk_create(&d->b, &cfg, &T.mem, T.loop, err, sizeof(err)),
-		 0);
-	CHECK_EQ(virtio_mmio_create(&d->m, &env, vblk_dev(d->b), d->base,
-				    16 + i),
-		 0);
+	CHECK_EQ(vblk_create(&d->b, &cfg, &T.mem, T.loop, err, sizeof(err)), 0);
+	CHECK_EQ(
+	    virtio_mmio_create(&d->m, &env, vblk_dev(d->b), d->base, 16 + i),
+	    0);
 	log_ratelimit_init(&vblk_dev(d->b)->warn_rl, 0, UINT64_MAX);
 }
 

@@ -565,8 +565,8 @@ static void test_tap(struct dev *d)
 		uint8_t *p = vrd_ptr(&d->q[0], rxb[id], 2048);
 
 		found = len == HDR + sizeof(want) &&
-			!memcmp(p + HDR, want, sizeof(want)) &&
-			p[10] == 1 && p[11] == 0;
+			!memcmp(p + HDR, want, sizeof(want)) && p[10] == 1 &&
+			p[11] == 0;
 	}
 	CHECK(found);
 }
@@ -593,7 +593,8 @@ static void *guest(void *arg)
 	test_link_down(&T.d[GONE], NULL, 0, true);
 	if (T.d[TAP].n) {
 		test_tap(&T.d[TAP]);
-		printf("test_virtio_net: tap part ran on %s\n", T.d[TAP].ifname);
+		printf("test_virtio_net: tap part ran on %s\n",
+		       T.d[TAP].ifname);
 	}
 	/* The others did not disturb the main device. */
 	{
@@ -624,15 +625,14 @@ static void add_socket_dev(struct dev *d, unsigned int i)
 		 i == MAIN ? ",mac=52:54:00:01:02:03" : "");
 	CHECK_EQ(net_spec_parse(spec, &sp, err, sizeof(err)), 0);
 	d->base = LAYOUT_VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_WINDOW_SIZE;
-	CHECK_EQ(vnet_create(&d->n, &sp, &T.mem, T.loop, err, sizeof(err)),
-		 0);
+	CHECK_EQ(vnet_create(&d->n, &sp, &T.mem, T.loop, err, sizeof(err)), 0);
 	d->peer = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	CHECK(d->peer >= 0);
 	close(l);
 	unlink(sa.sun_path);
-	CHECK_EQ(virtio_mmio_create(&d->m, &env, vnet_dev(d->n), d->base,
-				    16 + i),
-		 0);
+	CHECK_EQ(
+	    virtio_mmio_create(&d->m, &env, vnet_dev(d->n), d->base, 16 + i),
+	    0);
 }
 
 /* A tap if this host lets us make one, up, with a packet socket on it. */
@@ -683,9 +683,9 @@ static void add_tap_dev(struct dev *d, unsigned int i)
 	CHECK_EQ(bind(d->peer, (struct sockaddr *)&ll, sizeof(ll)), 0);
 	d->tap = true;
 	d->base = LAYOUT_VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_WINDOW_SIZE;
-	CHECK_EQ(virtio_mmio_create(&d->m, &env, vnet_dev(d->n), d->base,
-				    16 + i),
-		 0);
+	CHECK_EQ(
+	    virtio_mmio_create(&d->m, &env, vnet_dev(d->n), d->base, 16 + i),
+	    0);
 }
 
 int main(void)

@@ -168,11 +168,10 @@ static void add_dev(struct dev *d, unsigned int i, uint64_t rate)
 	char err[128];
 
 	d->base = LAYOUT_VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_WINDOW_SIZE;
-	CHECK_EQ(vrng_create(&d->r, rate, &T.mem, T.loop, err, sizeof(err)),
-		 0);
-	CHECK_EQ(virtio_mmio_create(&d->m, &env, vrng_dev(d->r), d->base,
-				    16 + i),
-		 0);
+	CHECK_EQ(vrng_create(&d->r, rate, &T.mem, T.loop, err, sizeof(err)), 0);
+	CHECK_EQ(
+	    virtio_mmio_create(&d->m, &env, vrng_dev(d->r), d->base, 16 + i),
+	    0);
 }
 
 int main(void)

@@ -6,8 +6,10 @@
  * programs on the unix sockets. Covers the hybrid handshake both ways,
  * 4 MiB each way within a 64 KiB guest credit, SHUTDOWN and RST, 64
  * connections at once, hostile packets (each resets at most its own
- * connection), and a device reset (host clients see EOF; the driver,
- * back, gets TRANSPORT_RESET).
+ * connection), a device reset (host clients see EOF; the driver, back,
+ * gets TRANSPORT_RESET), and the timeouts (set short here): a client
+ * without a CONNECT line, a REQUEST the guest never answers, a SHUTDOWN
+ * it never finishes, a full guest shutdown the host never drains.
  */
 #include "devices/virtio_vsock.h"
 
@@ -29,6 +31,7 @@
 
 #include "arch/x86/layout.h"
 #include "base/bus.h"
+#include "devices/virtio_vsock_int.h"
 #include "devices/vsock_packet.h"
 #include "io/loop.h"
 #include "virtio/mmio.h"
@@ -383,6 +386,17 @@ static bool host_eof(int fd)
 	return hread(fd, &c, 1) == 0;
 }
 
+/* Drain host socket @fd: true once it reached EOF. */
+static bool host_drained_eof(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = hread(fd, buf, sizeof(buf))) > 0)
+		;
+	return n == 0;
+}
+
 /* Read the line "OK <port>\n" (blocking bits at a time, bounded). */
 static uint32_t read_ok(int fd)
 {
@@ -648,6 +662,8 @@ static void test_hostile(void)
 		pump();
 	}
 	UNTIL(a->rst);
+	/* Data was still buffered for the client: it sees it, then EOF. */
+	UNTIL(host_drained_eof(ha.fd));
 	close(ha.fd);
 	a->used = false;
 	vvsock_stats(T.v, &st);
@@ -697,6 +713,120 @@ static void test_reset(void)
 	close(lfd);
 }
 
+/* ---- timeouts ------------------------------------------------------- */
+
+/* Short, so the cases are quick; only "eventually" is ever checked. */
+#define SHORT_MS 100
+
+/* Read host socket @fd, pumping, until it gives bytes or EOF (20 s). */
+static ssize_t wait_read(int fd, void *buf, size_t len)
+{
+	double until = now_s() + 20;
+	ssize_t n;
+
+	while ((n = hread(fd, buf, len)) < 0 && now_s() < until)
+		if (!pump())
+			usleep(100);
+	return n;
+}
+
+/* Clients that never complete their CONNECT line are closed. */
+static void test_timeout_line(void)
+{
+	int a, b;
+	char buf[64];
+
+	vvsock_set_timeout(T.v, SHORT_MS);
+	a = host_connect(T.path);
+	b = host_connect(T.path);
+	CHECK_EQ(write(a, "CONNECT 12", 10), 10); /* half a line */
+	CHECK_EQ(wait_read(a, buf, sizeof(buf)), 0);
+	CHECK_EQ(wait_read(b, buf, sizeof(buf)), 0); /* nothing at all */
+	close(a);
+	close(b);
+	vvsock_set_timeout(T.v, VVSOCK_TIMEOUT_MS);
+}
+
+/* The guest hears a REQUEST and stays silent: RST, the client sees EOF. */
+static void test_timeout_request(void)
+{
+	unsigned int r = T.nreq, stray = T.stray_rst;
+	struct gconn *g;
+	char buf[64];
+	int fd;
+
+	vvsock_set_timeout(T.v, SHORT_MS);
+	fd = host_connect(T.path);
+	CHECK_EQ(write(fd, "CONNECT 7000\n", 13), 13);
+	UNTIL(T.nreq > r);
+	CHECK_EQ(T.req_gport[r], 7000);
+	g = gnew(7000, T.req_hport[r], 40);
+	/* (An RST in the same batch as the REQUEST counts as stray.) */
+	UNTIL(g->rst || T.stray_rst > stray);
+	CHECK(!g->open);
+	CHECK_EQ(wait_read(fd, buf, sizeof(buf)), 0); /* EOF, no "OK" */
+	close(fd);
+	g->used = false;
+	vvsock_set_timeout(T.v, VVSOCK_TIMEOUT_MS);
+}
+
+/* The host closes; the guest hears SHUTDOWN and never finishes: RST. */
+static void test_timeout_shutdown(void)
+{
+	struct hside h = {.seed = 41};
+	struct gconn *g = host_to_guest(&h.fd, 7001, 41, 0);
+	struct vvsock_stats st0, st;
+
+	vvsock_stats(T.v, &st0);
+	vvsock_set_timeout(T.v, SHORT_MS);
+	close(h.fd);
+	UNTIL(g->peer_shut & VIRTIO_VSOCK_SHUTDOWN_SEND);
+	UNTIL(g->rst);
+	vvsock_stats(T.v, &st);
+	CHECK_EQ(st.open, st0.open - 1);
+	CHECK_EQ(st.resets, st0.resets + 1);
+	g->used = false;
+	vvsock_set_timeout(T.v, VVSOCK_TIMEOUT_MS);
+}
+
+/*
+ * The guest fills its credit (256 KiB, more than a unix socket holds at
+ * the default wmem of 208 KiB) and shuts down both ways; the host reads
+ * nothing, so the rest stays buffered: RST, and the host gets less than
+ * was sent.
+ */
+static void test_timeout_flush(void)
+{
+	int lfd = host_listen(7100), fd;
+	struct gconn *g = guest_to_host(2200, 7100, 42);
+	uint8_t buf[16384];
+	uint64_t got = 0;
+	ssize_t n;
+
+	CHECK(g->open);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	CHECK(fd >= 0);
+	vvsock_set_timeout(T.v, SHORT_MS);
+	while (g->tx_cnt < g->peer_buf_alloc &&
+	       gsend_some(g, g->peer_buf_alloc - g->tx_cnt))
+		pump();
+	gsend(g, VIRTIO_VSOCK_OP_SHUTDOWN, 3, NULL, 0);
+	UNTIL(g->rst);
+	/*
+	 * What the socket got is there already: less than was sent, so the
+	 * timeout cut the flush short. (Not waiting for EOF here: a host
+	 * socket closed with its POLLOUT watch armed can outlive close() in
+	 * the io loop, as after the credit reset in test_hostile.)
+	 */
+	while ((n = hread(fd, buf, sizeof(buf))) > 0)
+		got += (uint64_t)n;
+	CHECK(got < g->tx_cnt);
+	close(fd);
+	close(lfd);
+	g->used = false;
+	vvsock_set_timeout(T.v, VVSOCK_TIMEOUT_MS);
+}
+
 static void *guest(void *arg)
 {
 	(void)arg;
@@ -706,6 +836,10 @@ static void *guest(void *arg)
 	test_many();
 	test_hostile();
 	test_reset();
+	test_timeout_line();
+	test_timeout_request();
+	test_timeout_shutdown();
+	test_timeout_flush();
 	io_loop_stop(T.loop);
 	return NULL;
 }

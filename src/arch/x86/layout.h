@@ -100,9 +100,11 @@
 #define LAYOUT_SCI_IRQ 9
 /* virtio-mmio window n uses GSI LAYOUT_VIRTIO_GSIS[n] (edge). */
 #define LAYOUT_VIRTIO_GSIS                                                     \
-	{16, 17, 18, 19, 20, 21, 22, 23, 3, 5, 6, 7, 10, 11, 14, 15}
+	{                                                                      \
+		16, 17, 18, 19, 20, 21, 22, 23, 3, 5, 6, 7, 10, 11, 14, 15     \
+	}
 /* The windows whose GSI is 16 + n (the bench's slot is among them). */
 #define LAYOUT_VIRTIO_IRQ_BASE	16
 #define LAYOUT_VIRTIO_HIGH_GSIS 8
-#define LAYOUT_IOAPIC_PINS     24
+#define LAYOUT_IOAPIC_PINS	24
 #endif /* BOOT_LAYOUT_H */
