@@ -72,7 +72,7 @@ if [ -z "${L1:-}" ]; then
 		# that from being taken for a frozen L1 by guests/l1/run.sh.
 		: >"$log"
 		guests/l1/run.sh -q -t 1800 -a 'watchdog_thresh=60' -l "$log" \
-			${VMM_PREV:+-e VMM_PREV="$VMM_PREV" -e VMM_PREV_REF="$VMM_PREV_REF"} \
+			${VMM_PREV:+-e VMM_PREV="$VMM_PREV" -e VMM_PREV_REF="${VMM_PREV_REF:-prev}"} \
 			${LINUX_GUEST:+-e LINUX_GUEST="$LINUX_GUEST"} \
 			${FIO_RUNS:+-e FIO_RUNS="$FIO_RUNS"} ${FIO_RT:+-e FIO_RT="$FIO_RT"} \
 			${NET_RUNS:+-e NET_RUNS="$NET_RUNS"} ${NET_SECS:+-e NET_SECS="$NET_SECS"} \
