@@ -98,7 +98,7 @@ net_tap() {
 }
 
 net_setup_tap() {
-	net_tap lxtap0 && net_tcp_servers "$1" 10.0.2.1 100
+	net_tap lxtap0 && net_tcp_servers "$1" 10.0.2.1 16
 }
 
 net_setup_tapfd() {
@@ -106,6 +106,9 @@ net_setup_tapfd() {
 }
 
 net_check_tap() {
+	# The device's counters (--stats), for a transfer that did not finish.
+	[ -f "$1/stats.json" ] &&
+		echo "NET_STATS $(tr -d '\n\t ' <"$1/stats.json" | grep -o '"nets".*')"
 	net_reap "$1"
 	net_tcp_check "$1"
 	net_outs "$1"
