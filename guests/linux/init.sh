@@ -106,6 +106,10 @@ for d in /sys/bus/virtio/devices/*; do
 	[ "$(cat "$d/device" 2>/dev/null)" = 0x0003 ] && has_console=1
 done
 echo "VIRTIO_DEVICES=$nvirtio"
+# How each virtio-mmio interrupt is wired, e.g. "virtio0:16-edge" (the
+# chip's trigger type as the kernel set it up from the ACPI resources).
+irqs=$(awk '/virtio/ { printf "%s%s:%s", sep, $NF, $(NF-1); sep="," }' /proc/interrupts 2>/dev/null)
+echo "VIRTIO_IRQS=${irqs:-none}"
 if [ $has_console = 1 ]; then
 	i=0
 	while [ ! -c /dev/hvc0 ] && [ $i -lt 30 ]; do

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "json_add.h"
+#include "stats_virtio.h"
 
 /*
  * Live times at the snapshot's own clock, so that they add up to
@@ -216,7 +217,7 @@ static int net_devices_fill(struct json_object *obj, const struct vm_stats *st)
 		    !json_add_u64(vs, "bad_packets", v->bad_packets))
 			return -ENOMEM;
 	}
-	return 0;
+	return stats_virtio_fill(obj, st);
 }
 
 /* "disks": [...] and "rng": {...} when the VM has them, then the nets. */

@@ -30,7 +30,16 @@
  *       "io_errors": n,                  host errors answered IOERR
  *       "bad_requests": n,               guest requests refused
  *       "bounced": n } ],                direct=on requests bounced
- *   "rng": { "bytes": n } }              with --rng: bytes given
+ *   "rng": { "bytes": n },               with --rng: bytes given
+ *   "nets": [ { "link_up": b, "rx_frames": n, ... } ],   with --net
+ *   "vsock": { "connections": n, "open": n, ... },       with --vsock
+ *   "virtio": [ {                       every virtio-mmio window, in order
+ *       "device_id": n, "base": A, "gsi": n, "status": n,
+ *       "int_status": n,                 raised, not acknowledged yet
+ *       "queues": [ { "ready": b, "size": n, "broken": b, "event_idx": b,
+ *           "notify_off": b, "polled": b, "avail": n, "last_avail": n,
+ *           "used": n, "avail_flags": n, "used_event": n,
+ *           "used_flags": n, "avail_event": n } ] } ] }   (stats_virtio.c)
  * The "vcpus" command's list has only id, tid, state, paused and down.
  */
 #ifndef VMM_STATS_JSON_H

@@ -17,6 +17,8 @@
 #include "devices/virtio_blk.h"
 #include "devices/virtio_net.h"
 #include "devices/virtio_vsock.h"
+#include "arch/x86/layout.h"
+#include "virtio/mmio.h"
 #include "kvm_stats.h"
 #include "runstate.h"
 
@@ -44,6 +46,9 @@ struct vm_stats {
 	struct vnet_stats nets[VMM_MAX_NETS];
 	bool vsock;
 	struct vvsock_stats vsock_stats;
+	/* Every virtio-mmio transport and its queues, in window order. */
+	unsigned int nr_virtio;
+	struct virtio_mmio_state virtio[LAYOUT_VIRTIO_MMIO_MAX];
 };
 
 /* Allocate room for @nr vCPUs (zeroed). 0 or -ENOMEM. */

@@ -412,6 +412,25 @@ uint64_t virtio_mmio_poll_kicks(const struct virtio_mmio *m)
 	return __atomic_load_n(&m->poll_kicks, __ATOMIC_RELAXED);
 }
 
+void virtio_mmio_get_state(struct virtio_mmio *m, struct virtio_mmio_state *s)
+{
+	struct virtio_dev *vd = m->vd;
+
+	memset(s, 0, sizeof(*s));
+	s->device_id = vd->ops->device_id;
+	s->base = m->base;
+	s->gsi = m->gsi;
+	pthread_mutex_lock(&vd->lock);
+	s->status = vd->status;
+	s->int_status = __atomic_load_n(&m->int_status, __ATOMIC_SEQ_CST);
+	s->nr_queues = vd->ops->num_queues;
+	if (s->nr_queues > VIRTIO_MMIO_STATE_QUEUES)
+		s->nr_queues = VIRTIO_MMIO_STATE_QUEUES;
+	for (unsigned int i = 0; i < s->nr_queues; i++)
+		vq_get_state(&vd->vqs[i], &s->q[i]);
+	pthread_mutex_unlock(&vd->lock);
+}
+
 /* ---- polling (io loop poller, loop thread) -------------------------- */
 
 /*

@@ -23,6 +23,7 @@
 #define VIRTIO_MMIO_H
 
 #include "base/util.h"
+#include "virtqueue.h"
 
 struct bus;
 struct io_loop;
@@ -76,6 +77,23 @@ int virtio_mmio_irq_fd(const struct virtio_mmio *m);
  * found without a doorbell). Any thread.
  */
 uint64_t virtio_mmio_poll_kicks(const struct virtio_mmio *m);
+
+/* Queues a state snapshot covers (vsock has 3, a 3-port console 8). */
+#define VIRTIO_MMIO_STATE_QUEUES 8
+
+/* The transport and its first queues, for diagnosis (stats, stalls). */
+struct virtio_mmio_state {
+	uint32_t device_id;
+	uint64_t base;
+	unsigned int gsi;
+	uint8_t status;	     /* the device status register */
+	uint32_t int_status; /* InterruptStatus: raised, not acknowledged */
+	unsigned int nr_queues;
+	struct vq_state q[VIRTIO_MMIO_STATE_QUEUES];
+};
+
+/* Snapshot @m under the device mutex. Any thread. */
+void virtio_mmio_get_state(struct virtio_mmio *m, struct virtio_mmio_state *s);
 
 /* Register access entry points, as the bus calls them (tests use them). */
 void virtio_mmio_read(void *opaque, uint64_t off, void *data, uint32_t len);

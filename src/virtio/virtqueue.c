@@ -424,3 +424,27 @@ const uint16_t *vq_avail_idx_ptr(const struct virtqueue *vq)
 {
 	return vq->ready ? &vq->avail->idx : NULL;
 }
+
+void vq_get_state(const struct virtqueue *vq, struct vq_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ready = vq->ready;
+	s->broken = vq->broken;
+	s->event_idx = vq->event_idx;
+	s->notify_off = vq->notify_off;
+	s->polled = vq->polled;
+	s->size = vq->size;
+	s->last_avail = vq->last_avail;
+	s->used_idx = vq->used_idx;
+	if (!vq->ready)
+		return;
+	s->avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+	s->avail_flags = __atomic_load_n(&vq->avail->flags, __ATOMIC_RELAXED);
+	s->used_event =
+	    __atomic_load_n(&vq->avail->ring[vq->size], __ATOMIC_RELAXED);
+	s->used_flags = __atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED);
+	s->avail_event = __atomic_load_n(
+	    (const uint16_t *)(const void *)((const char *)vq->used +
+					     vq_used_bytes(vq->size) - 2),
+	    __ATOMIC_RELAXED);
+}

@@ -71,6 +71,27 @@ struct vq_chain {
 	uint32_t in_len; /* bytes the device may write */
 };
 
+/*
+ * What a queue looks like right now, for diagnosis (a stalled queue shows
+ * whether the driver published chains the device never took, or the
+ * device returned chains the driver was never told of). The driver's
+ * fields are read from guest RAM; 0 while the queue is not ready.
+ */
+struct vq_state {
+	bool ready, broken, event_idx, notify_off, polled;
+	uint16_t size;
+	uint16_t last_avail;  /* device: next avail slot to take */
+	uint16_t used_idx;    /* device: chains returned */
+	uint16_t avail_idx;   /* driver: chains published */
+	uint16_t avail_flags; /* driver: VRING_AVAIL_F_NO_INTERRUPT */
+	uint16_t used_event;  /* driver: interrupt me after this (EVENT_IDX) */
+	uint16_t used_flags;  /* device: VRING_USED_F_NO_NOTIFY */
+	uint16_t avail_event; /* device: kick me after this (EVENT_IDX) */
+};
+
+/* Snapshot @vq into @s (the caller holds whatever serialises the queue). */
+void vq_get_state(const struct virtqueue *vq, struct vq_state *s);
+
 /* Forget everything the driver configured (device reset). */
 void vq_reset(struct virtqueue *vq);
 

@@ -330,6 +330,9 @@ void attach_collect_stats(struct vm *vm, struct vm_stats *st)
 	st->vsock = x->vsock != NULL;
 	if (x->vsock)
 		vvsock_stats(x->vsock, &st->vsock_stats);
+	st->nr_virtio = x->nr_attached;
+	for (unsigned int i = 0; i < x->nr_attached; i++)
+		virtio_mmio_get_state(x->mmio[i], &st->virtio[i]);
 }
 
 void attach_drain(struct vm *vm)

@@ -101,14 +101,24 @@ net_setup_tap() {
 	net_tap lxtap0 && net_tcp_servers "$1" 10.0.2.1 16
 }
 
+net_setup_tap100() {
+	net_tap lxtap0 && net_tcp_servers "$1" 10.0.2.1 100
+}
+
 net_setup_tapfd() {
 	net_tap lxtap1 && net_tcp_servers "$1" 10.0.2.1 16
 }
 
-net_check_tap() {
-	# The device's counters (--stats), for a transfer that did not finish.
+# The devices' counters and every queue's ring state (--stats DIR/stats.json,
+# written when vmm ends, a timeout's stop included): what a transfer that
+# did not finish left behind.
+net_print_stats() {
 	[ -f "$1/stats.json" ] &&
-		echo "NET_STATS $(tr -d '\n\t ' <"$1/stats.json" | grep -o '"nets".*')"
+		echo "NET_STATS $(tr -d '\n\t ' <"$1/stats.json" | grep -o '"disks".*\|"nets".*\|"vsock".*' | head -n1)"
+}
+
+net_check_tap() {
+	net_print_stats "$1"
 	net_reap "$1"
 	net_tcp_check "$1"
 	net_outs "$1"
@@ -169,6 +179,7 @@ net_setup_vsock() {
 
 net_check_vsock() {
 	local d=$1 h2g g2h
+	net_print_stats "$d"
 	net_reap "$d"
 	net_outs "$d"
 	h2g=$(net_guest "$d" | sed -n 's/.*VSOCK_H2G bytes=[0-9]* sha256=\([0-9a-f]*\).*/\1/p' | head -n1)

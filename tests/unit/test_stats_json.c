@@ -123,6 +123,38 @@ static void test_document(void)
 	st.nr_disks = 0;
 	st.rng = false;
 
+	/* A transport: one ready queue, one not. */
+	st.nr_virtio = 1;
+	st.virtio[0] = (struct virtio_mmio_state){.device_id = 19,
+						  .gsi = 17,
+						  .status = 15,
+						  .int_status = 1,
+						  .nr_queues = 2};
+	st.virtio[0].q[0] = (struct vq_state){.ready = true,
+					      .event_idx = true,
+					      .size = 128,
+					      .avail_idx = 70,
+					      .last_avail = 66,
+					      .used_idx = 65,
+					      .used_event = 60};
+	doc = json_object_new_object();
+	CHECK_EQ(stats_json_fill(doc, &st, false), 0);
+	v = json_object_array_get_idx(get(doc, "virtio"), 0);
+	CHECK_EQ(json_object_get_uint64(get(v, "device_id")), 19);
+	CHECK_EQ(json_object_get_uint64(get(v, "int_status")), 1);
+	CHECK_EQ(json_object_array_length(get(v, "queues")), 2);
+	k = json_object_array_get_idx(get(v, "queues"), 0);
+	CHECK(json_object_get_boolean(get(k, "ready")));
+	CHECK_EQ(json_object_get_uint64(get(k, "avail")), 70);
+	CHECK_EQ(json_object_get_uint64(get(k, "last_avail")), 66);
+	CHECK_EQ(json_object_get_uint64(get(k, "used")), 65);
+	CHECK_EQ(json_object_get_uint64(get(k, "used_event")), 60);
+	k = json_object_array_get_idx(get(v, "queues"), 1);
+	CHECK(!json_object_get_boolean(get(k, "ready")));
+	CHECK(!json_object_object_get_ex(k, "avail", NULL));
+	json_object_put(doc);
+	st.nr_virtio = 0;
+
 	/* The brief list for "vcpus". */
 	doc = json_object_new_object();
 	CHECK_EQ(stats_json_fill(doc, &st, true), 0);

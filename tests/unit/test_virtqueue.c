@@ -630,6 +630,35 @@ static void test_poll_no_lost_wakeup(bool event_idx)
 	fx_free(f);
 }
 
+/* The diagnostic snapshot reads both sides of the rings as they are. */
+static void test_state(void)
+{
+	struct fixture *f = fx_new(QSZ, true, false);
+	gpa_t buf = vrd_alloc(&f->d, 4);
+	struct vrd_seg s = {buf, 4, true};
+	struct vq_state st;
+
+	vrd_set_used_event(&f->d, 5);
+	for (unsigned int i = 0; i < 3; i++)
+		vrd_publish(&f->d, vrd_chain(&f->d, &s, 1, (uint16_t)i));
+	CHECK_EQ(vq_pop(&f->vq, &f->chain), 1);
+	vq_push(&f->vq, f->chain.head, 4);
+	CHECK_EQ(vq_pop(&f->vq, &f->chain), 1);
+	vq_get_state(&f->vq, &st);
+	CHECK(st.ready && st.event_idx && !st.broken);
+	CHECK_EQ(st.size, QSZ);
+	CHECK_EQ(st.avail_idx, 3);   /* published by the driver */
+	CHECK_EQ(st.last_avail, 2);  /* taken by the device */
+	CHECK_EQ(st.used_idx, 1);    /* returned */
+	CHECK_EQ(st.used_event, 5);  /* the driver's interrupt threshold */
+	CHECK_EQ(st.avail_event, 1); /* asked for at the last pop */
+	vq_reset(&f->vq);
+	vq_get_state(&f->vq, &st);
+	CHECK(!st.ready);
+	CHECK_EQ(st.avail_idx, 0);
+	fx_free(f);
+}
+
 int main(void)
 {
 	test_basic();
@@ -651,5 +680,6 @@ int main(void)
 	test_poll_suppression(false);
 	test_poll_no_lost_wakeup(true);
 	test_poll_no_lost_wakeup(false);
+	test_state();
 	return check_done("test_virtqueue");
 }
