@@ -160,14 +160,17 @@ void vvsock_conn_progress(struct vvsock_conn *c)
 	case VSOCK_STEP_NONE: break;
 	}
 	/*
-	 * Closing has begun but waits for the guest (our SHUTDOWN after host
-	 * EOF) or for the host to take what the guest sent before shutting
-	 * both ways: either finishes in time or ends in RST, as in
-	 * Firecracker (LocalClosed; PeerClosed(true, true) with data).
+	 * Closing has begun but waits for the guest (our SHUTDOWN after the
+	 * host client closed) or for the host to take what the guest sent
+	 * before shutting both ways: either finishes in time or ends in RST,
+	 * as in Firecracker (LocalClosed; PeerClosed(true, true) with data).
+	 * Data the guest has is still its to read after an RST. A host that
+	 * only half-closed gets no deadline: the guest's answer may take as
+	 * long as it takes, as on TCP.
 	 */
 	if (!c->deadline_ns &&
-	    (c->host_eof || (c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_RCV &&
-			     c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_SEND)))
+	    (c->host_gone || (c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_RCV &&
+			      c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_SEND)))
 		vvsock_conn_deadline(c);
 }
 

@@ -58,6 +58,9 @@ static bool conn_flush(struct vvsock_conn *c)
 		vvsock_conn_reset(c);
 		return false;
 	}
+	/* A host still taking data is not silent: its deadline restarts. */
+	if (w > 0 && c->deadline_ns)
+		vvsock_conn_deadline(c);
 	return true;
 }
 
@@ -68,13 +71,6 @@ void vvsock_conn_write(struct vvsock_conn *c, const struct iovec *iov,
 	ssize_t w = 0;
 
 	VVSOCK_STAT_ADD(c->v, tx_bytes, len);
-	/*
-	 * After host EOF (our SHUTDOWN) a guest still sending is answering a
-	 * half-closed host client: only silence times it out, so a reply
-	 * longer than the timeout is not cut short.
-	 */
-	if (c->host_eof)
-		vvsock_conn_deadline(c);
 	if (!vsock_credit_buffered(&c->cr)) {
 		/* The usual case: straight from guest memory. */
 		w = conn_send(c, direct,

@@ -101,14 +101,18 @@ struct vvsock_conn {
 	struct vsock_credit cr;
 	uint32_t guest_shut; /* VIRTIO_VSOCK_SHUTDOWN_* from the guest */
 	bool host_eof;	     /* read() gave 0 */
+	bool host_gone;	     /* ... and the socket hung up both ways */
 	bool wr_shut;	     /* shutdown(SHUT_WR) done */
 	bool rx_ready;	     /* the host socket may have data */
 	bool hashed;
 	/*
 	 * CLOCK_MONOTONIC ns by which the connection must move on, 0: none.
 	 * LINE: the CONNECT line; REQUESTED: the guest's answer, counted from
-	 * when the REQUEST was queued; OPEN: a shutdown under way (host EOF,
-	 * or the guest shut both ways with data still buffered) to finish.
+	 * when the REQUEST was queued; OPEN: a closing to finish: the host
+	 * client gone for good (the guest is to close), or the guest shut
+	 * both ways with data still buffered (the host is to take it; each
+	 * write it takes restarts the clock). A host half-close (SHUT_WR)
+	 * sets none: the guest may answer for as long as it likes.
 	 */
 	uint64_t deadline_ns;
 	uint8_t *buf; /* guest data the host socket did not take yet */

@@ -12,6 +12,7 @@
 #include "virtio_vsock_int.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sys/uio.h>
 
 /* Write header @p (with our credit) into the held chain. */
@@ -70,8 +71,15 @@ static uint32_t rx_data(struct vvsock *v, struct vvsock_conn *c)
 		return 0;
 	}
 	if (n == 0) {
-		/* EOF: the host sends no more; tell the guest. */
+		/*
+		 * EOF: the host sends no more; tell the guest. A client that
+		 * only shut its writing side (POLLHUP not set) still reads the
+		 * guest's answer; one that closed takes nothing more either.
+		 */
+		struct pollfd pfd = {.fd = c->src.fd};
+
 		c->host_eof = true;
+		c->host_gone = poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
 		c->rx_ready = false;
 		vvsock_conn_watch(c);
 		vvsock_conn_owe(c, VVSOCK_PEND_SHUTDOWN);
@@ -106,9 +114,10 @@ static uint32_t rx_conn_one(struct vvsock *v, struct vvsock_conn *c)
 		return rx_data(v, c);
 	/* After the data: SHUTDOWN only follows EOF, nothing is after it. */
 	if (c->pending & VVSOCK_PEND_SHUTDOWN)
-		return rx_ctrl(v, c, VVSOCK_PEND_SHUTDOWN,
-			       VIRTIO_VSOCK_OP_SHUTDOWN,
-			       VIRTIO_VSOCK_SHUTDOWN_SEND);
+		return rx_ctrl(
+		    v, c, VVSOCK_PEND_SHUTDOWN, VIRTIO_VSOCK_OP_SHUTDOWN,
+		    VIRTIO_VSOCK_SHUTDOWN_SEND |
+			(c->host_gone ? VIRTIO_VSOCK_SHUTDOWN_RCV : 0));
 	if (c->pending & VVSOCK_PEND_CREDIT)
 		return rx_ctrl(v, c, VVSOCK_PEND_CREDIT,
 			       VIRTIO_VSOCK_OP_CREDIT_UPDATE, 0);

@@ -8,8 +8,10 @@
  * connections at once, hostile packets (each resets at most its own
  * connection), a device reset (host clients see EOF; the driver, back,
  * gets TRANSPORT_RESET), and the timeouts (set short here): a client
- * without a CONNECT line, a REQUEST the guest never answers, a SHUTDOWN
- * it never finishes, a full guest shutdown the host never drains.
+ * without a CONNECT line, a REQUEST the guest never answers, a host
+ * close the guest never finishes, a full guest shutdown the host never
+ * drains; and none after a host half-close, however long the guest's
+ * answer takes.
  */
 #include "devices/virtio_vsock.h"
 
@@ -550,9 +552,10 @@ static void test_host_to_guest_bulk(void)
 	CHECK_EQ(st.rx_bytes, BIG);
 	CHECK_EQ(st.tx_bytes, BIG);
 	CHECK_EQ(st.open, 1);
-	/* Host closes: the guest hears SHUTDOWN(SEND), closes too: RST. */
+	/* Host closes: the guest hears SHUTDOWN(SEND|RCV), closes too: RST. */
 	close(h.fd);
 	UNTIL(g->peer_shut & VIRTIO_VSOCK_SHUTDOWN_SEND);
+	CHECK(g->peer_shut & VIRTIO_VSOCK_SHUTDOWN_RCV);
 	gsend(g, VIRTIO_VSOCK_OP_SHUTDOWN, 3, NULL, 0);
 	UNTIL(g->rst);
 	g->used = false;
@@ -790,6 +793,39 @@ static void test_timeout_shutdown(void)
 }
 
 /*
+ * The host only shuts its writing side: the guest hears SHUTDOWN(SEND)
+ * alone and may answer after many timeouts of silence; the host reads it.
+ * Its full close then ends the connection.
+ */
+static void test_halfclose_answer(void)
+{
+	struct hside h = {.seed = 43};
+	struct gconn *g = host_to_guest(&h.fd, 7002, 43, 0);
+	uint8_t buf[64];
+	double until;
+
+	vvsock_set_timeout(T.v, SHORT_MS);
+	CHECK_EQ(shutdown(h.fd, SHUT_WR), 0);
+	UNTIL(g->peer_shut & VIRTIO_VSOCK_SHUTDOWN_SEND);
+	CHECK(!(g->peer_shut & VIRTIO_VSOCK_SHUTDOWN_RCV));
+	until = now_s() + 5.0 * SHORT_MS / 1000;
+	while (now_s() < until)
+		if (!pump())
+			usleep(1000);
+	CHECK(!g->rst);
+	CHECK_EQ(gsend_some(g, 32), 32);
+	CHECK_EQ(wait_read(h.fd, buf, sizeof(buf)), 32);
+	for (unsigned int i = 0; i < 32; i++)
+		CHECK_EQ(buf[i], pattern(43 ^ 0x5a, i));
+	/* Host EOF plus the guest's SHUTDOWN(SEND): both ways done, RST. */
+	gsend(g, VIRTIO_VSOCK_OP_SHUTDOWN, VIRTIO_VSOCK_SHUTDOWN_SEND, NULL, 0);
+	UNTIL(g->rst);
+	close(h.fd);
+	g->used = false;
+	vvsock_set_timeout(T.v, VVSOCK_TIMEOUT_MS);
+}
+
+/*
  * The guest fills its credit (256 KiB, more than a unix socket holds at
  * the default wmem of 208 KiB) and shuts down both ways; the host reads
  * nothing, so the rest stays buffered: RST, and the host gets less than
@@ -839,6 +875,7 @@ static void *guest(void *arg)
 	test_timeout_line();
 	test_timeout_request();
 	test_timeout_shutdown();
+	test_halfclose_answer();
 	test_timeout_flush();
 	io_loop_stop(T.loop);
 	return NULL;
