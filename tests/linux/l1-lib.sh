@@ -13,12 +13,34 @@
 # as SETUP once the VMM has exited, then prints
 #   CASE_BEGIN <name>
 #   [<name>:<stream>] <line>     for stream in stdout stderr serial console
-#                                setup check
+#                                setup check threads (the VMM's threads,
+#                                when it was still running near the limit)
 #   CASE_END <name> rc=<n> secs=<s> init_secs=<s or -> timed_out=<0|1>
 # A SETUP that fails skips the VMM run (rc=125, "SETUP_FAILED" in setup).
 # The host side (tests/linux/run.sh) parses this from L1's console log.
 
 up() { cut -d' ' -f1 /proc/uptime; }
+
+# What every thread of each running $VMM waits in, as the kernel sees it
+# (state, wchan, the syscall and its first arguments, the kernel stack),
+# and its fds: taken just before a case's time limit, for a VMM that
+# hangs.
+dump_vmm_threads() {
+	local exe p t
+	exe=$(readlink -f "$VMM")
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/exe" 2>/dev/null)" = "$exe" ] || continue
+		echo "PROCESS ${p#/proc/}"
+		for t in "$p"/task/*; do
+			echo "THREAD ${t##*/} $(cat "$t/comm" 2>/dev/null)" \
+				"state=$(awk '/^State/ { print $2 }' "$t/status" 2>/dev/null)" \
+				"wchan=$(cat "$t/wchan" 2>/dev/null)" \
+				"syscall=$(cut -d' ' -f1-4 "$t/syscall" 2>/dev/null)"
+			sed 's/^/    /' "$t/stack" 2>/dev/null
+		done
+		ls -l "$p/fd" 2>/dev/null | sed -n 's/.* \([0-9]*\) -> /    fd \1 -> /p'
+	done
+}
 dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 run_case() {
@@ -46,7 +68,16 @@ run_case() {
 	fi
 	pid=$!
 	reader=
+	dumped=0
+	n=0
 	while kill -0 "$pid" 2>/dev/null; do
+		# Once a second: near the limit, record what the VMM waits in.
+		n=$((n + 1))
+		if [ $dumped = 0 ] && [ $((n % 10)) = 0 ] &&
+			[ "$(awk -v a="$t0" -v b="$(up)" -v l="$limit" 'BEGIN { print (b - a >= l - 3) ? 1 : 0 }')" = 1 ]; then
+			dump_vmm_threads >"$d/threads.log" 2>&1
+			dumped=1
+		fi
 		# --console pty: attach to the printed pts like a user would, raw
 		# and without echo, reading into the "console" stream. Output
 		# from before we attached comes from vmm's replay ring.
@@ -70,7 +101,7 @@ run_case() {
 		"$check" "$d" "$dd" >"$d/check.log" 2>&1 ||
 			echo "CHECK_FAILED ($check, status $?)" >>"$d/check.log"
 	fi
-	for s in stdout stderr serial console setup check; do
+	for s in stdout stderr serial console setup check threads; do
 		[ -s "$d/$s.log" ] || continue
 		tr -d '\r' <"$d/$s.log" | sed "s/^/[$name:$s] /"
 		echo

@@ -165,7 +165,7 @@ elapsed=$(($(date +%s) - start))
 
 # --- split L1's console into per-case stream logs --------------------------------------
 awk -v dir="$logdir" '
-	match($0, /^\[[A-Za-z0-9._-]+:(stdout|stderr|serial|console|setup|check)\] ?/) {
+	match($0, /^\[[A-Za-z0-9._-]+:(stdout|stderr|serial|console|setup|check|threads)\] ?/) {
 		tag = substr($0, 2, RLENGTH - 2); sub(/\] ?$/, "", tag)
 		split(tag, p, ":")
 		f = dir "/" p[1] "/" p[2] ".log"
@@ -240,8 +240,13 @@ for name in "${names[@]}"; do
 	else
 		reason=$(printf '%s; ' "${reasons[@]}")
 		echo "FAIL $name: ${reason%; } (${secs} s; logs $logdir/$name/)"
-		for s in stderr serial stdout console setup check; do
+		for s in stderr serial stdout console setup check threads; do
 			[ -s "$logdir/$name/$s.log" ] || continue
+			if [ $s = threads ]; then
+				echo "    --- the VMM's threads near the limit ---"
+				grep -E '^(PROCESS|THREAD)' "$logdir/$name/$s.log" | sed 's/^/    /'
+				continue
+			fi
 			echo "    --- last lines of $s ---"
 			tail -n 12 "$logdir/$name/$s.log" | sed 's/^/    /'
 		done
