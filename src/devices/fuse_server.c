@@ -463,7 +463,8 @@ static int handle(struct fuse_server *s, const struct iovec *in,
 	}
 	r.arg = buf;
 	r.arg_len = fuse_iov_to_buf(in, n_in, hl, buf, copy);
-	ret = dispatch(&r);
+	/* The iovecs hold less than the caller said: a broken chain. */
+	ret = r.arg_len == copy ? dispatch(&r) : -EINVAL;
 	if (buf != small)
 		free(buf);
 reply:

@@ -62,6 +62,7 @@ static void test_nodes(void)
 	char dir[] = "/tmp/fuse-nodes-XXXXXX", a[64], b[64];
 	struct fuse_node *n1, *n2, *n3;
 	struct fuse_nodes t;
+	uint64_t id;
 
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(a, sizeof(a), "%s/a", dir);
@@ -82,10 +83,11 @@ static void test_nodes(void)
 	CHECK_EQ(fuse_nodes_lookup(&t, open(dir, O_PATH | O_CLOEXEC), &n3), 0);
 	CHECK(n3 == &t.root);
 
-	fuse_nodes_forget(&t, n1->id, 1);
-	CHECK(fuse_nodes_get(&t, n1->id) == n1);
-	fuse_nodes_forget(&t, n1->id, 5); /* more than it has: gone */
-	CHECK(fuse_nodes_get(&t, n2->id) == NULL);
+	id = n1->id;
+	fuse_nodes_forget(&t, id, 1);
+	CHECK(fuse_nodes_get(&t, id) == n1);
+	fuse_nodes_forget(&t, id, 5); /* more than it has: gone */
+	CHECK(fuse_nodes_get(&t, id) == NULL);
 	fuse_nodes_forget(&t, FUSE_ROOT_ID, 100);
 	CHECK(fuse_nodes_get(&t, FUSE_ROOT_ID) == &t.root);
 	fuse_nodes_forget(&t, 12345, 1); /* unknown: ignored */
@@ -95,8 +97,9 @@ static void test_nodes(void)
 	CHECK_EQ(fuse_nodes_lookup(&t, open_path(a), &n1), -ENFILE);
 	t.ids.cap = FUSE_NODES_MAX;
 	CHECK_EQ(fuse_nodes_lookup(&t, open_path(a), &n1), 0);
+	id = n1->id;
 	fuse_nodes_reset(&t);
-	CHECK(fuse_nodes_get(&t, n1->id) == NULL);
+	CHECK(fuse_nodes_get(&t, id) == NULL);
 	CHECK(fuse_nodes_get(&t, FUSE_ROOT_ID) == &t.root);
 	fuse_nodes_destroy(&t);
 	unlink(a);
