@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the FUSE server: the server struct, one parsed request, the
+ * reply and argument helpers (fuse_server.c) and the op handlers, one
+ * file per group (fuse_ops_meta.c, fuse_ops_ns.c, fuse_ops_data.c,
+ * fuse_ops_dir.c, fuse_ops_xattr.c). Only the fuse_* files include it.
+ */
+#ifndef DEVICES_FUSE_INT_H
+#define DEVICES_FUSE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include <linux/fuse.h>
+
+#include "fuse_handles.h"
+#include "fuse_nodes.h"
+#include "fuse_server.h"
+
+/* Entry and attribute timeouts given to the guest, in seconds. */
+#define FUSE_TIMEOUT_S 1
+
+/* The largest request other than WRITE we copy in (SETXATTR: 64 KiB). */
+#define FUSE_MAX_ARGS (128u * 1024u)
+
+struct fuse_server {
+	struct fuse_nodes nodes;
+	struct fuse_handles handles;
+	int proc_fd; /* /proc/self/fd, O_PATH|O_DIRECTORY */
+	bool readonly;
+	bool as_root;	  /* chown created files to the guest's uid/gid */
+	bool initialized; /* INIT seen (and no DESTROY since) */
+	uint32_t minor;	  /* the negotiated protocol minor */
+};
+
+/* One request being handled. */
+struct fuse_req {
+	struct fuse_server *s;
+	struct fuse_in_header h;
+	const uint8_t *arg; /* the op's arguments, copied out of the chain */
+	size_t arg_len;
+	const struct iovec *in; /* the chain, for WRITE data */
+	unsigned int n_in;
+	size_t in_len;
+	const struct iovec *out;
+	unsigned int n_out;
+	size_t out_len;
+	size_t written;
+	struct fuse_io *io; /* where data ops are prepared */
+};
+
+/*
+ * An op handler returns FUSE_SERVER_REPLY after writing its reply (with
+ * fuse_reply()), FUSE_SERVER_NOREPLY, FUSE_SERVER_IO after filling
+ * r->io, or -errno for the dispatcher to send as an error reply.
+ */
+typedef int fuse_op_fn(struct fuse_req *r);
+
+/* Copy between iovecs (from byte @skip on) and a flat buffer. */
+size_t fuse_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip,
+		       void *buf, size_t len);
+size_t fuse_iov_from_buf(const struct iovec *iov, unsigned int n, size_t skip,
+			 const void *buf, size_t len);
+/* Describe @len bytes at @skip of @iov in @dst (room for @max): count. */
+unsigned int fuse_iov_slice(const struct iovec *iov, unsigned int n,
+			    size_t skip, size_t len, struct iovec *dst,
+			    unsigned int max, size_t *sliced);
+
+/* Reply with @len bytes of @body (error 0). */
+int fuse_reply(struct fuse_req *r, const void *body, size_t len);
+/* Reply with an error (@err is -errno). */
+int fuse_reply_err(struct fuse_req *r, int err);
+/* Room for a reply body after the header. */
+size_t fuse_reply_room(const struct fuse_req *r);
+
+/* The request's node (h.nodeid), or NULL. */
+struct fuse_node *fuse_req_node(struct fuse_req *r);
+
+/*
+ * The NUL-terminated string at *off in the arguments, *off moved past
+ * it; NULL if there is no NUL before the end of the request.
+ */
+const char *fuse_req_str(struct fuse_req *r, size_t *off);
+
+/* As fuse_req_str(), checked as one path component; -errno in *err. */
+const char *fuse_req_name(struct fuse_req *r, size_t *off, int *err);
+
+/* stat a node's inode (not following a symlink). 0 or -errno. */
+int fuse_node_stat(const struct fuse_node *n, struct stat *st);
+
+void fuse_attr_fill(struct fuse_attr *a, const struct stat *st);
+
+/*
+ * Make the O_PATH fd @fd (consumed) a node with one more lookup and fill
+ * @e for it. Returns 0 or -errno (no lookup count taken then).
+ */
+int fuse_entry_make(struct fuse_server *s, int fd, struct fuse_entry_out *e);
+
+/*
+ * A file the guest just created through its O_PATH fd @fd: give it the
+ * requester's uid/gid when we run as root (the gid only if @parent is
+ * not setgid, whose group the kernel already applied), and the guest's
+ * @mode exactly (the host process umask must not apply twice).
+ */
+void fuse_created(struct fuse_req *r, int fd, const struct fuse_node *parent,
+		  mode_t mode);
+
+/* fuse_ops_meta.c */
+fuse_op_fn fuse_op_lookup, fuse_op_forget, fuse_op_batch_forget,
+    fuse_op_getattr, fuse_op_setattr, fuse_op_readlink, fuse_op_statfs,
+    fuse_op_access;
+/* fuse_ops_ns.c */
+fuse_op_fn fuse_op_mknod, fuse_op_mkdir, fuse_op_symlink, fuse_op_unlink,
+    fuse_op_rmdir, fuse_op_rename, fuse_op_rename2, fuse_op_link;
+/* fuse_ops_data.c */
+fuse_op_fn fuse_op_open, fuse_op_create, fuse_op_read, fuse_op_write,
+    fuse_op_flush, fuse_op_release, fuse_op_fsync, fuse_op_fallocate,
+    fuse_op_lseek;
+/* fuse_ops_dir.c */
+fuse_op_fn fuse_op_opendir, fuse_op_readdir, fuse_op_readdirplus,
+    fuse_op_releasedir, fuse_op_fsyncdir;
+/* fuse_ops_xattr.c */
+fuse_op_fn fuse_op_getxattr, fuse_op_setxattr, fuse_op_listxattr,
+    fuse_op_removexattr;
+
+/* fuse_ops_data.c: the reply to a prepared I/O that gave @res. */
+int fuse_io_reply(struct fuse_req *r, const struct fuse_io *io, ssize_t res);
+
+#endif /* DEVICES_FUSE_INT_H */

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * FUSE ops that change the namespace: MKNOD, MKDIR, SYMLINK, UNLINK,
+ * RMDIR, RENAME, RENAME2 and LINK. Every one takes a parent node and a
+ * checked single-component name, and acts with the *at() call on the
+ * parent's fd, which never follows a final symlink: the guest can only
+ * add or remove entries inside directories it already holds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fuse_int.h"
+#include "fuse_path.h"
+
+/*
+ * After creating @name in @parent: open it, apply owner and @mode (not
+ * for LINK: @fix false), and reply with its entry. If it vanished in between (a
+ * host process), the guest gets that error; the file is not ours to remove.
+ */
+static int reply_created(struct fuse_req *r, struct fuse_node *parent,
+			 const char *name, mode_t mode, bool fix)
+{
+	struct fuse_entry_out e;
+	int fd, err = fuse_child_open(parent->fd, name, &fd);
+
+	if (err)
+		return err;
+	if (fix)
+		fuse_created(r, fd, parent, mode);
+	err = fuse_entry_make(r->s, fd, &e);
+	return err ? err : fuse_reply(r, &e, sizeof(e));
+}
+
+/* The parent node and the first name in the arguments (from @off). */
+static const char *parent_and_name(struct fuse_req *r, size_t *off,
+				   struct fuse_node **parent, int *err)
+{
+	*parent = fuse_req_node(r);
+	if (!*parent) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	return fuse_req_name(r, off, err);
+}
+
+int fuse_op_mknod(struct fuse_req *r)
+{
+	struct fuse_mknod_in m;
+	struct fuse_node *parent;
+	size_t off = sizeof(m);
+	const char *name;
+	int err;
+
+	memcpy(&m, r->arg, sizeof(m));
+	name = parent_and_name(r, &off, &parent, &err);
+	if (!name)
+		return err;
+	/*
+	 * No device nodes: one made here would be a door to host hardware
+	 * for whoever on the host opens it. The guest's own special files
+	 * are handled by the guest kernel, so FIFOs and sockets only need
+	 * to exist.
+	 */
+	switch (m.mode & S_IFMT) {
+	case S_IFREG:
+	case S_IFIFO:
+	case S_IFSOCK: break;
+	case S_IFCHR:
+	case S_IFBLK: return -EPERM;
+	default: return -EINVAL;
+	}
+	if (mknodat(parent->fd, name, m.mode & (S_IFMT | 07777), 0) < 0)
+		return -errno;
+	return reply_created(r, parent, name, m.mode, true);
+}
+
+int fuse_op_mkdir(struct fuse_req *r)
+{
+	struct fuse_mkdir_in m;
+	struct fuse_node *parent;
+	size_t off = sizeof(m);
+	const char *name;
+	int err;
+
+	memcpy(&m, r->arg, sizeof(m));
+	name = parent_and_name(r, &off, &parent, &err);
+	if (!name)
+		return err;
+	if (mkdirat(parent->fd, name, m.mode & 07777) < 0)
+		return -errno;
+	return reply_created(r, parent, name, m.mode, true);
+}
+
+int fuse_op_symlink(struct fuse_req *r)
+{
+	struct fuse_node *parent;
+	const char *name, *target;
+	size_t off = 0;
+	int err;
+
+	/* The entry's name comes first, then the link's text. */
+	name = parent_and_name(r, &off, &parent, &err);
+	if (!name)
+		return err;
+	target = fuse_req_str(r, &off);
+	if (!target || !*target)
+		return -EINVAL;
+	if (strlen(target) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	/* Only text: it may point anywhere, the host never follows it. */
+	if (symlinkat(target, parent->fd, name) < 0)
+		return -errno;
+	return reply_created(r, parent, name, 0, true);
+}
+
+static int remove_entry(struct fuse_req *r, int flags)
+{
+	struct fuse_node *parent;
+	size_t off = 0;
+	const char *name;
+	int err;
+
+	name = parent_and_name(r, &off, &parent, &err);
+	if (!name)
+		return err;
+	if (unlinkat(parent->fd, name, flags) < 0)
+		return -errno;
+	return fuse_reply(r, NULL, 0);
+}
+
+int fuse_op_unlink(struct fuse_req *r)
+{
+	return remove_entry(r, 0);
+}
+
+int fuse_op_rmdir(struct fuse_req *r)
+{
+	return remove_entry(r, AT_REMOVEDIR);
+}
+
+static int do_rename(struct fuse_req *r, uint64_t newdir, uint32_t flags,
+		     size_t off)
+{
+	struct fuse_node *parent, *nparent;
+	const char *name, *newname;
+	int err;
+
+	if (flags & ~(uint32_t)(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL; /* RENAME_WHITEOUT is for overlayfs */
+	name = parent_and_name(r, &off, &parent, &err);
+	if (!name)
+		return err;
+	newname = fuse_req_name(r, &off, &err);
+	if (!newname)
+		return err;
+	nparent = fuse_nodes_get(&r->s->nodes, newdir);
+	if (!nparent)
+		return -ENOENT;
+	if (renameat2(parent->fd, name, nparent->fd, newname, flags) < 0)
+		return -errno;
+	return fuse_reply(r, NULL, 0);
+}
+
+int fuse_op_rename(struct fuse_req *r)
+{
+	struct fuse_rename_in a;
+
+	memcpy(&a, r->arg, sizeof(a));
+	return do_rename(r, a.newdir, 0, sizeof(a));
+}
+
+int fuse_op_rename2(struct fuse_req *r)
+{
+	struct fuse_rename2_in a;
+
+	memcpy(&a, r->arg, sizeof(a));
+	return do_rename(r, a.newdir, a.flags, sizeof(a));
+}
+
+int fuse_op_link(struct fuse_req *r)
+{
+	struct fuse_node *parent, *old;
+	struct fuse_link_in a;
+	size_t off = sizeof(a);
+	const char *name;
+	char path[32];
+	int err;
+
+	memcpy(&a, r->arg, sizeof(a));
+	name = parent_and_name(r, &off, &parent, &err);
+	if (!name)
+		return err;
+	old = fuse_nodes_get(&r->s->nodes, a.oldnodeid);
+	if (!old)
+		return -ENOENT;
+	if (S_ISDIR(old->type))
+		return -EPERM;
+	/*
+	 * Link the inode the node holds. AT_EMPTY_PATH needs
+	 * CAP_DAC_READ_SEARCH; without it, follow /proc/self/fd/N (our fd,
+	 * not a guest path), as linkat(2) suggests, except for a symlink,
+	 * which that would follow.
+	 */
+	if (linkat(old->fd, "", parent->fd, name, AT_EMPTY_PATH) < 0) {
+		err = -errno;
+		if (err != -ENOENT || S_ISLNK(old->type))
+			return err;
+		fuse_fd_path(old->fd, path, sizeof(path));
+		if (linkat(AT_FDCWD, path, parent->fd, name,
+			   AT_SYMLINK_FOLLOW) < 0)
+			return -errno;
+	}
+	return reply_created(r, parent, name, 0, false);
+}

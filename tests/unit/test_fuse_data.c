@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The FUSE server's file, directory and xattr ops against a real temp
+ * directory, each run three ways: one iovec per half, odd iovec pieces,
+ * and prepared I/O (fuse_server_prepare(), the I/O done here with
+ * preadv/pwritev as a device would, then fuse_server_complete()).
+ * OPEN/CREATE (flags, O_TRUNC, O_EXCL, types), READ/WRITE of 1 MiB
+ * compared byte for byte with the host file, READ at and past EOF and
+ * clamped to the reply room, FLUSH, FSYNC, FALLOCATE, LSEEK over a
+ * hole, RELEASE; OPENDIR/READDIR/READDIRPLUS over many entries in small
+ * chunks (lookup counts: exactly one per entry), RELEASEDIR, FSYNCDIR;
+ * GETXATTR/SETXATTR/LISTXATTR/REMOVEXATTR with the size-0 probe.
+ */
+#include "fuse_client.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#define BIG (1024 * 1024)
+
+static void setup(struct fc *c, int mode)
+{
+	fc_setup(c, 0);
+	c->split = mode == 1;
+	c->prepared = mode == 2;
+}
+
+static void test_read_write(int mode)
+{
+	uint8_t *data = malloc(BIG), *back = malloc(BIG), *host = malloc(BIG);
+	struct fuse_entry_out e;
+	uint64_t fh, fh2;
+	size_t n;
+	struct stat st;
+	struct fc c;
+
+	setup(&c, mode);
+	for (size_t i = 0; i < BIG; i++)
+		data[i] = (uint8_t)(i * 7 + (i >> 13));
+	CHECK_EQ(fc_create(&c, FUSE_ROOT_ID, "big", O_RDWR, 0640, &e, &fh), 0);
+	CHECK_EQ(stat(fc_path(&c, "big"), &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0640);
+	CHECK_EQ(e.attr.ino, st.st_ino);
+	CHECK_EQ(fc_write(&c, fh, 0, data, BIG, &n), 0);
+	CHECK_EQ(n, BIG);
+	CHECK_EQ(fc_get_file(&c, "big", host, BIG), BIG);
+	CHECK(!memcmp(host, data, BIG));
+	CHECK_EQ(fc_read(&c, fh, 0, back, BIG, &n), 0);
+	CHECK_EQ(n, BIG);
+	CHECK(!memcmp(back, data, BIG));
+	/* Unaligned, in the middle. */
+	CHECK_EQ(fc_read(&c, fh, 12345, back, 777, &n), 0);
+	CHECK_EQ(n, 777);
+	CHECK(!memcmp(back, data + 12345, 777));
+	/* At and past EOF. */
+	CHECK_EQ(fc_read(&c, fh, BIG - 10, back, 100, &n), 0);
+	CHECK_EQ(n, 10);
+	CHECK_EQ(fc_read(&c, fh, BIG * 2, back, 100, &n), 0);
+	CHECK_EQ(n, 0);
+	/* A second write in the middle, seen on the host. */
+	CHECK_EQ(fc_write(&c, fh, 100, "middle", 6, &n), 0);
+	CHECK_EQ(fc_get_file(&c, "big", host, BIG), BIG);
+	CHECK(!memcmp(host + 100, "middle", 6));
+	CHECK(!memcmp(host + 106, data + 106, 1000));
+	CHECK_EQ(fc_release(&c, fh), 0);
+	CHECK_EQ(fc_read(&c, fh, 0, back, 10, &n), -EBADF);
+	CHECK_EQ(fc_release(&c, fh), -EBADF);
+
+	/* OPEN read-only: writes fail; O_TRUNC empties; O_APPEND appends. */
+	CHECK_EQ(fc_open(&c, e.nodeid, O_RDONLY, &fh), 0);
+	CHECK_EQ(fc_write(&c, fh, 0, "x", 1, &n), -EBADF);
+	CHECK_EQ(fc_open(&c, e.nodeid, O_WRONLY | O_TRUNC, &fh2), 0);
+	CHECK_EQ(fc_get_file(&c, "big", host, BIG), 0);
+	CHECK_EQ(fc_release(&c, fh2), 0);
+	CHECK_EQ(fc_open(&c, e.nodeid, O_WRONLY | O_APPEND, &fh2), 0);
+	CHECK_EQ(fc_write(&c, fh2, 0, "ab", 2, &n), 0);
+	CHECK_EQ(fc_write(&c, fh2, 0, "cd", 2, &n), 0);
+	CHECK_EQ(fc_get_file(&c, "big", host, BIG), 4);
+	CHECK(!memcmp(host, "abcd", 4));
+	CHECK_EQ(fc_read(&c, fh, 0, back, 10, &n), 0);
+	CHECK_EQ(n, 4);
+	CHECK_EQ(fc_release(&c, fh2), 0);
+	CHECK_EQ(fc_release(&c, fh), 0);
+	CHECK_EQ(fc_open(&c, e.nodeid, O_ACCMODE, &fh), -EINVAL);
+	CHECK_EQ(fc_open(&c, FUSE_ROOT_ID, O_RDONLY, &fh), -EISDIR);
+	CHECK_EQ(fc_open(&c, 0xbad, O_RDONLY, &fh), -ENOENT);
+	fc_teardown(&c);
+	free(data);
+	free(back);
+	free(host);
+}
+
+static int fh_req(struct fc *c, uint32_t op, uint64_t node, const void *in,
+		  size_t len, void *out, size_t out_len)
+{
+	struct fc_req q;
+
+	fc_begin(&q, op, node);
+	fc_add(&q, in, len);
+	return fc_send(c, &q, out, out_len, NULL);
+}
+
+static void test_create_flush_sync(int mode)
+{
+	struct fuse_entry_out e, e2;
+	struct fuse_flush_in fl = {0};
+	struct fuse_fsync_in fs = {0};
+	struct fuse_fallocate_in fa = {0};
+	struct fuse_lseek_in li = {0};
+	struct fuse_lseek_out lo;
+	struct stat st;
+	uint64_t fh, fh2;
+	struct fc c;
+	int fd;
+
+	setup(&c, mode);
+	fc_put_file(&c, "old", "old content", 11);
+	/* CREATE of an existing file without O_EXCL opens it... */
+	CHECK_EQ(fc_create(&c, FUSE_ROOT_ID, "old", O_RDWR, 0600, &e, &fh), 0);
+	CHECK_EQ(stat(fc_path(&c, "old"), &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0644); /* not created: mode kept */
+	CHECK_EQ(st.st_size, 11);
+	/* ...with O_EXCL it fails, with O_TRUNC it empties. */
+	CHECK_EQ(fc_create(&c, FUSE_ROOT_ID, "old", O_RDWR | O_EXCL, 0600, &e2,
+			   &fh2),
+		 -EEXIST);
+	CHECK_EQ(fc_create(&c, FUSE_ROOT_ID, "old", O_WRONLY | O_TRUNC, 0600,
+			   &e2, &fh2),
+		 0);
+	CHECK_EQ(e2.nodeid, e.nodeid);
+	CHECK_EQ(stat(fc_path(&c, "old"), &st), 0);
+	CHECK_EQ(st.st_size, 0);
+	CHECK_EQ(fc_release(&c, fh2), 0);
+	/* A directory or a FIFO by that name is not opened. */
+	CHECK_EQ(mkfifo(fc_path(&c, "fifo"), 0600), 0);
+	CHECK_EQ(fc_create(&c, FUSE_ROOT_ID, "fifo", O_RDONLY, 0600, &e2, &fh2),
+		 -ENXIO);
+	CHECK_EQ(fc_lookup(&c, FUSE_ROOT_ID, "fifo", &e2), 0);
+	CHECK_EQ(fc_open(&c, e2.nodeid, O_RDONLY, &fh2), -ENXIO);
+
+	fl.fh = fh;
+	CHECK_EQ(fh_req(&c, FUSE_FLUSH, e.nodeid, &fl, sizeof(fl), NULL, 0), 0);
+	fs.fh = fh;
+	CHECK_EQ(fh_req(&c, FUSE_FSYNC, e.nodeid, &fs, sizeof(fs), NULL, 0), 0);
+	fs.fsync_flags = FUSE_FSYNC_FDATASYNC;
+	CHECK_EQ(fh_req(&c, FUSE_FSYNC, e.nodeid, &fs, sizeof(fs), NULL, 0), 0);
+	fs.fh = 0xbad;
+	CHECK_EQ(fh_req(&c, FUSE_FSYNC, e.nodeid, &fs, sizeof(fs), NULL, 0),
+		 -EBADF);
+
+	/* FALLOCATE grows the file; with KEEP_SIZE it does not. */
+	fa = (struct fuse_fallocate_in){.fh = fh, .offset = 0, .length = 8192};
+	CHECK_EQ(fh_req(&c, FUSE_FALLOCATE, e.nodeid, &fa, sizeof(fa), NULL, 0),
+		 0);
+	CHECK_EQ(stat(fc_path(&c, "old"), &st), 0);
+	CHECK_EQ(st.st_size, 8192);
+	fa = (struct fuse_fallocate_in){.fh = fh,
+					.offset = 8192,
+					.length = 4096,
+					.mode = FALLOC_FL_KEEP_SIZE};
+	CHECK_EQ(fh_req(&c, FUSE_FALLOCATE, e.nodeid, &fa, sizeof(fa), NULL, 0),
+		 0);
+	CHECK_EQ(stat(fc_path(&c, "old"), &st), 0);
+	CHECK_EQ(st.st_size, 8192);
+	CHECK(st.st_blocks * 512 >= 12288);
+	CHECK_EQ(fc_release(&c, fh), 0);
+
+	/* LSEEK over a sparse file: data at 1 MiB, a hole before it. */
+	fd = open(fc_path(&c, "sparse"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	CHECK(fd >= 0);
+	CHECK_EQ(pwrite(fd, "data", 4, BIG), 4);
+	close(fd);
+	CHECK_EQ(fc_lookup(&c, FUSE_ROOT_ID, "sparse", &e), 0);
+	CHECK_EQ(fc_open(&c, e.nodeid, O_RDONLY, &fh), 0);
+	li = (struct fuse_lseek_in){.fh = fh, .offset = 0, .whence = SEEK_DATA};
+	CHECK_EQ(
+	    fh_req(&c, FUSE_LSEEK, e.nodeid, &li, sizeof(li), &lo, sizeof(lo)),
+	    0);
+	CHECK_EQ(lo.offset, BIG);
+	li.whence = SEEK_HOLE;
+	CHECK_EQ(
+	    fh_req(&c, FUSE_LSEEK, e.nodeid, &li, sizeof(li), &lo, sizeof(lo)),
+	    0);
+	CHECK_EQ(lo.offset, 0);
+	li = (struct fuse_lseek_in){
+	    .fh = fh, .offset = BIG + 10, .whence = SEEK_DATA};
+	CHECK_EQ(
+	    fh_req(&c, FUSE_LSEEK, e.nodeid, &li, sizeof(li), &lo, sizeof(lo)),
+	    -ENXIO);
+	li.whence = 77;
+	CHECK_EQ(
+	    fh_req(&c, FUSE_LSEEK, e.nodeid, &li, sizeof(li), &lo, sizeof(lo)),
+	    -EINVAL);
+	CHECK_EQ(fc_release(&c, fh), 0);
+	fc_teardown(&c);
+}
+
+/* Names seen in a listing, by index: "f0".."f299". */
+#define NFILES 300
+
+static int opendir_req(struct fc *c, uint64_t node, uint64_t *fh)
+{
+	struct fuse_open_in in = {.flags = O_RDONLY};
+	struct fuse_open_out o;
+	int r = fh_req(c, FUSE_OPENDIR, node, &in, sizeof(in), &o, sizeof(o));
+
+	if (!r)
+		*fh = o.fh;
+	return r;
+}
+
+/*
+ * List the directory in chunks of @size bytes; count each name once in
+ * @seen, and (READDIRPLUS) check and collect the entries' node ids.
+ */
+static void list_dir(struct fc *c, uint64_t fh, bool plus, size_t size,
+		     int *seen, uint64_t *nodes, int *dots)
+{
+	uint8_t *buf = malloc(size);
+	uint64_t off = 0;
+	size_t len;
+
+	for (int rounds = 0; rounds < 10000; rounds++) {
+		struct fuse_read_in in = {
+		    .fh = fh, .offset = off, .size = (uint32_t)size};
+		struct fc_req q;
+		size_t p = 0;
+
+		fc_begin(&q, plus ? FUSE_READDIRPLUS : FUSE_READDIR, 0);
+		fc_add(&q, &in, sizeof(in));
+		CHECK_EQ(fc_send(c, &q, buf, size, &len), 0);
+		if (len == 0)
+			break;
+		while (p < len) {
+			struct fuse_entry_out e = {0};
+			struct fuse_dirent d;
+			char name[256] = {0};
+			int i;
+
+			if (plus) {
+				memcpy(&e, buf + p, sizeof(e));
+				p += sizeof(e);
+			}
+			memcpy(&d, buf + p, sizeof(d));
+			CHECK(d.namelen < sizeof(name));
+			memcpy(name, buf + p + sizeof(d), d.namelen);
+			p += FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + d.namelen);
+			off = d.off;
+			if (!strcmp(name, ".") || !strcmp(name, "..")) {
+				(*dots)++;
+				CHECK_EQ(e.nodeid, 0);
+				continue;
+			}
+			CHECK(sscanf(name, "f%d", &i) == 1 && i >= 0 &&
+			      i < NFILES);
+			if (i < 0 || i >= NFILES)
+				continue;
+			seen[i]++;
+			CHECK_EQ(d.type, DT_REG);
+			if (plus) {
+				CHECK(e.nodeid != 0);
+				CHECK_EQ(e.attr.ino, d.ino);
+				CHECK_EQ(e.attr.size, (uint64_t)i);
+				nodes[i] = e.nodeid;
+			}
+		}
+	}
+	free(buf);
+}
+
+static void test_readdir(int mode)
+{
+	static int seen[NFILES];
+	static uint64_t nodes[NFILES];
+	struct fuse_fsync_in fs = {0};
+	struct fuse_release_in rel = {0};
+	char name[16], content[NFILES];
+	int dots = 0, once = 1;
+	uint64_t fh = 0;
+	struct fc c;
+
+	setup(&c, mode);
+	memset(content, 'x', sizeof(content));
+	for (int i = 0; i < NFILES; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		fc_put_file(&c, name, content, (size_t)i);
+	}
+	CHECK_EQ(opendir_req(&c, FUSE_ROOT_ID, &fh), 0);
+	memset(seen, 0, sizeof(seen));
+	list_dir(&c, fh, false, 200, seen, nodes, &dots);
+	CHECK_EQ(dots, 2);
+	for (int i = 0; i < NFILES; i++)
+		once &= seen[i] == 1;
+	CHECK(once);
+
+	/* READDIRPLUS from the start again, in 1000-byte chunks. */
+	memset(seen, 0, sizeof(seen));
+	dots = 0;
+	list_dir(&c, fh, true, 1000, seen, nodes, &dots);
+	CHECK_EQ(dots, 2);
+	once = 1;
+	for (int i = 0; i < NFILES; i++)
+		once &= seen[i] == 1;
+	CHECK(once);
+	/* Each entry carried exactly one lookup: one FORGET frees it. */
+	for (int i = 0; i < NFILES; i += 37) {
+		CHECK_EQ(fc_getattr(&c, nodes[i], NULL), 0);
+		fc_forget(&c, nodes[i], 1);
+		CHECK_EQ(fc_getattr(&c, nodes[i], NULL), -ENOENT);
+	}
+	fs.fh = fh;
+	CHECK_EQ(
+	    fh_req(&c, FUSE_FSYNCDIR, FUSE_ROOT_ID, &fs, sizeof(fs), NULL, 0),
+	    0);
+	/* A file handle is not a directory handle, and the other way. */
+	rel.fh = fh;
+	CHECK_EQ(fh_req(&c, FUSE_RELEASE, 0, &rel, sizeof(rel), NULL, 0),
+		 -EBADF);
+	CHECK_EQ(fh_req(&c, FUSE_RELEASEDIR, 0, &rel, sizeof(rel), NULL, 0), 0);
+	CHECK_EQ(fh_req(&c, FUSE_RELEASEDIR, 0, &rel, sizeof(rel), NULL, 0),
+		 -EBADF);
+	CHECK_EQ(opendir_req(&c, nodes[1], &fh), -ENOTDIR);
+	fc_teardown(&c);
+}
+
+static int xattr_req(struct fc *c, uint32_t op, uint64_t node, uint32_t size,
+		     const char *name, void *out, size_t out_cap, size_t *len)
+{
+	struct fuse_getxattr_in in = {.size = size};
+	struct fc_req q;
+
+	fc_begin(&q, op, node);
+	fc_add(&q, &in, sizeof(in));
+	if (name)
+		fc_add_str(&q, name);
+	return fc_send(c, &q, out, out_cap, len);
+}
+
+static int setxattr_req(struct fc *c, uint64_t node, const char *name,
+			const char *value, uint32_t flags)
+{
+	struct fuse_setxattr_in in = {.size = (uint32_t)strlen(value),
+				      .flags = flags};
+	struct fc_req q;
+
+	fc_begin(&q, FUSE_SETXATTR, node);
+	fc_add(&q, &in, FUSE_COMPAT_SETXATTR_IN_SIZE);
+	fc_add_str(&q, name);
+	fc_add(&q, value, strlen(value));
+	return fc_send(c, &q, NULL, 0, NULL);
+}
+
+static void test_xattr(int mode)
+{
+	struct fuse_getxattr_out go;
+	struct fuse_entry_out e;
+	char buf[256];
+	size_t len;
+	struct fc_req q;
+	struct fc c;
+
+	setup(&c, mode);
+	fc_put_file(&c, "f", "x", 1);
+	CHECK_EQ(fc_lookup(&c, FUSE_ROOT_ID, "f", &e), 0);
+	CHECK_EQ(setxattr_req(&c, e.nodeid, "user.color", "blue", 0), 0);
+	CHECK_EQ(getxattr(fc_path(&c, "f"), "user.color", buf, sizeof(buf)), 4);
+	CHECK(!memcmp(buf, "blue", 4));
+	CHECK_EQ(setxattr_req(&c, e.nodeid, "user.color", "red", XATTR_CREATE),
+		 -EEXIST);
+	CHECK_EQ(setxattr_req(&c, e.nodeid, "user.shape", "round", 0), 0);
+	/* The size-0 probe, then the value; too small a size: ERANGE. */
+	CHECK_EQ(xattr_req(&c, FUSE_GETXATTR, e.nodeid, 0, "user.color", &go,
+			   sizeof(go), &len),
+		 0);
+	CHECK_EQ(len, sizeof(go));
+	CHECK_EQ(go.size, 4);
+	CHECK_EQ(xattr_req(&c, FUSE_GETXATTR, e.nodeid, 64, "user.color", buf,
+			   64, &len),
+		 0);
+	CHECK_EQ(len, 4);
+	CHECK(!memcmp(buf, "blue", 4));
+	CHECK_EQ(xattr_req(&c, FUSE_GETXATTR, e.nodeid, 2, "user.color", buf, 2,
+			   &len),
+		 -ERANGE);
+	CHECK_EQ(xattr_req(&c, FUSE_GETXATTR, e.nodeid, 64, "user.none", buf,
+			   64, &len),
+		 -ENODATA);
+	/* LISTXATTR: probe, then the NUL-separated names. */
+	CHECK_EQ(xattr_req(&c, FUSE_LISTXATTR, e.nodeid, 0, NULL, &go,
+			   sizeof(go), &len),
+		 0);
+	CHECK(go.size >= 22); /* user.color\0user.shape\0 (and perhaps more) */
+	CHECK_EQ(
+	    xattr_req(&c, FUSE_LISTXATTR, e.nodeid, 256, NULL, buf, 256, &len),
+	    0);
+	CHECK_EQ(len, go.size);
+	CHECK(memmem(buf, len, "user.color", 11) != NULL);
+	CHECK(memmem(buf, len, "user.shape", 11) != NULL);
+	/* REMOVEXATTR, seen on the host. */
+	fc_begin(&q, FUSE_REMOVEXATTR, e.nodeid);
+	fc_add_str(&q, "user.color");
+	CHECK_EQ(fc_send(&c, &q, NULL, 0, NULL), 0);
+	CHECK_EQ(getxattr(fc_path(&c, "f"), "user.color", buf, sizeof(buf)),
+		 -1);
+	CHECK_EQ(errno, ENODATA);
+	/* Outside user.*: refused, whoever we run as. */
+	CHECK_EQ(setxattr_req(&c, e.nodeid, "trusted.x", "1", 0), -EPERM);
+	CHECK_EQ(setxattr_req(&c, e.nodeid, "security.capability", "1", 0),
+		 -EPERM);
+	fc_begin(&q, FUSE_REMOVEXATTR, e.nodeid);
+	fc_add_str(&q, "security.selinux");
+	CHECK_EQ(fc_send(&c, &q, NULL, 0, NULL), -EPERM);
+	CHECK_EQ(setxattr_req(&c, e.nodeid, "", "1", 0), -EINVAL);
+	fc_teardown(&c);
+}
+
+int main(void)
+{
+	for (int mode = 0; mode < 3; mode++) {
+		test_read_write(mode);
+		test_create_flush_sync(mode);
+		test_readdir(mode);
+		test_xattr(mode);
+	}
+	return check_done("test_fuse_data");
+}
