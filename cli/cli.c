@@ -46,6 +46,9 @@ static const char usage_text[] =
     "                         virtio-vsock, Firecracker's unix-socket\n"
     "                         protocol: CONNECT <port> on PATH; the guest\n"
     "                         reaches host port P at PATH_P\n"
+    "      --fs tag=TAG,path=DIR[,readonly=on]\n"
+    "                         virtio-fs: share DIR, confined to it (guest:\n"
+    "                         mount -t virtiofs TAG /mnt)\n"
     "      --rng [rate=BYTES_PER_SEC]\n"
     "                         virtio-rng entropy from the host's getrandom,\n"
     "                         optionally rate limited\n"
@@ -157,6 +160,7 @@ enum {
 	OPT_DISK,
 	OPT_NET,
 	OPT_VSOCK,
+	OPT_FS,
 	OPT_RNG,
 	OPT_LAST
 };
@@ -178,6 +182,7 @@ static const struct option long_options[] = {
     {"disk", required_argument, NULL, OPT_DISK},
     {"net", required_argument, NULL, OPT_NET},
     {"vsock", required_argument, NULL, OPT_VSOCK},
+    {"fs", required_argument, NULL, OPT_FS},
     {"rng", optional_argument, NULL, OPT_RNG},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -337,6 +342,43 @@ static enum cli_result add_disk(struct cli_options *cfg, char *arg, char *err,
 	if (!d.path)
 		FAIL("--disk needs path=FILE");
 	cfg->disks[cfg->nr_disks++] = d;
+	return CLI_RUN;
+}
+
+/* --fs tag=TAG,path=DIR[,readonly=on] (libvmm checks the tag). */
+static enum cli_result add_fs(struct cli_options *cfg, char *arg, char *err,
+			      size_t err_len)
+{
+	struct cli_fs f = {0};
+	char *save = NULL, *kv;
+	bool on;
+
+	if (cfg->nr_fs == VMM_MAX_FS)
+		FAIL("at most %d --fs option%s", VMM_MAX_FS,
+		     VMM_MAX_FS == 1 ? "" : "s");
+	for (kv = strtok_r(arg, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (!eq)
+			FAIL("--fs: '%s' is not KEY=VALUE", kv);
+		*eq++ = '\0';
+		if (!strcmp(kv, "tag") && *eq) {
+			f.tag = eq;
+		} else if (!strcmp(kv, "path") && *eq) {
+			f.path = eq;
+		} else if (!strcmp(kv, "readonly")) {
+			if (parse_on_off(eq, &on))
+				FAIL("--fs readonly=%s: on or off", eq);
+			f.flags = on ? VMM_FS_READONLY : 0;
+		} else {
+			FAIL("--fs: unknown key '%s' (tag, path, readonly)",
+			     kv);
+		}
+	}
+	if (!f.tag || !f.path)
+		FAIL("--fs needs tag=TAG and path=DIR");
+	cfg->fs[cfg->nr_fs++] = f;
 	return CLI_RUN;
 }
 
@@ -508,6 +550,10 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *cfg,
 			break;
 		case OPT_VSOCK:
 			if (set_vsock(cfg, optarg, err, err_len) != CLI_RUN)
+				return CLI_ERROR;
+			break;
+		case OPT_FS:
+			if (add_fs(cfg, optarg, err, err_len) != CLI_RUN)
 				return CLI_ERROR;
 			break;
 		case OPT_RNG:

@@ -19,6 +19,11 @@ struct cli_port {
 };
 
 /* A disk named on the command line (--disk path=FILE,...). */
+struct cli_fs {
+	const char *tag, *path;
+	unsigned int flags; /* VMM_FS_* */
+};
+
 struct cli_disk {
 	const char *path;
 	const char *serial; /* NULL: none */
@@ -40,6 +45,8 @@ struct cli_options {
 	unsigned int nr_disks;
 	const char *nets[VMM_MAX_NETS]; /* --net specs, checked by libvmm */
 	unsigned int nr_nets;
+	struct cli_fs fs[VMM_MAX_FS];
+	unsigned int nr_fs;
 	uint32_t vsock_cid; /* 0: no --vsock */
 	const char *vsock_path;
 	bool rng;

@@ -50,6 +50,9 @@ static int configure(struct vmm *vm, const struct cli_options *cfg)
 				 cfg->disks[i].serial);
 	for (unsigned int i = 0; !r && i < cfg->nr_nets; i++)
 		r = vmm_add_net(vm, cfg->nets[i]);
+	for (unsigned int i = 0; !r && i < cfg->nr_fs; i++)
+		r = vmm_add_fs(vm, cfg->fs[i].tag, cfg->fs[i].path,
+			       cfg->fs[i].flags);
 	if (!r && cfg->vsock_cid)
 		r = vmm_add_vsock(vm, cfg->vsock_cid, cfg->vsock_path);
 	if (!r && cfg->rng)

@@ -53,6 +53,7 @@ const char *vmm_version(void);
 #define VMM_MAX_CONSOLE_PORTS  16 /* named ports, besides port 0 */
 #define VMM_MAX_DISKS	       8
 #define VMM_MAX_NETS	       4
+#define VMM_MAX_FS	       1
 #define VMM_DEFAULT_IO_POLL_NS 200000ull
 #define VMM_MAX_IO_POLL_NS     1000000000ull
 
@@ -184,6 +185,21 @@ int vmm_set_rng_rate(struct vmm *vm, uint64_t bytes_per_sec);
  * order. 0 or -errno (-EINVAL: a malformed spec, -ENOSPC: too many).
  */
 int vmm_add_net(struct vmm *vm, const char *spec);
+
+/* vmm_add_fs() flags. */
+#define VMM_FS_READONLY 0x1u /* every write is refused with EROFS */
+
+/*
+ * A virtio-fs device sharing the host directory @dir (the string is
+ * copied) under the tag @tag (1..36 bytes), which the guest mounts with
+ * `mount -t virtiofs TAG DIR` or boots from (root=TAG
+ * rootfstype=virtiofs). Served in process on the io thread; the guest
+ * reaches nothing outside @dir. The directory is opened at vmm_start().
+ * Up to VMM_MAX_FS. 0 or -errno (-EINVAL: a bad tag or unknown flags,
+ * -ENOSPC: too many).
+ */
+int vmm_add_fs(struct vmm *vm, const char *tag, const char *dir,
+	       unsigned int flags);
 
 /*
  * A virtio-vsock device for guest CID @guest_cid (3 .. 0xfffffffe) with

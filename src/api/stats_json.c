@@ -187,6 +187,35 @@ static struct json_object *net_obj(const struct vnet_stats *n)
 	return o;
 }
 
+/* "fs": [...] when the VM has shared directories, then the queues. */
+static int fs_devices_fill(struct json_object *obj, const struct vm_stats *st)
+{
+	struct json_object *arr;
+
+	if (st->nr_fs) {
+		arr = json_object_new_array_ext((int)st->nr_fs);
+		if (!arr || !json_add(obj, "fs", arr))
+			return -ENOMEM;
+		for (unsigned int i = 0; i < st->nr_fs; i++) {
+			struct json_object *f = json_object_new_object();
+
+			if (!f || json_object_array_add(arr, f)) {
+				json_object_put(f);
+				return -ENOMEM;
+			}
+			if (!json_add(f, "tag",
+				      json_object_new_string(st->fs_tags[i])) ||
+			    !json_add_u64(f, "requests", st->fs[i].requests) ||
+			    !json_add_u64(f, "io_requests",
+					  st->fs[i].io_requests) ||
+			    !json_add_u64(f, "bad_requests",
+					  st->fs[i].bad_requests))
+				return -ENOMEM;
+		}
+	}
+	return stats_virtio_fill(obj, st);
+}
+
 /* "nets": [...] and "vsock": {...} when the VM has them. */
 static int net_devices_fill(struct json_object *obj, const struct vm_stats *st)
 {
@@ -217,7 +246,7 @@ static int net_devices_fill(struct json_object *obj, const struct vm_stats *st)
 		    !json_add_u64(vs, "bad_packets", v->bad_packets))
 			return -ENOMEM;
 	}
-	return stats_virtio_fill(obj, st);
+	return fs_devices_fill(obj, st);
 }
 
 /* "disks": [...] and "rng": {...} when the VM has them, then the nets. */

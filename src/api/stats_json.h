@@ -33,6 +33,8 @@
  *   "rng": { "bytes": n },               with --rng: bytes given
  *   "nets": [ { "link_up": b, "rx_frames": n, ... } ],   with --net
  *   "vsock": { "connections": n, "open": n, ... },       with --vsock
+ *   "fs": [ { "tag": T, "requests": n, "io_requests": n,  with --fs
+ *             "bad_requests": n } ],
  *   "virtio": [ {                       every virtio-mmio window, in order
  *       "device_id": n, "base": A, "gsi": n, "status": n,
  *       "int_status": n,                 raised, not acknowledged yet

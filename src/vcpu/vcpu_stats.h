@@ -15,6 +15,7 @@
 #include <vmm/vmm.h>
 
 #include "devices/virtio_blk.h"
+#include "devices/virtio_fs.h"
 #include "devices/virtio_net.h"
 #include "devices/virtio_vsock.h"
 #include "arch/x86/layout.h"
@@ -46,6 +47,9 @@ struct vm_stats {
 	struct vnet_stats nets[VMM_MAX_NETS];
 	bool vsock;
 	struct vvsock_stats vsock_stats;
+	unsigned int nr_fs;
+	const char *fs_tags[VMM_MAX_FS]; /* borrowed from the config */
+	struct vfs_stats fs[VMM_MAX_FS];
 	/* Every virtio-mmio transport and its queues, in window order. */
 	unsigned int nr_virtio;
 	struct virtio_mmio_state virtio[LAYOUT_VIRTIO_MMIO_MAX];

@@ -16,6 +16,7 @@
 #include "arch/x86/acpi.h"
 #include "arch/x86/layout.h"
 #include "devices/virtio_blk.h"
+#include "devices/virtio_fs.h"
 #include "devices/virtio_console.h"
 #include "devices/virtio_net.h"
 #include "devices/virtio_rng.h"
@@ -27,8 +28,8 @@
 
 _Static_assert(LAYOUT_VIRTIO_MMIO_SIZE == VIRTIO_MMIO_WINDOW_SIZE,
 	       "the x86 layout spaces virtio-mmio windows by their size");
-/* A console, every disk, an rng, every net and a vsock device. */
-_Static_assert(1 + VMM_MAX_DISKS + 1 + VMM_MAX_NETS + 1 <=
+/* A console, every disk, an rng, every net, a vsock device, every fs. */
+_Static_assert(1 + VMM_MAX_DISKS + 1 + VMM_MAX_NETS + 1 + VMM_MAX_FS <=
 		   LAYOUT_VIRTIO_MMIO_MAX,
 	       "a window for each device the public limits allow");
 
@@ -46,6 +47,8 @@ struct vm_virtio {
 	struct vnet *nets[VMM_MAX_NETS];
 	unsigned int nr_nets;
 	struct vvsock *vsock;
+	struct vfs *fs[VMM_MAX_FS];
+	unsigned int nr_fs;
 	/* Planned at create time, attached once the VM has its KVM fd. */
 	struct virtio_dev *devs[LAYOUT_VIRTIO_MMIO_MAX];
 	struct virtio_mmio *mmio[LAYOUT_VIRTIO_MMIO_MAX];
@@ -249,6 +252,34 @@ int attach_virtio_vsock(struct vm *vm, char *err, size_t err_len,
 			   bad_input);
 }
 
+int attach_virtio_fs(struct vm *vm, char *err, size_t err_len, bool *bad_input)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct vm_virtio *x;
+	int r;
+
+	if (!cfg->nr_fs)
+		return 0;
+	x = virtio_of(vm);
+	if (!x)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < cfg->nr_fs; i++) {
+		r = vfs_create(&x->fs[i], cfg->fs[i].tag, cfg->fs[i].dir,
+			       cfg->fs[i].readonly ? VFS_READONLY : 0, &vm->mem,
+			       vm->loop, err, err_len);
+		if (r) {
+			*bad_input = r != -ENOMEM;
+			return r;
+		}
+		x->nr_fs = i + 1;
+		r = plan_or_say(vm, vfs_dev(x->fs[i]), "fs", err, err_len,
+				bad_input);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 int attach_virtio_windows(struct vm *vm, char *err, size_t err_len)
 {
 	struct vm_virtio *x = vm->virtio;
@@ -330,6 +361,11 @@ void attach_collect_stats(struct vm *vm, struct vm_stats *st)
 	st->vsock = x->vsock != NULL;
 	if (x->vsock)
 		vvsock_stats(x->vsock, &st->vsock_stats);
+	st->nr_fs = x->nr_fs;
+	for (unsigned int i = 0; i < x->nr_fs; i++) {
+		st->fs_tags[i] = vm->cfg->fs[i].tag;
+		vfs_stats(x->fs[i], &st->fs[i]);
+	}
 	st->nr_virtio = x->nr_attached;
 	for (unsigned int i = 0; i < x->nr_attached; i++)
 		virtio_mmio_get_state(x->mmio[i], &st->virtio[i]);
@@ -350,6 +386,11 @@ void attach_drain(struct vm *vm)
 			pr_warn("net %u: transmissions still in flight after "
 				"%d ms",
 				i, ATTACH_DRAIN_MS);
+	for (unsigned int i = 0; x && i < x->nr_fs; i++)
+		if (io_loop_drain(vm->loop, vfs_busy, x->fs[i],
+				  ATTACH_DRAIN_MS))
+			pr_warn("fs %s: requests still in flight after %d ms",
+				vm->cfg->fs[i].tag, ATTACH_DRAIN_MS);
 	if (x && x->vsock &&
 	    io_loop_drain(vm->loop, vvsock_busy, x->vsock, ATTACH_DRAIN_MS))
 		pr_warn("vsock: I/O still in flight after %d ms",
@@ -371,6 +412,8 @@ void attach_destroy(struct vm *vm)
 	for (unsigned int i = 0; i < x->nr_nets; i++)
 		vnet_destroy(x->nets[i]);
 	vvsock_destroy(x->vsock);
+	for (unsigned int i = 0; i < x->nr_fs; i++)
+		vfs_destroy(x->fs[i]);
 	free(x);
 	vm->virtio = NULL;
 }

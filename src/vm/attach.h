@@ -47,6 +47,7 @@ void attach_drain(struct vm *vm);
 struct vm_stats;
 void attach_collect_stats(struct vm *vm, struct vm_stats *st);
 
+int attach_virtio_fs(struct vm *vm, char *err, size_t err_len, bool *bad_input);
 int attach_virtio_windows(struct vm *vm, char *err, size_t err_len);
 
 /* Command-line entries of the planned devices ("" if none). Owned by @vm. */

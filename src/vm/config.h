@@ -41,6 +41,12 @@ struct vm_disk {
 	bool readonly, direct;
 };
 
+/* A directory shared over virtio-fs. */
+struct vm_fs {
+	const char *tag, *dir;
+	bool readonly;
+};
+
 struct vm_config {
 	/* The images, already read (vm_read_file()) or given in memory. */
 	const void *kernel_buf, *initrd_buf; /* initrd_buf NULL: none */
@@ -57,6 +63,8 @@ struct vm_config {
 	unsigned int nr_disks;
 	struct net_spec nets[VMM_MAX_NETS]; /* eth0, eth1, ... in order */
 	unsigned int nr_nets;
+	struct vm_fs fs[VMM_MAX_FS];
+	unsigned int nr_fs;
 	uint32_t vsock_cid;	/* 0: no vsock device */
 	const char *vsock_path; /* its hybrid unix socket */
 	bool rng;		/* a virtio-rng device */

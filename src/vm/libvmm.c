@@ -41,6 +41,7 @@ struct vmm {
 	char *kernel_path, *cmdline, *serial, *console;
 	char *port_names[VM_MAX_PORTS], *port_backends[VM_MAX_PORTS];
 	char *disk_paths[VMM_MAX_DISKS], *disk_serials[VMM_MAX_DISKS];
+	char *fs_tags[VMM_MAX_FS], *fs_dirs[VMM_MAX_FS];
 	char *stats_path, *api_path, *vsock_path;
 	uint8_t *kernel, *initrd; /* the images until vmm_start() loads them */
 	struct log_sink log;
@@ -332,6 +333,41 @@ int vmm_add_net(struct vmm *vm, const char *spec)
 	if (net_spec_parse(spec, &vm->cfg.nets[n], vm->err, sizeof(vm->err)))
 		return -EINVAL;
 	vm->cfg.nr_nets = n + 1;
+	return 0;
+}
+
+/* The config field's size: the guest reads the tag from there. */
+#define FS_TAG_MAX 36
+
+int vmm_add_fs(struct vmm *vm, const char *tag, const char *dir,
+	       unsigned int flags)
+{
+	unsigned int n = vm->cfg.nr_fs;
+
+	CONFIG_ONLY(vm);
+	if (!tag || !*tag || strlen(tag) > FS_TAG_MAX)
+		return fail(vm, -EINVAL, "fs tag '%s': 1 to %d bytes",
+			    tag ? tag : "", FS_TAG_MAX);
+	if (!dir || !*dir)
+		return fail(vm, -EINVAL, "fs %s: no directory given", tag);
+	if (flags & ~VMM_FS_READONLY)
+		return fail(vm, -EINVAL, "unknown fs flags 0x%x", flags);
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(vm->cfg.fs[i].tag, tag))
+			return fail(vm, -EEXIST, "fs tag '%s' given twice",
+				    tag);
+	if (n == VMM_MAX_FS)
+		return fail(vm, -ENOSPC, "more than %d shared directories",
+			    VMM_MAX_FS);
+	if (set_string(&vm->fs_tags[n], tag) ||
+	    set_string(&vm->fs_dirs[n], dir))
+		return -ENOMEM;
+	vm->cfg.fs[n] = (struct vm_fs){
+	    .tag = vm->fs_tags[n],
+	    .dir = vm->fs_dirs[n],
+	    .readonly = flags & VMM_FS_READONLY,
+	};
+	vm->cfg.nr_fs = n + 1;
 	return 0;
 }
 
@@ -637,6 +673,10 @@ void vmm_destroy(struct vmm *vm)
 	for (unsigned int i = 0; i < VMM_MAX_DISKS; i++) {
 		free(vm->disk_paths[i]);
 		free(vm->disk_serials[i]);
+	}
+	for (unsigned int i = 0; i < VMM_MAX_FS; i++) {
+		free(vm->fs_tags[i]);
+		free(vm->fs_dirs[i]);
 	}
 	free(vm->vsock_path);
 	free(vm->kernel_path);

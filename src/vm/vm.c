@@ -335,6 +335,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	if (!r)
 		r = attach_virtio_vsock(vm, err, err_len, bad_input);
 	if (!r)
+		r = attach_virtio_fs(vm, err, err_len, bad_input);
+	if (!r)
 		r = vm_control_create(&vm->control, vm, err, err_len);
 	if (r)
 		return r;
