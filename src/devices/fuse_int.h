@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Inside the FUSE server: the server struct, one parsed request, the
- * reply and argument helpers (fuse_server.c) and the op handlers, one
- * file per group (fuse_ops_meta.c, fuse_ops_ns.c, fuse_ops_data.c,
- * fuse_ops_dir.c, fuse_ops_xattr.c). Only the fuse_* files include it.
+ * reply and argument helpers (fuse_req.c), node and attribute helpers
+ * (fuse_server.c) and the op handlers, one file per group
+ * (fuse_ops_meta.c, fuse_ops_ns.c, fuse_ops_data.c, fuse_ops_dir.c,
+ * fuse_ops_xattr.c). Only the fuse_* files include it.
  */
 #ifndef DEVICES_FUSE_INT_H
 #define DEVICES_FUSE_INT_H

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The FUSE server's front (fuse_server.h): creating it, taking a
- * request apart (header, fixed arguments, names), refusing what is
- * malformed, dispatching by opcode, and writing replies back into the
- * chain. INIT and DESTROY live here; every other op is in a
- * fuse_ops_*.c file.
+ * request apart (header, fixed arguments), refusing what is malformed,
+ * dispatching by opcode, and finishing prepared I/O. Also the shared
+ * attribute and new-entry helpers. INIT and DESTROY live here; every
+ * other op is in a fuse_ops_*.c file.
  */
 #include "fuse_server.h"
 
@@ -75,127 +75,6 @@ void fuse_server_destroy(struct fuse_server *s)
 	fuse_nodes_destroy(&s->nodes);
 	close(s->proc_fd);
 	free(s);
-}
-
-/* Copy between the segments (from byte @skip) and @buf, either way. */
-static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t skip,
-		       uint8_t *buf, size_t len, bool to_iov)
-{
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t seg = iov[i].iov_len, take;
-		uint8_t *p = (uint8_t *)iov[i].iov_base;
-
-		if (skip >= seg) {
-			skip -= seg;
-			continue;
-		}
-		take = MIN(seg - skip, len - done);
-		if (to_iov)
-			memcpy(p + skip, buf + done, take);
-		else
-			memcpy(buf + done, p + skip, take);
-		done += take;
-		skip = 0;
-	}
-	return done;
-}
-
-size_t fuse_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip,
-		       void *buf, size_t len)
-{
-	return iov_copy(iov, n, skip, buf, len, false);
-}
-
-size_t fuse_iov_from_buf(const struct iovec *iov, unsigned int n, size_t skip,
-			 const void *buf, size_t len)
-{
-	/* @buf is only read in this direction. */
-	return iov_copy(iov, n, skip, (uint8_t *)(uintptr_t)buf, len, true);
-}
-
-unsigned int fuse_iov_slice(const struct iovec *iov, unsigned int n,
-			    size_t skip, size_t len, struct iovec *dst,
-			    unsigned int max, size_t *sliced)
-{
-	unsigned int k = 0;
-
-	*sliced = 0;
-	for (unsigned int i = 0; i < n && len && k < max; i++) {
-		size_t seg = iov[i].iov_len, take;
-
-		if (skip >= seg) {
-			skip -= seg;
-			continue;
-		}
-		take = MIN(seg - skip, len);
-		dst[k].iov_base = (uint8_t *)iov[i].iov_base + skip;
-		dst[k++].iov_len = take;
-		len -= take;
-		*sliced += take;
-		skip = 0;
-	}
-	return k;
-}
-
-size_t fuse_reply_room(const struct fuse_req *r)
-{
-	return r->out_len - sizeof(struct fuse_out_header);
-}
-
-static int reply(struct fuse_req *r, int err, const void *body, size_t len)
-{
-	struct fuse_out_header oh = {
-	    .len = (uint32_t)(sizeof(oh) + len),
-	    .error = err,
-	    .unique = r->h.unique,
-	};
-
-	/* The dispatcher checked that a header fits. */
-	if (len > fuse_reply_room(r))
-		return reply(r, -EIO, NULL, 0);
-	fuse_iov_from_buf(r->out, r->n_out, 0, &oh, sizeof(oh));
-	fuse_iov_from_buf(r->out, r->n_out, sizeof(oh), body, len);
-	r->written = sizeof(oh) + len;
-	return FUSE_SERVER_REPLY;
-}
-
-int fuse_reply(struct fuse_req *r, const void *body, size_t len)
-{
-	return reply(r, 0, body, len);
-}
-
-int fuse_reply_err(struct fuse_req *r, int err)
-{
-	return reply(r, err, NULL, 0);
-}
-
-struct fuse_node *fuse_req_node(struct fuse_req *r)
-{
-	return fuse_nodes_get(&r->s->nodes, r->h.nodeid);
-}
-
-const char *fuse_req_str(struct fuse_req *r, size_t *off)
-{
-	const char *p = (const char *)r->arg + *off;
-	const char *nul;
-
-	if (*off >= r->arg_len)
-		return NULL;
-	nul = memchr(p, '\0', r->arg_len - *off);
-	if (!nul)
-		return NULL;
-	*off += (size_t)(nul - p) + 1;
-	return p;
-}
-
-const char *fuse_req_name(struct fuse_req *r, size_t *off, int *err)
-{
-	const char *name = fuse_req_str(r, off);
-
-	*err = name ? fuse_name_check(name) : -EINVAL;
-	return *err ? NULL : name;
 }
 
 int fuse_node_stat(const struct fuse_node *n, struct stat *st)

@@ -12,6 +12,15 @@
  * Symlinks are data for the guest (READLINK) and never followed on the
  * host (fuse_path.h has the details).
  *
+ * Credentials: every syscall runs as the vmm process. When that is root,
+ * a file the guest creates is chowned to the request's uid/gid (the gid
+ * only outside setgid directories), so ownership looks right in the
+ * guest; otherwise files belong to the vmm user. Permission checks are
+ * the guest kernel's (virtiofs mounts with default_permissions), the
+ * host only adds its own as the vmm user. Set-id bits are not cleared
+ * on WRITE by a non-owner (no FUSE_HANDLE_KILLPRIV), and only user.*
+ * xattrs may be set.
+ *
  * Threads: a server is used by one thread at a time (the device's io
  * thread); calls are not serialized inside.
  */

@@ -423,8 +423,52 @@ static void test_xattr(int mode)
 	fc_teardown(&c);
 }
 
+/*
+ * A prepared READ whose file the guest releases before the I/O is done:
+ * the fd must stay valid until fuse_server_complete().
+ */
+static void test_release_during_io(void)
+{
+	struct {
+		struct fuse_in_header h;
+		struct fuse_read_in r;
+	} req = {.h = {.len = sizeof(req), .opcode = FUSE_READ, .unique = 77},
+		 .r = {.size = 5}};
+	uint8_t out[sizeof(struct fuse_out_header) + 5];
+	struct iovec in = {&req, sizeof(req)}, o = {out, sizeof(out)};
+	static struct fuse_io io;
+	struct fuse_out_header oh;
+	struct fuse_entry_out e;
+	size_t written;
+	struct fc c;
+
+	setup(&c, 0);
+	fc_put_file(&c, "f", "hello", 5);
+	CHECK_EQ(fc_lookup(&c, FUSE_ROOT_ID, "f", &e), 0);
+	CHECK_EQ(fc_open(&c, e.nodeid, O_RDONLY, &req.r.fh), 0);
+	CHECK_EQ(fuse_server_prepare(c.s, &in, 1, sizeof(req), &o, 1,
+				     sizeof(out), &written, &io),
+		 FUSE_SERVER_IO);
+	CHECK_EQ(written, 0);
+	CHECK_EQ(io.op, FUSE_IO_READ);
+	CHECK_EQ(fc_release(&c, req.r.fh), 0);
+	CHECK_EQ(preadv(io.fd, io.iov, (int)io.niov, io.off), 5);
+	CHECK_EQ(
+	    fuse_server_complete(c.s, &io, 5, &o, 1, sizeof(out), &written),
+	    FUSE_SERVER_REPLY);
+	memcpy(&oh, out, sizeof(oh));
+	CHECK_EQ(written, sizeof(out));
+	CHECK_EQ(oh.len, sizeof(out));
+	CHECK_EQ(oh.error, 0);
+	CHECK_EQ(oh.unique, 77);
+	CHECK(!memcmp(out + sizeof(oh), "hello", 5));
+	CHECK(fcntl(io.fd, F_GETFD) < 0); /* the last hold closed it */
+	fc_teardown(&c);
+}
+
 int main(void)
 {
+	test_release_during_io();
 	for (int mode = 0; mode < 3; mode++) {
 		test_read_write(mode);
 		test_create_flush_sync(mode);
