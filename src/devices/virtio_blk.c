@@ -19,6 +19,7 @@
 
 #include <linux/virtio_ids.h>
 
+#include "base/cond.h"
 #include "base/log.h"
 #include "virtio_blk_int.h"
 
@@ -429,20 +430,6 @@ static void vblk_fill_config(struct vblk *b)
 	};
 }
 
-static int vblk_cond_init(pthread_cond_t *c)
-{
-	pthread_condattr_t a;
-	int r;
-
-	if (pthread_condattr_init(&a))
-		return -ENOMEM;
-	r = pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	if (!r)
-		r = pthread_cond_init(c, &a);
-	pthread_condattr_destroy(&a);
-	return -r;
-}
-
 int vblk_create(struct vblk **out, const struct vblk_config *cfg,
 		const struct mem *mem, struct io_loop *loop, char *err,
 		size_t err_len)
@@ -466,7 +453,7 @@ int vblk_create(struct vblk **out, const struct vblk_config *cfg,
 	b->loop = loop;
 	b->num_queues = cfg->num_queues;
 	b->batch.done = vblk_batch_end;
-	if (vblk_cond_init(&b->idle)) {
+	if (cond_init_monotonic(&b->idle)) {
 		free(b);
 		return -ENOMEM;
 	}

@@ -24,20 +24,21 @@
 #include <linux/virtio_fs.h>
 #include <linux/virtio_ids.h>
 
+#include "base/cond.h"
 #include "base/log.h"
 #include "fuse_server.h"
 #include "io/loop.h"
 #include "virtio/device.h"
 
-#define VFS_HIPRIO	 0
-#define VFS_REQUESTS	 1
-#define VFS_NUM_QUEUES	 2
+#define VFS_HIPRIO     0
+#define VFS_REQUESTS   1
+#define VFS_NUM_QUEUES 2
 /* Segments of one chain: a 1 MiB transfer in pages, its headers, slack. */
-#define VFS_MAX_SEGS	 512
+#define VFS_MAX_SEGS 512
 /* Requests waiting for their I/O at once. */
 #define VFS_MAX_INFLIGHT 64
 /* Chains taken off one queue per wakeup before the rest is deferred. */
-#define VFS_BUDGET	 64
+#define VFS_BUDGET 64
 /* How long a reset waits for the I/O in flight. */
 #define VFS_RESET_WAIT_S 10
 
@@ -74,7 +75,6 @@ struct vfs {
 	unsigned int inflight; /* requests with I/O submitted */
 	pthread_cond_t idle;   /* inflight reached 0 */
 	unsigned int gen;      /* bumped by every reset */
-	bool stale_session;    /* reset since the server was made */
 	struct vfs_queue q[VFS_NUM_QUEUES];
 	struct io_request batch; /* one interrupt per batch of completions */
 	bool batch_queued;
@@ -276,8 +276,8 @@ static void vfs_serve(struct vfs *f, unsigned int q)
 			break;
 		}
 		r->q = q;
-		r->chain = (struct vq_chain){.iov = r->iov,
-					     .max = VFS_MAX_SEGS};
+		r->chain =
+		    (struct vq_chain){.iov = r->iov, .max = VFS_MAX_SEGS};
 		n = virtio_dev_pop(&f->vd, q, &r->chain);
 		if (n == 0 && vq_enable_notify(vq)) {
 			req_put(f, r);
@@ -319,29 +319,12 @@ static void vfs_queue_notify(struct virtio_dev *vd, unsigned int q)
 	vfs_serve(to_vfs(vd), q);
 }
 
-/*
- * Loop thread: a driver starts (DRIVER_OK). After a reset it gets a
- * fresh FUSE session: nodes and handles of the last one are gone with
- * the server. (If a reset gave up waiting for I/O, that I/O still holds
- * the old server's files: keep it rather than free them under the I/O.)
- */
+/* Loop thread: a driver starts (DRIVER_OK); serve what it posted. */
 static void vfs_activated(void *arg)
 {
 	struct vfs *f = arg;
-	char err[256];
 
 	pthread_mutex_lock(&f->vd.lock);
-	if (f->stale_session && !f->inflight) {
-		fuse_server_destroy(f->srv);
-		f->srv = NULL;
-		if (fuse_server_create(&f->srv, f->dir, f->srv_flags, err,
-				       sizeof(err)))
-			pr_warn_ratelimited(&f->vd.warn_rl,
-					    "after a reset: %s (requests "
-					    "fail)",
-					    err);
-		f->stale_session = false;
-	}
 	for (unsigned int q = 0; q < VFS_NUM_QUEUES; q++)
 		if (virtio_dev_live(&f->vd))
 			vfs_serve(f, q);
@@ -359,18 +342,24 @@ static void vfs_reset(struct virtio_dev *vd)
 	struct vfs *f = to_vfs(vd);
 
 	f->gen++;
-	f->stale_session = true;
 	for (unsigned int q = 0; q < VFS_NUM_QUEUES; q++) {
 		f->q[q].waiting = false;
 		f->q[q].notify = false;
 	}
 }
 
-/* vCPU thread, no lock: no READ may land in a buffer after the reset. */
+/*
+ * vCPU thread, no lock: no READ may land in a buffer after the reset, and
+ * the next driver gets a fresh FUSE session (nodes and handles of the
+ * last one go with the old server), before the reset is seen done. If
+ * I/O is still out after the wait, it holds the old server's files:
+ * that server stays (the driver's INIT starts over on it).
+ */
 static void vfs_reset_wait(struct virtio_dev *vd)
 {
 	struct vfs *f = to_vfs(vd);
 	struct timespec until;
+	char err[256];
 
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += VFS_RESET_WAIT_S;
@@ -378,11 +367,21 @@ static void vfs_reset_wait(struct virtio_dev *vd)
 	while (f->inflight &&
 	       pthread_cond_timedwait(&f->idle, &vd->lock, &until) != ETIMEDOUT)
 		;
-	if (f->inflight)
+	if (f->inflight) {
 		pr_warn_ratelimited(&vd->warn_rl,
 				    "reset: %u requests still in flight after "
 				    "%d s",
 				    f->inflight, VFS_RESET_WAIT_S);
+	} else if (vd->started) {
+		fuse_server_destroy(f->srv);
+		f->srv = NULL;
+		if (fuse_server_create(&f->srv, f->dir, f->srv_flags, err,
+				       sizeof(err)))
+			pr_warn_ratelimited(&vd->warn_rl,
+					    "after a reset: %s (requests "
+					    "fail)",
+					    err);
+	}
 	pthread_mutex_unlock(&vd->lock);
 }
 
@@ -429,7 +428,13 @@ int vfs_create(struct vfs **out, const char *tag, const char *dir,
 	for (unsigned int q = 0; q < VFS_NUM_QUEUES; q++)
 		f->q[q] = (struct vfs_queue){
 		    .f = f, .index = q, .more = {.done = vfs_more}};
-	pthread_cond_init(&f->idle, NULL);
+	ret = cond_init_monotonic(&f->idle);
+	if (ret) {
+		snprintf(err, err_len, "fs: %s", strerror(-ret));
+		free(f->dir);
+		free(f);
+		return ret;
+	}
 	ret = fuse_server_create(&f->srv, dir, f->srv_flags, err, err_len);
 	if (ret)
 		goto fail;

@@ -20,6 +20,7 @@
 
 #include <linux/virtio_ids.h>
 
+#include "base/cond.h"
 #include "base/log.h"
 #include "virtio_net_int.h"
 
@@ -165,20 +166,6 @@ static void vnet_make_mac(uint8_t mac[6])
 	memcpy(mac + 3, r, 3);
 }
 
-static int vnet_cond_init(pthread_cond_t *c)
-{
-	pthread_condattr_t a;
-	int r;
-
-	if (pthread_condattr_init(&a))
-		return -ENOMEM;
-	r = pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	if (!r)
-		r = pthread_cond_init(c, &a);
-	pthread_condattr_destroy(&a);
-	return -r;
-}
-
 static void vnet_free(struct vnet *n)
 {
 	vnet_rx_fini(n);
@@ -200,7 +187,7 @@ int vnet_create(struct vnet **out, const struct net_spec *spec,
 		return -ENOMEM;
 	n->be.fd = -1;
 	n->loop = loop;
-	if (vnet_cond_init(&n->idle)) {
+	if (cond_init_monotonic(&n->idle)) {
 		free(n);
 		return -ENOMEM;
 	}

@@ -76,7 +76,9 @@ static void driver_init(gpa_t ring)
 	CHECK_EQ(rd(VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_FS);
 	/* The tag, as the config space gives it. */
 	CHECK_EQ(rd(VIRTIO_MMIO_CONFIG), 0x74736574); /* "test" */
-	CHECK_EQ(rd(VIRTIO_MMIO_CONFIG + 36), 1); /* one request queue */
+	CHECK_EQ(rd(VIRTIO_MMIO_CONFIG + 36), 1);     /* one request queue */
+	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1u << 28); /* INDIRECT_DESC */
 	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1);
 	wr(VIRTIO_MMIO_STATUS, 0xb);
@@ -104,9 +106,14 @@ struct req {
 	uint32_t out_len;
 };
 
-/* Post a request: header for @op on @node plus @args; room for @out_len. */
-static struct req post(unsigned int qi, uint32_t op, uint64_t node,
-		       const void *args, uint32_t args_len, uint32_t out_len)
+/*
+ * Post a request: header for @op on @node plus @args; room for @out_len.
+ * Indirect (one ring slot, so a flood of them fits the ring) when
+ * @indirect, else two linked descriptors.
+ */
+static struct req post_how(unsigned int qi, uint32_t op, uint64_t node,
+			   const void *args, uint32_t args_len,
+			   uint32_t out_len, bool indirect)
 {
 	struct vring_driver *q = &T.q[qi];
 	struct fuse_in_header h = {.len = sizeof(h) + args_len,
@@ -128,10 +135,25 @@ static struct req post(unsigned int qi, uint32_t op, uint64_t node,
 		memset(vrd_ptr(q, r.out, out_len), 0xee, out_len);
 		segs[n++] = (struct vrd_seg){r.out, out_len, true};
 	}
-	r.head = vrd_chain(q, segs, n, T.next_slot[qi]);
-	T.next_slot[qi] = (uint16_t)((T.next_slot[qi] + 2) % VFS_QUEUE_SIZE);
+	if (indirect) {
+		r.head = vrd_indirect(q, segs, n, T.next_slot[qi]);
+		T.next_slot[qi] =
+		    (uint16_t)((T.next_slot[qi] + 1) % VFS_QUEUE_SIZE);
+	} else {
+		if (T.next_slot[qi] == VFS_QUEUE_SIZE - 1)
+			T.next_slot[qi] = 0; /* two slots in a row */
+		r.head = vrd_chain(q, segs, n, T.next_slot[qi]);
+		T.next_slot[qi] =
+		    (uint16_t)((T.next_slot[qi] + 2) % VFS_QUEUE_SIZE);
+	}
 	vrd_publish(q, r.head);
 	return r;
+}
+
+static struct req post(unsigned int qi, uint32_t op, uint64_t node,
+		       const void *args, uint32_t args_len, uint32_t out_len)
+{
+	return post_how(qi, op, node, args, args_len, out_len, false);
 }
 
 static void kick(unsigned int qi)
@@ -147,9 +169,9 @@ static void wait_used(unsigned int qi, uint32_t *id, uint32_t *len)
 }
 
 /* One request, waited for: the reply's header and body at @body. */
-static struct fuse_out_header call(uint32_t op, uint64_t node,
-				   const void *args, uint32_t args_len,
-				   void *body, uint32_t body_len)
+static struct fuse_out_header call(uint32_t op, uint64_t node, const void *args,
+				   uint32_t args_len, void *body,
+				   uint32_t body_len)
 {
 	struct req r = post(1, op, node, args, args_len,
 			    sizeof(struct fuse_out_header) + body_len);
@@ -171,8 +193,8 @@ static struct fuse_out_header call(uint32_t op, uint64_t node,
 
 static void fuse_init(void)
 {
-	struct fuse_init_in in = {.major = 7, .minor = 36,
-				  .max_readahead = 1 << 20};
+	struct fuse_init_in in = {
+	    .major = 7, .minor = 36, .max_readahead = 1 << 20};
 	struct fuse_init_out out;
 
 	CHECK_EQ(call(FUSE_INIT, 0, &in, sizeof(in), &out, sizeof(out)).error,
@@ -188,9 +210,8 @@ static void open_data(uint64_t *node, uint64_t *fh)
 	struct fuse_open_in oi = {.flags = O_RDONLY};
 	struct fuse_open_out oo;
 
-	CHECK_EQ(call(FUSE_LOOKUP, FUSE_ROOT_ID, "data", 5, &e, sizeof(e))
-		     .error,
-		 0);
+	CHECK_EQ(
+	    call(FUSE_LOOKUP, FUSE_ROOT_ID, "data", 5, &e, sizeof(e)).error, 0);
 	CHECK_EQ(e.attr.size, FILE_LEN);
 	*node = e.nodeid;
 	CHECK_EQ(call(FUSE_OPEN, *node, &oi, sizeof(oi), &oo, sizeof(oo)).error,
@@ -200,8 +221,8 @@ static void open_data(uint64_t *node, uint64_t *fh)
 
 static bool read_ok(gpa_t out, uint64_t off, uint32_t len)
 {
-	const uint8_t *p = vrd_ptr(&T.q[1], out, sizeof(struct fuse_out_header) +
-						     len);
+	const uint8_t *p =
+	    vrd_ptr(&T.q[1], out, sizeof(struct fuse_out_header) + len);
 	const struct fuse_out_header *h = (const void *)p;
 
 	if (h->error || h->len != sizeof(*h) + len)
@@ -227,8 +248,8 @@ static void test_read_and_flood(void)
 	/* More than VFS_MAX_INFLIGHT and one wakeup's budget at once. */
 	for (unsigned int i = 0; i < FLOOD; i++) {
 		ri.offset = (uint64_t)i * 4096 + 3;
-		r[i] = post(1, FUSE_READ, node, &ri, sizeof(ri),
-			    sizeof(struct fuse_out_header) + CHUNK);
+		r[i] = post_how(1, FUSE_READ, node, &ri, sizeof(ri),
+				sizeof(struct fuse_out_header) + CHUNK, true);
 		if (i == 40)
 			kick(1); /* part of it while the rest is posted */
 	}
@@ -238,7 +259,8 @@ static void test_read_and_flood(void)
 		for (unsigned int i = 0; i < FLOOD; i++) {
 			if (r[i].head != id || !r[i].out_len)
 				continue;
-			good += read_ok(r[i].out, (uint64_t)i * 4096 + 3, CHUNK);
+			good +=
+			    read_ok(r[i].out, (uint64_t)i * 4096 + 3, CHUNK);
 			r[i].out_len = 0;
 			done++;
 			break;
@@ -282,10 +304,10 @@ static void test_reset_in_flight(void)
 
 	open_data(&node, &fh);
 	ri.fh = fh;
-	for (unsigned int i = 0; i < 60; i++) {
-		ri.offset = (uint64_t)i * CHUNK;
-		post(1, FUSE_READ, node, &ri, sizeof(ri),
-		     sizeof(struct fuse_out_header) + CHUNK);
+	for (unsigned int i = 0; i < 100; i++) {
+		ri.offset = (uint64_t)i * CHUNK % FILE_LEN;
+		post_how(1, FUSE_READ, node, &ri, sizeof(ri),
+			 sizeof(struct fuse_out_header) + CHUNK, true);
 	}
 	kick(1);
 	/* Reset at once: the reads still in flight finish before it ends. */
