@@ -8,7 +8,8 @@
 #   initramfs.cpio.gz   busybox-static + guests/linux/init.sh as /init,
 #                       init-blk.sh (its disk and rng tests) as /etc/init-blk.sh,
 #                       init-net.sh (net and vsock tests) as /etc/init-net.sh
-#                       and their python3 helper netpeer.py as /etc/netpeer.py
+#                       and their python3 helper netpeer.py as /etc/netpeer.py,
+#                       init-fs.sh (virtio-fs tests) as /etc/init-fs.sh
 #
 # The kernel is Debian's linux-source-6.1 (/usr/src/linux-source-6.1.tar.xz),
 # configured as `make tinyconfig` + the fragment guests/linux/config, then
@@ -114,6 +115,7 @@ busybox_tree "$root"
 install -m 755 "$here/init.sh" "$root/init"
 install -m 644 "$here/init-blk.sh" "$root/etc/init-blk.sh"
 install -m 644 "$here/init-net.sh" "$root/etc/init-net.sh"
+install -m 644 "$here/init-fs.sh" "$root/etc/init-fs.sh"
 install -m 755 "$here/netpeer.py" "$root/etc/netpeer.py"
 pack_cpio "$root" "$out/initramfs.cpio.gz" gz
 rm -rf "$root"

@@ -27,6 +27,8 @@
 #   test=net-up,net-ping,net-tcp,vsock-h2g,... (a comma list, run in
 #                  order): virtio-net and virtio-vsock checks, see
 #                  guests/linux/init-net.sh (/etc/init-net.sh)
+#   test=fs-mount,fs-work,... (a comma list, run in order): virtio-fs
+#                  checks, see guests/linux/init-fs.sh (/etc/init-fs.sh)
 #   interactive=1  same as test=shell (used by `make run`)
 #   shell_tty=<t>  run that shell on /dev/<t> (e.g. hvc0, once its driver is
 #                  loaded) instead of the console
@@ -180,6 +182,13 @@ net* | vsock*)
 	# virtio-net and virtio-vsock tests, NAME[,NAME...] (init-net.sh)
 	. /etc/init-net.sh
 	net_test "$TEST"
+	;;
+fs*)
+	# virtio-fs tests, NAME[,NAME...] (init-fs.sh; its python helpers
+	# come from init-net.sh's Debian root)
+	. /etc/init-net.sh
+	. /etc/init-fs.sh
+	fs_test "$TEST"
 	;;
 *) echo "UNKNOWN_TEST=$TEST" ;;
 esac

@@ -406,6 +406,7 @@ int vfs_create(struct vfs **out, const char *tag, const char *dir,
 	       char *err, size_t err_len)
 {
 	size_t tag_len = tag ? strlen(tag) : 0;
+	char why[256];
 	struct vfs *f;
 	int ret;
 
@@ -435,9 +436,11 @@ int vfs_create(struct vfs **out, const char *tag, const char *dir,
 		free(f);
 		return ret;
 	}
-	ret = fuse_server_create(&f->srv, dir, f->srv_flags, err, err_len);
-	if (ret)
+	ret = fuse_server_create(&f->srv, dir, f->srv_flags, why, sizeof(why));
+	if (ret) {
+		snprintf(err, err_len, "fs %s: %s", tag, why);
 		goto fail;
+	}
 	ret = virtio_dev_init(&f->vd, &vfs_ops, mem, loop);
 	if (ret) {
 		snprintf(err, err_len, "fs %s: %s", tag, strerror(-ret));

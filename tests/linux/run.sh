@@ -96,7 +96,7 @@ write_script() {
 	{
 		echo "#!/bin/sh"
 		printf 'LX_TOP=%q\n' "$top"
-		cat "$here/l1-lib.sh" "$here/l1-blk.sh" "$here/l1-net.sh"
+		cat "$here/l1-lib.sh" "$here/l1-blk.sh" "$here/l1-net.sh" "$here/l1-fs.sh"
 		for name in "$@"; do
 			args=${c_args[$name]}
 			args=${args//@G@//guest}

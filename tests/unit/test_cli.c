@@ -342,6 +342,32 @@ static void test_net_vsock(void)
 	CHECK(strstr(err, "given twice"));
 }
 
+static void test_fs(void)
+{
+	struct cli_options cfg;
+	char err[256];
+
+	CHECK_EQ(PARSE("-k", "k", "--fs", "tag=share,path=/srv/x"), CLI_RUN);
+	CHECK_EQ(cfg.nr_fs, 1);
+	CHECK(!strcmp(cfg.fs[0].tag, "share"));
+	CHECK(!strcmp(cfg.fs[0].path, "/srv/x"));
+	CHECK_EQ(cfg.fs[0].flags, 0);
+	CHECK_EQ(PARSE("-k", "k", "--fs", "path=/p,readonly=on,tag=t"),
+		 CLI_RUN);
+	CHECK_EQ(cfg.fs[0].flags, VMM_FS_READONLY);
+	CHECK_EQ(PARSE("-k", "k", "--fs", "tag=t"), CLI_ERROR);
+	CHECK(strstr(err, "needs tag=TAG and path=DIR"));
+	CHECK_EQ(PARSE("-k", "k", "--fs", "tag=t,path=/p,readonly=maybe"),
+		 CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--fs", "tag=t,path=/p,cache=auto"),
+		 CLI_ERROR);
+	CHECK(strstr(err, "unknown key 'cache'"));
+	CHECK_EQ(PARSE("-k", "k", "--fs", "t"), CLI_ERROR);
+	CHECK_EQ(
+	    PARSE("-k", "k", "--fs", "tag=a,path=/a", "--fs", "tag=b,path=/b"),
+	    CLI_ERROR);
+}
+
 int main(void)
 {
 	test_sizes();
@@ -353,5 +379,6 @@ int main(void)
 	test_repeats();
 	test_disks_rng();
 	test_net_vsock();
+	test_fs();
 	return check_done("test_cli");
 }

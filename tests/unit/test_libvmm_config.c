@@ -62,6 +62,31 @@ static void test_vsock(void)
 	vmm_destroy(vm);
 }
 
+static void test_fs(void)
+{
+	char tag[40];
+	struct vmm *vm;
+
+	memset(tag, 't', sizeof(tag) - 1);
+	tag[sizeof(tag) - 1] = '\0';
+	CHECK_EQ(vmm_create(&vm), 0);
+	CHECK_EQ(vmm_add_fs(vm, "", "/srv", 0), -EINVAL);
+	CHECK_EQ(vmm_add_fs(vm, NULL, "/srv", 0), -EINVAL);
+	CHECK_EQ(vmm_add_fs(vm, tag, "/srv", 0), -EINVAL); /* 39 bytes */
+	CHECK(strstr(vmm_last_error(vm), "1 to 36 bytes"));
+	CHECK_EQ(vmm_add_fs(vm, "share", "", 0), -EINVAL);
+	CHECK_EQ(vmm_add_fs(vm, "share", "/srv", 0x2), -EINVAL);
+	tag[36] = '\0';
+	CHECK_EQ(vmm_add_fs(vm, tag, "/srv", VMM_FS_READONLY), 0);
+	CHECK_EQ(vmm_add_fs(vm, tag, "/srv", 0), -EEXIST); /* tag taken */
+	for (unsigned int i = 1; i < VMM_MAX_FS; i++) {
+		tag[0] = (char)('a' + i);
+		CHECK_EQ(vmm_add_fs(vm, tag, "/srv", 0), 0);
+	}
+	CHECK_EQ(vmm_add_fs(vm, "another", "/srv", 0), -ENOSPC);
+	vmm_destroy(vm);
+}
+
 static void test_disks(void)
 {
 	struct vmm *vm;
@@ -79,6 +104,7 @@ static void test_disks(void)
 
 int main(void)
 {
+	test_fs();
 	test_nets();
 	test_vsock();
 	test_disks();

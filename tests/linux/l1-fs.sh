@@ -1,0 +1,54 @@
+# tests/linux/l1-fs.sh: the L1 side of the virtio-fs cases
+# (tests/linux/cases), part of the /test.sh that tests/linux/run.sh
+# generates. Each case shares DIR/share (a tmpfs in L1) with --fs.
+
+# The shared directory, and a secret next to it (outside it) whose word
+# is also the fs-confine case's fs_secret=: the guest must never read it.
+# Links inside point every way out.
+FS_SECRET=SECRET-fs-7f3a9c-outside
+fs_setup_share() {
+	local d=$1 s=$1/share
+	mkdir -p "$s"
+	echo "$FS_SECRET" >"$d/secret.txt"
+	echo hello >"$s/hello.txt"
+	ln -s ../secret.txt "$s/up"
+	ln -s / "$s/abs"
+	ln -s ../../../../../../../../.. "$s/deep"
+	mkdir -p "$s/proc/self/fd"
+}
+
+# What the guest did, seen from the host.
+fs_check_work() {
+	local d=$1 w=$1/share/work sum big bad=
+	sum=$(sed -n 's/.*FS_DATA sha256=\([0-9a-f]*\).*/\1/p' "$d/serial.log" | head -n1)
+	big=$(sed -n 's/.*FS_BIG bytes=\([0-9]*\).*/\1/p' "$d/serial.log" | head -n1)
+	[ -n "$sum" ] && [ "$(sha256sum "$w/renamed.bin" | cut -d' ' -f1)" = "$sum" ] || bad="$bad data"
+	[ "$(stat -c %i "$w/renamed.bin")" = "$(stat -c %i "$w/hard.bin")" ] || bad="$bad hardlink"
+	[ "$(readlink "$w/soft.bin")" = renamed.bin ] || bad="$bad symlink"
+	[ "$(stat -c %a:%u:%g "$w/renamed.bin")" = 640:1234:5678 ] || bad="$bad mode/owner"
+	python3 -c "
+import os, sys
+p = '$w/renamed.bin'
+sys.exit(0 if os.getxattr(p, 'user.keep') == b'kept' and 'user.gone' not in os.listxattr(p) else 1)
+" || bad="$bad xattr"
+	[ "$(cat "$w/synced.txt" 2>/dev/null)" = synced ] || bad="$bad fsync-file"
+	[ -n "$big" ] && [ "$(stat -c %s "$w/big.bin")" = "$big" ] || bad="$bad big-size"
+	cmp -s -n "${big:-1}" "$w/big.bin" /dev/zero || bad="$bad big-content"
+	[ "$(find "$w/small" -type f | wc -l)" = 10000 ] || bad="$bad small-count"
+	[ "$(cat "$w/small/f9999" 2>/dev/null)" = 9999 ] || bad="$bad small-content"
+	[ ! -e "$w/tree" ] || bad="$bad rmtree"
+	[ -z "$bad" ] && echo "FS_HOST_OK" || echo "FS_HOST_BAD$bad"
+	# Nothing outside the share changed.
+	[ "$(cat "$d/secret.txt")" = "$FS_SECRET" ] || echo "FS_SECRET_CHANGED"
+}
+
+# The minimal guest's own root (its initramfs) as a directory to boot from.
+fs_setup_root() {
+	mkdir -p "$1/root" && (cd "$1/root" && zcat /guest/initramfs.cpio.gz | cpio -idm 2>/dev/null) &&
+		[ -x "$1/root/init" ]
+}
+
+fs_check_root() {
+	[ "$(cat "$1/root/root-written" 2>/dev/null)" = "written by the guest" ] &&
+		echo "FS_ROOT_HOST_OK" || echo "FS_ROOT_HOST_BAD"
+}
