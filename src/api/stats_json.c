@@ -180,7 +180,10 @@ static struct json_object *net_obj(const struct vnet_stats *n)
 	    !json_add_u64(o, "tx_bytes", n->tx_bytes) ||
 	    !json_add_u64(o, "rx_no_buffer", n->rx_no_buffer) ||
 	    !json_add_u64(o, "rx_dropped", n->rx_dropped) ||
-	    !json_add_u64(o, "tx_dropped", n->tx_dropped)) {
+	    !json_add_u64(o, "tx_dropped", n->tx_dropped) ||
+	    !json_add_u64(o, "rx_bad_buffers", n->rx_bad_buffers) ||
+	    !json_add_u64(o, "tx_waits", n->tx_waits) ||
+	    !json_add_u64(o, "tx_writing", n->tx_writing)) {
 		json_object_put(o);
 		return NULL;
 	}

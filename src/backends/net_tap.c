@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -193,6 +194,23 @@ static int tap_open_fd(struct net_backend *b, const struct net_spec *spec,
 	return 0;
 }
 
+/*
+ * No send-buffer flow control on the tap (QEMU's default too). With the
+ * kernel's default (wmem_default, about 208 KiB) every frame we write
+ * stays charged to the tap until the host's stack has let go of it, and
+ * a receiver that holds frames (another guest's tap, a slow socket) keeps
+ * our writes failing with EAGAIN, transmit waiting for room, for as long
+ * as it holds them. Frames the host cannot take are dropped by its
+ * queues instead, which TCP handles. Best effort: a tap that refuses
+ * keeps its default.
+ */
+static void tap_unlimit_sndbuf(struct net_backend *b)
+{
+	int sndbuf = INT_MAX;
+
+	(void)ioctl(b->fd, TUNSETSNDBUF, &sndbuf);
+}
+
 int net_tap_open(struct net_backend *b, const struct net_spec *spec, char *err,
 		 size_t err_len)
 {
@@ -210,5 +228,6 @@ int net_tap_open(struct net_backend *b, const struct net_spec *spec, char *err,
 		return r;
 	}
 	tap_probe_offloads(b);
+	tap_unlimit_sndbuf(b);
 	return 0;
 }

@@ -251,8 +251,10 @@ void vnet_stats(struct vnet *n, struct vnet_stats *st)
 	st->tx_dropped = __atomic_load_n(&s->tx_dropped, __ATOMIC_RELAXED);
 	st->rx_bad_buffers =
 	    __atomic_load_n(&s->rx_bad_buffers, __ATOMIC_RELAXED);
+	st->tx_waits = __atomic_load_n(&s->tx_waits, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&n->vd.lock);
 	st->link_up = n->link_up;
+	st->tx_writing = n->writing;
 	pthread_mutex_unlock(&n->vd.lock);
 }
 

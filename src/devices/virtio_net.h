@@ -38,6 +38,8 @@ struct vnet_stats {
 	uint64_t rx_dropped;	 /* frames that could not be delivered */
 	uint64_t tx_dropped;	 /* malformed or failed transmissions */
 	uint64_t rx_bad_buffers; /* receive chains too small for a header */
+	uint64_t tx_waits;	 /* writes that found the backend full */
+	unsigned int tx_writing; /* now: writes (or their waits) in flight */
 	bool link_up;
 };
 

@@ -123,6 +123,7 @@ static void tx_done(struct io_request *io, int res)
 	vnet_inflight_dec(n);
 	if ((res == -EAGAIN || res == -EINTR) && n->link_up) {
 		/* The tap's queue or the socket's buffer is full: wait. */
+		vnet_count(n, tx_waits, 1);
 		t->io.done = tx_poll_done;
 		if (!io_loop_poll_once(n->loop, &t->io, n->be.fd, POLLOUT)) {
 			n->writing++;

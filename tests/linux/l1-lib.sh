@@ -76,6 +76,10 @@ run_case() {
 		if [ $dumped = 0 ] && [ $((n % 10)) = 0 ] &&
 			[ "$(awk -v a="$t0" -v b="$(up)" -v l="$limit" 'BEGIN { print (b - a >= l - 3) ? 1 : 0 }')" = 1 ]; then
 			dump_vmm_threads >"$d/threads.log" 2>&1
+			# With --api @DIR@/api.sock: the devices' state, live.
+			[ -S "$d/api.sock" ] &&
+				echo "LIVE_STATS $(timeout 5 "$VMM" ctl "$d/api.sock" stats 2>&1 |
+					tr -d '\n\t ' | grep -o '"disks".*\|"nets".*\|"vsock".*' | head -n1)" >>"$d/threads.log"
 			dumped=1
 		fi
 		# --console pty: attach to the printed pts like a user would, raw

@@ -244,7 +244,7 @@ for name in "${names[@]}"; do
 			[ -s "$logdir/$name/$s.log" ] || continue
 			if [ $s = threads ]; then
 				echo "    --- the VMM's threads near the limit ---"
-				grep -E '^(PROCESS|THREAD)' "$logdir/$name/$s.log" | sed 's/^/    /'
+				grep -E '^(PROCESS|THREAD|LIVE_STATS)' "$logdir/$name/$s.log" | sed 's/^/    /'
 				continue
 			fi
 			echo "    --- last lines of $s ---"
