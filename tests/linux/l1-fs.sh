@@ -6,15 +6,26 @@
 # is also the fs-confine case's fs_secret=: the guest must never read it.
 # Links inside point every way out.
 FS_SECRET=SECRET-fs-7f3a9c-outside
+#
+# The share is an ext4 image of L1's tmpfs, loop-mounted: the L1's 6.1
+# tmpfs has no user.* xattrs, and its ext4 root no room for a 1 GiB file.
 fs_setup_share() {
 	local d=$1 s=$1/share
 	mkdir -p "$s"
+	truncate -s 1400M "$d/share.img" && mkfs.ext4 -q -F "$d/share.img" &&
+		mount -o loop "$d/share.img" "$s" || return 1
 	echo "$FS_SECRET" >"$d/secret.txt"
 	echo hello >"$s/hello.txt"
 	ln -s ../secret.txt "$s/up"
 	ln -s / "$s/abs"
 	ln -s ../../../../../../../../.. "$s/deep"
 	mkdir -p "$s/proc/self/fd"
+}
+
+fs_umount_share() {
+	umount "$1/share" 2>/dev/null
+	rm -f "$1/share.img"
+	return 0
 }
 
 # What the guest did, seen from the host.
@@ -40,6 +51,12 @@ sys.exit(0 if os.getxattr(p, 'user.keep') == b'kept' and 'user.gone' not in os.l
 	[ -z "$bad" ] && echo "FS_HOST_OK" || echo "FS_HOST_BAD$bad"
 	# Nothing outside the share changed.
 	[ "$(cat "$d/secret.txt")" = "$FS_SECRET" ] || echo "FS_SECRET_CHANGED"
+	fs_umount_share "$d"
+}
+
+fs_check_share() {
+	[ "$(cat "$1/secret.txt")" = "$FS_SECRET" ] || echo "FS_SECRET_CHANGED"
+	fs_umount_share "$1"
 }
 
 # The minimal guest's own root (its initramfs) as a directory to boot from.
