@@ -306,7 +306,7 @@ static void test_readonly(void)
 
 struct swapper {
 	char a[160], b[160];
-	volatile int stop;
+	int stop; /* atomic */
 	long swaps;
 };
 
@@ -315,7 +315,7 @@ static void *swap_loop(void *arg)
 {
 	struct swapper *sw = arg;
 
-	while (!sw->stop) {
+	while (!__atomic_load_n(&sw->stop, __ATOMIC_ACQUIRE)) {
 		if (renameat2(AT_FDCWD, sw->a, AT_FDCWD, sw->b,
 			      RENAME_EXCHANGE) == 0)
 			sw->swaps++;
@@ -362,7 +362,7 @@ static void test_swap_race(void)
 		}
 		fc_forget(&c, d.nodeid, 1);
 	}
-	sw.stop = 1;
+	__atomic_store_n(&sw.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	CHECK_EQ(leaks, 0);
 	/*
