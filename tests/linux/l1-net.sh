@@ -98,10 +98,6 @@ net_tap() {
 }
 
 net_setup_tap() {
-	net_tap lxtap0 && net_tcp_servers "$1" 10.0.2.1 16
-}
-
-net_setup_tap100() {
 	net_tap lxtap0 && net_tcp_servers "$1" 10.0.2.1 100
 }
 
