@@ -20,6 +20,7 @@
 #include "fuse_handles.h"
 #include "fuse_nodes.h"
 #include "fuse_server.h"
+#include "base/iov.h"
 
 /* Entry and attribute timeouts given to the guest, in seconds. */
 #define FUSE_TIMEOUT_S 1
@@ -59,16 +60,6 @@ struct fuse_req {
  * r->io, or -errno for the dispatcher to send as an error reply.
  */
 typedef int fuse_op_fn(struct fuse_req *r);
-
-/* Copy between iovecs (from byte @skip on) and a flat buffer. */
-size_t fuse_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip,
-		       void *buf, size_t len);
-size_t fuse_iov_from_buf(const struct iovec *iov, unsigned int n, size_t skip,
-			 const void *buf, size_t len);
-/* Describe @len bytes at @skip of @iov in @dst (room for @max): count. */
-unsigned int fuse_iov_slice(const struct iovec *iov, unsigned int n,
-			    size_t skip, size_t len, struct iovec *dst,
-			    unsigned int max, size_t *sliced);
 
 /* Reply with @len bytes of @body (error 0). */
 int fuse_reply(struct fuse_req *r, const void *body, size_t len);

@@ -205,8 +205,8 @@ int fuse_op_read(struct fuse_req *r)
 	/* Never more than the guest gave room for. */
 	size = MIN((size_t)a.size, fuse_reply_room(r));
 	size = MIN(size, (size_t)FUSE_SERVER_MAX_WRITE);
-	niov = fuse_iov_slice(r->out, r->n_out, hl, size, iov, FUSE_IO_MAX_IOV,
-			      &sliced);
+	niov = iov_slice(r->out, r->n_out, hl, size, iov, FUSE_IO_MAX_IOV,
+			 &sliced);
 	/* A short read would read as EOF: refuse a chain we cannot fill. */
 	if (sliced != size)
 		return -EINVAL;
@@ -233,8 +233,8 @@ int fuse_op_write(struct fuse_req *r)
 	if (a.offset > INT64_MAX || a.size > FUSE_SERVER_MAX_WRITE ||
 	    a.size > r->in_len - data)
 		return -EINVAL;
-	niov = fuse_iov_slice(r->in, r->n_in, data, a.size, iov,
-			      FUSE_IO_MAX_IOV, &sliced);
+	niov = iov_slice(r->in, r->n_in, data, a.size, iov, FUSE_IO_MAX_IOV,
+			 &sliced);
 	if (sliced != a.size)
 		return -EINVAL;
 	ret = io_start(r, a.fh, FUSE_IO_WRITE);
@@ -312,7 +312,7 @@ int fuse_io_reply(struct fuse_req *r, const struct fuse_io *io, ssize_t res)
 		};
 
 		/* The data is in place already; only the header is left. */
-		fuse_iov_from_buf(r->out, r->n_out, 0, &oh, sizeof(oh));
+		iov_from_buf(r->out, r->n_out, 0, &oh, sizeof(oh));
 		r->written = oh.len;
 		ret = FUSE_SERVER_REPLY;
 	} else if (io->op == FUSE_IO_WRITE) {

@@ -13,68 +13,6 @@
 #include "fuse_int.h"
 #include "fuse_path.h"
 
-/* Copy between the segments (from byte @skip) and @buf, either way. */
-static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t skip,
-		       uint8_t *buf, size_t len, bool to_iov)
-{
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t seg = iov[i].iov_len, take;
-		uint8_t *p = (uint8_t *)iov[i].iov_base;
-
-		if (skip >= seg) {
-			skip -= seg;
-			continue;
-		}
-		take = MIN(seg - skip, len - done);
-		if (to_iov)
-			memcpy(p + skip, buf + done, take);
-		else
-			memcpy(buf + done, p + skip, take);
-		done += take;
-		skip = 0;
-	}
-	return done;
-}
-
-size_t fuse_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip,
-		       void *buf, size_t len)
-{
-	return iov_copy(iov, n, skip, buf, len, false);
-}
-
-size_t fuse_iov_from_buf(const struct iovec *iov, unsigned int n, size_t skip,
-			 const void *buf, size_t len)
-{
-	/* @buf is only read in this direction. */
-	return iov_copy(iov, n, skip, (uint8_t *)(uintptr_t)buf, len, true);
-}
-
-unsigned int fuse_iov_slice(const struct iovec *iov, unsigned int n,
-			    size_t skip, size_t len, struct iovec *dst,
-			    unsigned int max, size_t *sliced)
-{
-	unsigned int k = 0;
-
-	*sliced = 0;
-	for (unsigned int i = 0; i < n && len && k < max; i++) {
-		size_t seg = iov[i].iov_len, take;
-
-		if (skip >= seg) {
-			skip -= seg;
-			continue;
-		}
-		take = MIN(seg - skip, len);
-		dst[k].iov_base = (uint8_t *)iov[i].iov_base + skip;
-		dst[k++].iov_len = take;
-		len -= take;
-		*sliced += take;
-		skip = 0;
-	}
-	return k;
-}
-
 size_t fuse_reply_room(const struct fuse_req *r)
 {
 	return r->out_len - sizeof(struct fuse_out_header);
@@ -91,8 +29,8 @@ static int reply(struct fuse_req *r, int err, const void *body, size_t len)
 	/* The dispatcher checked that a header fits. */
 	if (len > fuse_reply_room(r))
 		return reply(r, -EIO, NULL, 0);
-	fuse_iov_from_buf(r->out, r->n_out, 0, &oh, sizeof(oh));
-	fuse_iov_from_buf(r->out, r->n_out, sizeof(oh), body, len);
+	iov_from_buf(r->out, r->n_out, 0, &oh, sizeof(oh));
+	iov_from_buf(r->out, r->n_out, sizeof(oh), body, len);
 	r->written = sizeof(oh) + len;
 	return FUSE_SERVER_REPLY;
 }

@@ -321,7 +321,7 @@ static int handle(struct fuse_server *s, const struct iovec *in,
 	int ret;
 
 	*written = 0;
-	if (in_len < hl || fuse_iov_to_buf(in, n_in, 0, &r.h, hl) != hl)
+	if (in_len < hl || iov_to_buf(in, n_in, 0, &r.h, hl) != hl)
 		return -EINVAL;
 	forget = r.h.opcode == FUSE_FORGET || r.h.opcode == FUSE_BATCH_FORGET;
 	if (!forget && out_len < sizeof(struct fuse_out_header))
@@ -341,7 +341,7 @@ static int handle(struct fuse_server *s, const struct iovec *in,
 		}
 	}
 	r.arg = buf;
-	r.arg_len = fuse_iov_to_buf(in, n_in, hl, buf, copy);
+	r.arg_len = iov_to_buf(in, n_in, hl, buf, copy);
 	/* The iovecs hold less than the caller said: a broken chain. */
 	ret = r.arg_len == copy ? dispatch(&r) : -EINVAL;
 	if (buf != small)

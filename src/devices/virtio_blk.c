@@ -20,6 +20,7 @@
 #include <linux/virtio_ids.h>
 
 #include "base/cond.h"
+#include "base/iov.h"
 #include "base/log.h"
 #include "virtio_blk_int.h"
 
@@ -31,47 +32,6 @@ static struct vblk *to_vblk(struct virtio_dev *vd)
 }
 
 /* ---- chains as byte ranges -------------------------------------------- */
-
-/*
- * The bytes [@skip, @skip + @len) of @src[0..@n) as a list of segments in
- * @dst (room for @n). Returns the number of segments.
- */
-static unsigned int iov_slice(const struct iovec *src, unsigned int n,
-			      uint64_t skip, uint64_t len, struct iovec *dst)
-{
-	unsigned int out = 0;
-
-	for (unsigned int i = 0; i < n && len; i++) {
-		uint64_t l = src[i].iov_len;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		dst[out].iov_base = (uint8_t *)src[i].iov_base + skip;
-		dst[out].iov_len = MIN(l - skip, len);
-		len -= dst[out].iov_len;
-		skip = 0;
-		out++;
-	}
-	return out;
-}
-
-/* Copy the first @len bytes of @src[0..@n) to @buf; false if shorter. */
-static bool iov_read(const struct iovec *src, unsigned int n, void *buf,
-		     size_t len)
-{
-	uint8_t *p = buf;
-
-	for (unsigned int i = 0; i < n && len; i++) {
-		size_t l = MIN(src[i].iov_len, len);
-
-		memcpy(p, src[i].iov_base, l);
-		p += l;
-		len -= l;
-	}
-	return len == 0;
-}
 
 /* The chain's last device-writable byte (the status), or NULL. */
 static uint8_t *chain_status(const struct vq_chain *c)
@@ -170,10 +130,11 @@ static void vblk_parse_rw(struct vblk_req *r, const struct vq_chain *c,
 
 	if (write)
 		r->niov = iov_slice(c->iov, c->n_out, VBLK_HDR_LEN,
-				    c->out_len - VBLK_HDR_LEN, r->iov);
+				    c->out_len - VBLK_HDR_LEN, r->iov, c->n_out,
+				    NULL);
 	else
 		r->niov = iov_slice(c->iov + c->n_out, c->n_in, 0,
-				    c->in_len - 1, r->iov);
+				    c->in_len - 1, r->iov, c->n_in, NULL);
 	r->len = write ? c->out_len - VBLK_HDR_LEN : c->in_len - 1u;
 	r->offset = sector * DISK_SECTOR;
 	if (write && b->disk.readonly)
@@ -198,8 +159,6 @@ static void vblk_parse_dwz(struct vblk_req *r, const struct vq_chain *c)
 	struct vblk *b = r->b;
 	bool zero = r->type == VIRTIO_BLK_T_WRITE_ZEROES;
 	uint64_t bytes = c->out_len - VBLK_HDR_LEN;
-	struct iovec payload[VBLK_QUEUE_SIZE];
-	unsigned int n;
 
 	if (!virtio_dev_has(&b->vd, zero ? VIRTIO_BLK_F_WRITE_ZEROES
 					 : VIRTIO_BLK_F_DISCARD))
@@ -211,8 +170,8 @@ static void vblk_parse_dwz(struct vblk_req *r, const struct vq_chain *c)
 		return vblk_refuse(r, VIRTIO_BLK_S_UNSUPP,
 				   "bad number of segments");
 	r->nseg = (unsigned int)(bytes / sizeof(r->seg[0]));
-	n = iov_slice(c->iov, c->n_out, VBLK_HDR_LEN, bytes, payload);
-	(void)iov_read(payload, n, r->seg, bytes); /* bytes are there */
+	/* The bytes are there: out_len was checked against them. */
+	(void)iov_to_buf(c->iov, c->n_out, VBLK_HDR_LEN, r->seg, bytes);
 	for (unsigned int i = 0; i < r->nseg; i++) {
 		const struct virtio_blk_discard_write_zeroes *s = &r->seg[i];
 		uint32_t allowed =
@@ -235,7 +194,8 @@ static void vblk_get_id(struct vblk_req *r, const struct vq_chain *c)
 {
 	struct iovec data[VBLK_QUEUE_SIZE];
 	size_t len = MIN(c->in_len - 1u, (size_t)VBLK_SERIAL_MAX), left = len;
-	unsigned int n = iov_slice(c->iov + c->n_out, c->n_in, 0, len, data);
+	unsigned int n =
+	    iov_slice(c->iov + c->n_out, c->n_in, 0, len, data, c->n_in, NULL);
 	const char *src = r->b->serial;
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -258,7 +218,7 @@ static int vblk_handle(struct vblk *b, unsigned int q, const struct vq_chain *c)
 	struct vblk_req *r;
 
 	if (!status || c->out_len < VBLK_HDR_LEN ||
-	    !iov_read(c->iov, c->n_out, &hdr, sizeof(hdr))) {
+	    iov_to_buf(c->iov, c->n_out, 0, &hdr, sizeof(hdr)) != sizeof(hdr)) {
 		pr_warn_ratelimited(&b->vd.warn_rl,
 				    "queue %u: a request without a header or "
 				    "status byte: the device needs a reset",

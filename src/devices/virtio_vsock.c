@@ -215,8 +215,8 @@ static void vvsock_event_send(struct vvsock *v)
 
 	if (!v->event_pending || virtio_dev_pop(&v->vd, VVSOCK_EVQ, &ch) != 1)
 		return;
-	len = (uint32_t)vsock_iov_copy_in(ch.iov + ch.n_out, ch.n_in, 0, &ev,
-					  sizeof(ev));
+	len = (uint32_t)iov_from_buf(ch.iov + ch.n_out, ch.n_in, 0, &ev,
+				     sizeof(ev));
 	vq_push(&v->vd.vqs[VVSOCK_EVQ], ch.head, len);
 	virtio_dev_notify(&v->vd, VVSOCK_EVQ);
 	/* A buffer too small for it is the driver's loss; sent either way. */

@@ -74,8 +74,8 @@ void vvsock_conn_write(struct vvsock_conn *c, const struct iovec *iov,
 	if (!vsock_credit_buffered(&c->cr)) {
 		/* The usual case: straight from guest memory. */
 		w = conn_send(c, direct,
-			      vsock_iov_slice(iov, n, skip, len, direct,
-					      VVSOCK_QUEUE_SIZE));
+			      iov_slice(iov, n, skip, len, direct,
+					VVSOCK_QUEUE_SIZE, NULL));
 		if (w < 0) {
 			vvsock_conn_reset(c);
 			return;
@@ -92,8 +92,8 @@ void vvsock_conn_write(struct vvsock_conn *c, const struct iovec *iov,
 		/* rx_cnt - fwd_cnt is the buffered amount: append there. */
 		k = conn_ring(c, c->cr.rx_cnt + (uint32_t)w, rest, ring);
 		for (unsigned int i = 0, off = 0; i < k; i++) {
-			vsock_iov_copy_out(iov, n, skip + (uint32_t)w + off,
-					   ring[i].iov_base, ring[i].iov_len);
+			iov_to_buf(iov, n, skip + (uint32_t)w + off,
+				   ring[i].iov_base, ring[i].iov_len);
 			off += (unsigned int)ring[i].iov_len;
 		}
 	}

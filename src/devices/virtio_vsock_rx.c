@@ -29,7 +29,7 @@ static void rx_put_hdr(struct vvsock *v, struct vvsock_conn *c,
 		c->pending &= ~VVSOCK_PEND_CREDIT; /* every header carries it */
 	}
 	vsock_pkt_encode(p, raw);
-	vsock_iov_copy_in(ch->iov + ch->n_out, ch->n_in, 0, raw, sizeof(raw));
+	iov_from_buf(ch->iov + ch->n_out, ch->n_in, 0, raw, sizeof(raw));
 }
 
 static uint32_t rx_ctrl(struct vvsock *v, struct vvsock_conn *c,
@@ -58,9 +58,8 @@ static uint32_t rx_data(struct vvsock *v, struct vvsock_conn *c)
 	ssize_t n;
 
 	n = readv(c->src.fd, iov,
-		  (int)vsock_iov_slice(ch->iov + ch->n_out, ch->n_in,
-				       VSOCK_HDR_LEN, room, iov,
-				       VVSOCK_QUEUE_SIZE));
+		  (int)iov_slice(ch->iov + ch->n_out, ch->n_in, VSOCK_HDR_LEN,
+				 room, iov, VVSOCK_QUEUE_SIZE, NULL));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 		c->rx_ready = false;
 		vvsock_conn_watch(c);

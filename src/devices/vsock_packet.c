@@ -50,63 +50,6 @@ void vsock_pkt_encode(const struct vsock_pkt *p, void *raw)
 	memcpy(raw, &h, sizeof(h));
 }
 
-/* Copy between the segments (after @skip bytes) and @buf, either way. */
-static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t skip,
-		       uint8_t *buf, size_t len, bool to_iov)
-{
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t seg = iov[i].iov_len, take;
-		uint8_t *p = (uint8_t *)iov[i].iov_base + skip;
-
-		if (skip >= seg) {
-			skip -= seg;
-			continue;
-		}
-		take = MIN(seg - skip, len - done);
-		memcpy(to_iov ? p : buf + done, to_iov ? buf + done : p, take);
-		done += take;
-		skip = 0;
-	}
-	return done;
-}
-
-size_t vsock_iov_copy_out(const struct iovec *iov, unsigned int n, size_t skip,
-			  void *dst, size_t len)
-{
-	return iov_copy(iov, n, skip, dst, len, false);
-}
-
-size_t vsock_iov_copy_in(const struct iovec *iov, unsigned int n, size_t skip,
-			 const void *src, size_t len)
-{
-	/* The buffer is only read in this direction. */
-	return iov_copy(iov, n, skip, (uint8_t *)(uintptr_t)src, len, true);
-}
-
-unsigned int vsock_iov_slice(const struct iovec *iov, unsigned int n,
-			     size_t skip, size_t len, struct iovec *out,
-			     unsigned int max)
-{
-	unsigned int k = 0;
-
-	for (unsigned int i = 0; i < n && len && k < max; i++) {
-		size_t seg = iov[i].iov_len, take;
-
-		if (skip >= seg) {
-			skip -= seg;
-			continue;
-		}
-		take = MIN(seg - skip, len);
-		out[k].iov_base = (uint8_t *)iov[i].iov_base + skip;
-		out[k++].iov_len = take;
-		len -= take;
-		skip = 0;
-	}
-	return k;
-}
-
 enum vsock_verdict vsock_pkt_check(const struct iovec *iov, unsigned int n,
 				   size_t out_len, uint64_t guest_cid,
 				   struct vsock_pkt *p)
@@ -114,7 +57,7 @@ enum vsock_verdict vsock_pkt_check(const struct iovec *iov, unsigned int n,
 	uint8_t raw[VSOCK_HDR_LEN];
 
 	if (out_len < VSOCK_HDR_LEN ||
-	    vsock_iov_copy_out(iov, n, 0, raw, sizeof(raw)) != sizeof(raw))
+	    iov_to_buf(iov, n, 0, raw, sizeof(raw)) != sizeof(raw))
 		return VSOCK_DROP;
 	vsock_pkt_decode(raw, p);
 	/* A packet that claims another source, or is not for us, is not

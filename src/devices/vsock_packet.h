@@ -16,6 +16,8 @@
 
 #include <linux/virtio_vsock.h>
 
+#include "base/iov.h"
+
 /* Bytes of struct virtio_vsock_hdr in the ring. */
 #define VSOCK_HDR_LEN 44
 /* The largest payload we accept in one packet (Linux sends <= 64 KiB). */
@@ -43,25 +45,6 @@ void vsock_pkt_decode(const void *raw, struct vsock_pkt *p);
 
 /* Encode @p as 44 little-endian bytes at @raw. */
 void vsock_pkt_encode(const struct vsock_pkt *p, void *raw);
-
-/*
- * Copy up to @len bytes starting @skip bytes into the @n segments @iov
- * to @dst (headers split across descriptors). Returns bytes copied.
- */
-size_t vsock_iov_copy_out(const struct iovec *iov, unsigned int n, size_t skip,
-			  void *dst, size_t len);
-
-/* As vsock_iov_copy_out(), into the segments. Returns bytes copied. */
-size_t vsock_iov_copy_in(const struct iovec *iov, unsigned int n, size_t skip,
-			 const void *src, size_t len);
-
-/*
- * Describe the @len bytes at offset @skip of @iov (n segments) in @out
- * (room for @max). Returns the segment count (0 if nothing fits).
- */
-unsigned int vsock_iov_slice(const struct iovec *iov, unsigned int n,
-			     size_t skip, size_t len, struct iovec *out,
-			     unsigned int max);
 
 /*
  * Read and check the header of a guest packet whose readable part

@@ -120,14 +120,14 @@ static void test_iov(void)
 	uint8_t a[3], b[5], out[8];
 	struct iovec iov[2] = {{a, 3}, {b, 5}}, sl[2];
 
-	CHECK_EQ(vsock_iov_copy_in(iov, 2, 1, "abcdefg", 7), 7);
-	CHECK_EQ(vsock_iov_copy_out(iov, 2, 1, out, 8), 7);
+	CHECK_EQ(iov_from_buf(iov, 2, 1, "abcdefg", 7), 7);
+	CHECK_EQ(iov_to_buf(iov, 2, 1, out, 8), 7);
 	CHECK(!memcmp(out, "abcdefg", 7));
-	CHECK_EQ(vsock_iov_slice(iov, 2, 2, 3, sl, 2), 2);
+	CHECK_EQ(iov_slice(iov, 2, 2, 3, sl, 2, NULL), 2);
 	CHECK_EQ(sl[0].iov_len, 1);
 	CHECK_EQ(sl[1].iov_len, 2);
 	CHECK(sl[0].iov_base == a + 2 && sl[1].iov_base == b);
-	CHECK_EQ(vsock_iov_slice(iov, 2, 8, 3, sl, 2), 0);
+	CHECK_EQ(iov_slice(iov, 2, 8, 3, sl, 2, NULL), 0);
 }
 
 static int parse(const char *s)
