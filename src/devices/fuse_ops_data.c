@@ -190,6 +190,20 @@ static int io_start(struct fuse_req *r, uint64_t fh, enum fuse_io_op op)
 	return FUSE_SERVER_IO;
 }
 
+/* READ or WRITE of @iov (@niov segments) at @off on handle @fh, prepared. */
+static int io_data(struct fuse_req *r, uint64_t fh, enum fuse_io_op op,
+		   uint64_t off, const struct iovec *iov, unsigned int niov)
+{
+	int ret = io_start(r, fh, op);
+
+	if (ret < 0)
+		return ret;
+	r->io->off = (off_t)off;
+	r->io->niov = niov;
+	memcpy(r->io->iov, iov, niov * sizeof(iov[0]));
+	return ret;
+}
+
 int fuse_op_read(struct fuse_req *r)
 {
 	const size_t hl = sizeof(struct fuse_out_header);
@@ -197,7 +211,6 @@ int fuse_op_read(struct fuse_req *r)
 	size_t size, sliced;
 	struct iovec iov[FUSE_IO_MAX_IOV];
 	unsigned int niov;
-	int ret;
 
 	memcpy(&a, r->arg, sizeof(a));
 	if (a.offset > INT64_MAX)
@@ -210,13 +223,7 @@ int fuse_op_read(struct fuse_req *r)
 	/* A short read would read as EOF: refuse a chain we cannot fill. */
 	if (sliced != size)
 		return -EINVAL;
-	ret = io_start(r, a.fh, FUSE_IO_READ);
-	if (ret < 0)
-		return ret;
-	r->io->off = (off_t)a.offset;
-	r->io->niov = niov;
-	memcpy(r->io->iov, iov, niov * sizeof(iov[0]));
-	return ret;
+	return io_data(r, a.fh, FUSE_IO_READ, a.offset, iov, niov);
 }
 
 int fuse_op_write(struct fuse_req *r)
@@ -227,7 +234,6 @@ int fuse_op_write(struct fuse_req *r)
 	struct iovec iov[FUSE_IO_MAX_IOV];
 	unsigned int niov;
 	size_t sliced;
-	int ret;
 
 	memcpy(&a, r->arg, sizeof(a));
 	if (a.offset > INT64_MAX || a.size > FUSE_SERVER_MAX_WRITE ||
@@ -237,13 +243,7 @@ int fuse_op_write(struct fuse_req *r)
 			 &sliced);
 	if (sliced != a.size)
 		return -EINVAL;
-	ret = io_start(r, a.fh, FUSE_IO_WRITE);
-	if (ret < 0)
-		return ret;
-	r->io->off = (off_t)a.offset;
-	r->io->niov = niov;
-	memcpy(r->io->iov, iov, niov * sizeof(iov[0]));
-	return ret;
+	return io_data(r, a.fh, FUSE_IO_WRITE, a.offset, iov, niov);
 }
 
 int fuse_op_fsync(struct fuse_req *r)
