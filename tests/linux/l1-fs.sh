@@ -12,8 +12,10 @@ FS_SECRET=SECRET-fs-7f3a9c-outside
 fs_setup_share() {
 	local d=$1 s=$1/share
 	mkdir -p "$s"
+	modprobe loop 2>/dev/null
+	losetup -d /dev/loop6 2>/dev/null
 	truncate -s 1400M "$d/share.img" && mkfs.ext4 -q -F "$d/share.img" &&
-		mount -o loop "$d/share.img" "$s" || return 1
+		losetup /dev/loop6 "$d/share.img" && mount /dev/loop6 "$s" || return 1
 	echo "$FS_SECRET" >"$d/secret.txt"
 	echo hello >"$s/hello.txt"
 	ln -s ../secret.txt "$s/up"
@@ -24,6 +26,7 @@ fs_setup_share() {
 
 fs_umount_share() {
 	umount "$1/share" 2>/dev/null
+	losetup -d /dev/loop6 2>/dev/null
 	rm -f "$1/share.img"
 	return 0
 }
@@ -59,10 +62,41 @@ fs_check_share() {
 	fs_umount_share "$1"
 }
 
-# The minimal guest's own root (its initramfs) as a directory to boot from.
+# The minimal guest's own root (its initramfs) as a directory to boot from,
+# unpacked by python (the L1 has no cpio): newc entries, with their modes.
 fs_setup_root() {
-	mkdir -p "$1/root" && (cd "$1/root" && zcat /guest/initramfs.cpio.gz | cpio -idm 2>/dev/null) &&
-		[ -x "$1/root/init" ]
+	mkdir -p "$1/root" && python3 - "$1/root" <<'PY' && [ -x "$1/root/init" ]
+import gzip, os, stat, sys
+root = sys.argv[1]
+data = gzip.open("/guest/initramfs.cpio.gz").read()
+at = 0
+while True:
+    h = data[at:at + 110]
+    assert h[:6] in (b"070701", b"070702"), "not a newc archive"
+    f = [int(h[6 + 8 * i:14 + 8 * i], 16) for i in range(13)]
+    mode, size, namesize = f[1], f[6], f[11]
+    rdev = os.makedev(f[9], f[10])
+    name = data[at + 110:at + 110 + namesize - 1].decode()
+    at = (at + 110 + namesize + 3) & ~3
+    body = data[at:at + size]
+    at = (at + size + 3) & ~3
+    if name == "TRAILER!!!":
+        break
+    path = os.path.join(root, name)
+    if name in (".", ""):
+        continue
+    if stat.S_ISDIR(mode):
+        os.makedirs(path, exist_ok=True)
+    elif stat.S_ISLNK(mode):
+        os.symlink(body.decode(), path)
+    elif stat.S_ISREG(mode):
+        with open(path, "wb") as out:
+            out.write(body)
+    else:
+        os.mknod(path, mode, rdev)
+    if not stat.S_ISLNK(mode):
+        os.chmod(path, stat.S_IMODE(mode))
+PY
 }
 
 fs_check_root() {
