@@ -144,17 +144,18 @@ if [ $l1rc != 0 ]; then
 fi
 tr -d '\r' <"$logdir/l1.log" >"$logdir/l1.clean.log"
 # The nested L1 is QEMU TCG emulating SVM; very rarely its own kernel
-# locks up (soft lockups on both of its CPUs, l1/run.sh exits 126). That
-# is the harness failing, not vmm: run the cases it never finished once
-# more in a fresh L1, and say so.
-if [ "$l1rc" = 126 ]; then
+# locks up (soft lockups on both of its CPUs, l1/run.sh exits 126) or
+# panics (once: a stack overflow in its exception entry on a KVM vCPU
+# thread). That is the harness failing, not vmm: run the cases it never
+# finished once more in a fresh L1, and say so.
+if [ "$l1rc" != 0 ]; then
 	unfinished=()
 	for name in "${names[@]}"; do
 		grep -qE "^CASE_END $name rc=" "$logdir/l1.clean.log" ||
 			unfinished+=("$name")
 	done
 	if [ ${#unfinished[@]} -gt 0 ]; then
-		echo "note: L1 stalled (QEMU TCG); retrying ${unfinished[*]} in a fresh L1"
+		echo "note: L1 ended early (rc=$l1rc: $(tail -n 1 "$logdir/harness.err")); retrying ${unfinished[*]} in a fresh L1"
 		run_l1 "$logdir/l1-retry.log" "${unfinished[@]}"
 		[ $l1rc = 0 ] && l1_failure= ||
 			l1_failure="L1 retry failed (rc=$l1rc): $(tail -n 1 "$logdir/harness.err")"
