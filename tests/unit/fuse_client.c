@@ -115,25 +115,6 @@ static unsigned int cut(struct fc *c, uint8_t *p, size_t len, struct iovec *iov,
 	return n;
 }
 
-/* Run a prepared I/O the way a device would, with plain syscalls. */
-static ssize_t run_io(const struct fuse_io *io)
-{
-	ssize_t res;
-
-	switch (io->op) {
-	case FUSE_IO_READ:
-		res = preadv(io->fd, io->iov, (int)io->niov, io->off);
-		break;
-	case FUSE_IO_WRITE:
-		res = pwritev(io->fd, io->iov, (int)io->niov, io->off);
-		break;
-	case FUSE_IO_FSYNC: res = fsync(io->fd); break;
-	case FUSE_IO_FDATASYNC: res = fdatasync(io->fd); break;
-	default: res = fallocate(io->fd, io->mode, io->off, io->len); break;
-	}
-	return res < 0 ? -errno : res;
-}
-
 int fc_send_raw(struct fc *c, const void *req, size_t len, void *reply,
 		size_t reply_cap, size_t *reply_len)
 {
@@ -154,7 +135,7 @@ int fc_send_raw(struct fc *c, const void *req, size_t len, void *reply,
 		ret = fuse_server_prepare(c->s, iov_in, n_in, len, iov_out,
 					  n_out, out_len, &written, &io);
 		if (ret == FUSE_SERVER_IO)
-			ret = fuse_server_complete(c->s, &io, run_io(&io),
+			ret = fuse_server_complete(c->s, &io, fuse_io_run(&io),
 						   iov_out, n_out, out_len,
 						   &written);
 	} else {
