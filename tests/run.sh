@@ -65,22 +65,64 @@ count_results() {
 	done
 }
 
+# dump_tree PID: every thread of PID and of its descendants, as the kernel
+# sees it (state, wait channel, syscall, kernel stack): for a test that is
+# about to hit its time limit.
+dump_tree() {
+	local p=$1 t c
+	for t in /proc/"$p"/task/*; do
+		[ -d "$t" ] || continue
+		echo "THREAD $p/${t##*/} $(cat "$t/comm" 2>/dev/null)" \
+			"state=$(awk '/^State/ { print $2 }' "$t/status" 2>/dev/null)" \
+			"wchan=$(cat "$t/wchan" 2>/dev/null)" \
+			"syscall=$(cut -d' ' -f1-4 "$t/syscall" 2>/dev/null)"
+		sed 's/^/    /' "$t/stack" 2>/dev/null
+		for c in $(cat "$t/children" 2>/dev/null); do dump_tree "$c"; done
+	done
+}
+
+# limited LIMIT LOG CMD...: CMD under `timeout`, its output in LOG; 3 s
+# before the limit the threads of whatever still runs are appended to LOG.
+limited() {
+	local limit=$1 log=$2 pid n=0
+	shift 2
+	timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ $n = $(((limit - 3) * 5)) ]; then
+			{ echo "--- threads $((limit - 3)) s after the start:"; dump_tree "$pid"; } >>"$log" 2>&1
+		fi
+		sleep 0.2 & wait $!
+		n=$((n + 1))
+	done
+	wait "$pid"
+}
+
 run_one() { # name timeout cmd...
 	local name=$1 limit=$2 rc t0=$SECONDS
 	shift 2
 	local log="$log_dir/${name//\//_}.log"
-	timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
+	limited "$limit" "$log" "$@"
 	rc=$?
 	# In the nested L1 (QEMU TCG emulating SVM) an L2 test guest has,
 	# rarely, hit a SHUTDOWN (triple fault: KVM resets it, hence rip
-	# 0xfff0) that no rerun and no real host has ever shown: run such a
-	# script once more, and say so.
-	if [ $rc != 0 ] && [ $rc != 77 ] && [ -n "${L1:-}" ] &&
-		grep -q 'triple fault at rip 0xfff0' "$log"; then
-		mv "$log" "$log.first"
-		echo "RETRY $name: an L2 guest triple-faulted in the nested L1 (first log $log.first)"
-		timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
-		rc=$?
+	# 0xfff0) or stopped making progress (a hello guest silent for 120 s,
+	# once in a CI run; 80 runs in a row did not repeat it), which no
+	# real host has shown: run such a script once more, and say so.
+	if [ $rc != 0 ] && [ $rc != 77 ] && [ -n "${L1:-}" ]; then
+		local why=
+		if grep -q 'triple fault at rip 0xfff0' "$log"; then
+			why="an L2 guest triple-faulted in the nested L1"
+		elif [ $rc = 124 ] || [ $rc = 137 ]; then
+			why="it hit its time limit in the nested L1"
+		fi
+		if [ -n "$why" ]; then
+			mv "$log" "$log.first"
+			echo "RETRY $name: $why (first log $log.first)"
+			sed -n '/^--- threads/,$p' "$log.first" | head -n 60 | sed 's/^/    /'
+			limited "$limit" "$log" "$@"
+			rc=$?
+		fi
 	fi
 	case $rc in
 	0) passed=$((passed + 1)); echo "PASS $name ($((SECONDS - t0)) s)" ;;

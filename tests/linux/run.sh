@@ -17,7 +17,8 @@
 # Needs: `make` ($O/vmm) and the guest images of guests/linux/build.sh,
 # guests/stock/build.sh and guests/l1/build.sh under build/guests/.
 # Environment: O (build), VMM ($O/vmm), GUESTS (build/guests), CASES (the
-# case list, tests/linux/cases), LINUX_LOGDIR ($O/test-logs/linux).
+# case list, tests/linux/cases), LINUX_LOGDIR ($O/test-logs/linux),
+# LINUX_L1_MEM (the L1's memory, guests/l1/run.sh -m; default 4096M).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -126,7 +127,7 @@ run_l1() {
 	local log=$1 f l1_args
 	shift
 	write_script "$logdir/l1-test.sh" "$@"
-	l1_args=(-t "$total_limit" -l "$log" --vmm "$vmm" --l1 "$guests/l1")
+	l1_args=(-t "$total_limit" -l "$log" --vmm "$vmm" --l1 "$guests/l1" ${LINUX_L1_MEM:+-m "$LINUX_L1_MEM"})
 	for f in "${gfiles[@]}"; do l1_args+=(-f "$f"); done
 	[ $verbose = 1 ] || l1_args+=(-q)
 	set +e
