@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -119,6 +120,29 @@ static int wait_for_end(struct vmm *vm, int sig_fd)
 	return signo;
 }
 
+/*
+ * A shared directory costs one fd per file or directory the guest holds
+ * (as virtiofsd, which asks for 1,000,000): the soft limit goes up to
+ * 1048576 where the hard one allows or can be raised (root), else to the
+ * hard limit. A process-wide setting, so the program's, not libvmm's.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	const rlim_t want = 1u << 20;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max < want) {
+		struct rlimit up = {.rlim_cur = want, .rlim_max = want};
+
+		if (!setrlimit(RLIMIT_NOFILE, &up))
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 static int boot(int argc, char **argv)
 {
 	struct cli_options cfg;
@@ -134,6 +158,8 @@ static int boot(int argc, char **argv)
 	case CLI_ERROR: return usage_error(err);
 	case CLI_RUN: break;
 	}
+	if (cfg.nr_fs)
+		raise_fd_limit();
 	if (vmm_create(&vm)) {
 		fprintf(stderr, "vmm: error: out of memory\n");
 		return CLI_STATUS_ERROR;

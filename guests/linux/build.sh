@@ -10,6 +10,8 @@
 #                       init-net.sh (net and vsock tests) as /etc/init-net.sh
 #                       and their python3 helper netpeer.py as /etc/netpeer.py,
 #                       init-fs.sh (virtio-fs tests) as /etc/init-fs.sh
+#                       and fsbench.py (the guest side of tests/bench/fs_bench.py)
+#                       as /etc/fsbench.py
 #
 # The kernel is Debian's linux-source-6.1 (/usr/src/linux-source-6.1.tar.xz),
 # configured as `make tinyconfig` + the fragment guests/linux/config, then
@@ -117,6 +119,7 @@ install -m 644 "$here/init-blk.sh" "$root/etc/init-blk.sh"
 install -m 644 "$here/init-net.sh" "$root/etc/init-net.sh"
 install -m 644 "$here/init-fs.sh" "$root/etc/init-fs.sh"
 install -m 755 "$here/netpeer.py" "$root/etc/netpeer.py"
+install -m 755 "$here/fsbench.py" "$root/etc/fsbench.py"
 pack_cpio "$root" "$out/initramfs.cpio.gz" gz
 rm -rf "$root"
 

@@ -15,6 +15,8 @@
 #               FS_FSYNC ok, FS_BIG bytes=<n> (fs_big_mib MiB of zeros,
 #               fsync'd), FS_SMALL count=10000, FS_LIST ok (ls and find
 #               agree), FS_RMTREE ok, FS_WORK_DONE
+#   fs-rw       4 MiB random written, read back after dropping caches,
+#               renamed, removed: FS_RW ok
 #   fs-confine  every way out of the mount the guest can try: FS_CONFINED ok,
 #               or FS_LEAK <how>
 #   fs-ro       a read-only share: reading works, every write is refused:
@@ -22,12 +24,33 @@
 #   fs-root     the root file system is virtiofs and writable:
 #               FS_ROOT type=<fstype> FS_ROOT_WRITE ok
 #   fs-umount   FS_UMOUNT ok (the driver's DESTROY)
+#   fs-mount-blk  the disk with serial=scratch (ext4) on /mnt/fs instead:
+#               the virtio-blk reference of the benchmark. FS_MOUNT ok|failed
+#   fs-bench    tests/bench/fs_bench.py's workloads on /mnt/fs
+#               (guests/linux/fsbench.py, /etc/fsbench.py here, run by the
+#               Debian root's python3): FSB_RESULT lines, FSB_DONE.
+#               fsb_mib=N (file size, default 1024), fsb_rt=S (random
+#               reads, default 10)
 
 fs_fail() { echo "FS_FAIL $*"; }
 
 fs_mount() {
 	mkdir -p /mnt/fs
 	if mount -t virtiofs "$FS_TAG" /mnt/fs; then echo "FS_MOUNT ok"; else echo "FS_MOUNT failed"; return 1; fi
+}
+
+fs_mount_blk() {
+	mkdir -p /mnt/fs
+	blk_wait 2
+	dev=$(blk_by_serial scratch) && mount -t ext4 "$dev" /mnt/fs &&
+		echo "FS_MOUNT ok" || { echo "FS_MOUNT failed"; return 1; }
+}
+
+fs_bench() {
+	net_root >/dev/null || return 1
+	grep -q " /mnt/root/mnt " /proc/mounts || mount --bind /mnt/fs /mnt/root/mnt || return 1
+	cp /etc/fsbench.py /mnt/root/tmp/fsbench.py
+	net_chroot python3 /tmp/fsbench.py /mnt --mib "$FSB_MIB" --rt "$FSB_RT"
 }
 
 # Python from the Debian root, with the mount bound under it: xattrs and
@@ -88,6 +111,16 @@ print('FS_FSYNC ok')
 	mkdir -p $w/tree/a/b/c && echo x >$w/tree/a/b/c/f && ln -s c $w/tree/a/b/l &&
 		rm -rf $w/tree && [ ! -e $w/tree ] && echo "FS_RMTREE ok" || fs_fail rmtree
 	echo "FS_WORK_DONE"
+}
+
+fs_rw() {
+	w=/mnt/fs/rw
+	rm -rf $w
+	mkdir $w && dd if=/dev/urandom of=$w/a bs=1M count=4 2>/dev/null &&
+		sum=$(sha256sum <$w/a) && echo 3 >/proc/sys/vm/drop_caches &&
+		[ "$(sha256sum <$w/a)" = "$sum" ] && mv $w/a $w/b && [ ! -e $w/a ] &&
+		[ "$(sha256sum <$w/b)" = "$sum" ] && rm -r $w && [ ! -e $w ] &&
+		echo "FS_RW ok" || fs_fail rw
 }
 
 # fs_try HOW CMD...: the output of CMD must not hold the secret.
@@ -155,18 +188,23 @@ fs_root() {
 }
 
 fs_test() {
-	FS_TAG=share FS_BIG_MIB=1024 FS_SECRET=
+	FS_TAG=share FS_BIG_MIB=1024 FS_SECRET= FSB_MIB=1024 FSB_RT=10
 	for arg in $(cat /proc/cmdline); do
 		case $arg in
 		fs_tag=*) FS_TAG=${arg#fs_tag=} ;;
 		fs_big_mib=*) FS_BIG_MIB=${arg#fs_big_mib=} ;;
 		fs_secret=*) FS_SECRET=${arg#fs_secret=} ;;
+		fsb_mib=*) FSB_MIB=${arg#fsb_mib=} ;;
+		fsb_rt=*) FSB_RT=${arg#fsb_rt=} ;;
 		esac
 	done
 	for t in $(echo "$1" | tr , ' '); do
 		case $t in
 		fs-mount) fs_mount || break ;;
+		fs-mount-blk) fs_mount_blk || break ;;
+		fs-bench) fs_bench ;;
 		fs-work) fs_work ;;
+		fs-rw) fs_rw ;;
 		fs-confine) fs_confine ;;
 		fs-ro) fs_ro ;;
 		fs-root) fs_root ;;

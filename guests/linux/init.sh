@@ -185,8 +185,11 @@ net* | vsock*)
 	;;
 fs*)
 	# virtio-fs tests, NAME[,NAME...] (init-fs.sh; its python helpers
-	# come from init-net.sh's Debian root)
-	. /etc/init-net.sh
+	# come from init-net.sh's Debian root, the benchmark's ext4 disk is
+	# found by init-blk.sh's helpers; the stock initramfs has neither)
+	for f in /etc/init-blk.sh /etc/init-net.sh; do
+		[ -f $f ] && . $f
+	done
 	. /etc/init-fs.sh
 	fs_test "$TEST"
 	;;

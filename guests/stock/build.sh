@@ -4,8 +4,8 @@
 # Produces, in OUTDIR:
 #   vmlinuz             /boot/vmlinuz-<abi>-cloud-amd64 (a bzImage, lz4 inside)
 #   initramfs.cpio.gz   busybox-static + guests/linux/init.sh as /init (and
-#                       init-blk.sh as /etc/init-blk.sh) + the
-#                       virtio modules in /lib/modules, with their insmod order
+#                       init-blk.sh and init-fs.sh in /etc) + the
+#                       virtio, fuse and virtiofs modules in /lib/modules, with their insmod order
 #                       in /lib/modules/load-order (from `modinfo -F depends`)
 #   abi                 the kernel release, e.g. 6.1.0-56-cloud-amd64
 #
@@ -13,8 +13,8 @@
 # package linux-image-cloud-amd64 currently points to, or $STOCK_ABI) and
 # cached in OUTDIR/deb; re-runs only rebuild the small initramfs. The cloud
 # kernel has no X86_MPPARSE, so booting it with 2 CPUs tests the VMM's ACPI
-# MADT; VIRTIO_MMIO, VIRTIO_CONSOLE, VIRTIO_BLK and HW_RANDOM_VIRTIO are
-# modules, loaded by /init (ext4 and the hwrng core are built in).
+# MADT; VIRTIO_MMIO, VIRTIO_CONSOLE, VIRTIO_BLK, HW_RANDOM_VIRTIO, FUSE_FS
+# and VIRTIO_FS are modules, loaded by /init (ext4 and the hwrng core are built in).
 # With `interactive=1` on the kernel command line /init gives a shell on the
 # console and powers off when it exits (used by `make run`).
 set -euo pipefail
@@ -30,7 +30,7 @@ need_cmd dpkg-deb dpkg
 need_cmd modinfo kmod
 
 # Modules /init loads; their dependencies are added in front automatically.
-WANT_MODULES="virtio_ring virtio virtio_mmio virtio_console virtio_blk virtio_rng"
+WANT_MODULES="virtio_ring virtio virtio_mmio virtio_console virtio_blk virtio_rng fuse virtiofs"
 
 # --- 1. the kernel package, downloaded and unpacked once -----------------------
 abi=${STOCK_ABI:-$(kernel_abi "$out" linux-image-cloud-amd64)}
@@ -59,6 +59,7 @@ rm -rf "$root"
 busybox_tree "$root"
 install -m 755 "$here/../linux/init.sh" "$root/init"
 install -m 644 "$here/../linux/init-blk.sh" "$root/etc/init-blk.sh"
+install -m 644 "$here/../linux/init-fs.sh" "$root/etc/init-fs.sh"
 mkdir -p "$root/lib/modules"
 for m in "${order[@]}"; do
 	cp "${kopath[$m]}" "$root/lib/modules/$m.ko"

@@ -195,6 +195,9 @@ int vmm_add_net(struct vmm *vm, const char *spec);
  * `mount -t virtiofs TAG DIR` or boots from (root=TAG
  * rootfstype=virtiofs). Served in process on the io thread; the guest
  * reaches nothing outside @dir. The directory is opened at vmm_start().
+ * Every file or directory the guest holds costs the process one fd: raise
+ * RLIMIT_NOFILE (the vmm program raises it to 1048576, or to its hard
+ * limit); past it the guest's lookups fail with EMFILE.
  * Up to VMM_MAX_FS. 0 or -errno (-EINVAL: a bad tag or unknown flags,
  * -ENOSPC: too many).
  */

@@ -14,8 +14,9 @@
 # (tests/bench/peers.py); the keystroke -> echo latency of a shell on
 # Debian's stock kernel (tests/bench/echo_latency.py) needs Linux, so it runs
 # only where Linux boots (the L1, or a host with VT-x/AMD-V), and so does
-# the virtio-blk fio comparison (tests/bench/fio_blk.py) and the virtio-net
-# and virtio-vsock one (tests/bench/net_vsock.py).
+# the virtio-blk fio comparison (tests/bench/fio_blk.py), the virtio-net
+# and virtio-vsock one (tests/bench/net_vsock.py) and the virtio-fs one
+# against virtiofsd (tests/bench/fs_bench.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$PWD
@@ -77,6 +78,8 @@ if [ -z "${L1:-}" ]; then
 			${FIO_RUNS:+-e FIO_RUNS="$FIO_RUNS"} ${FIO_RT:+-e FIO_RT="$FIO_RT"} \
 			${NET_RUNS:+-e NET_RUNS="$NET_RUNS"} ${NET_SECS:+-e NET_SECS="$NET_SECS"} \
 			${NET_ONLY:+-e NET_ONLY="$NET_ONLY"} ${BENCH_ONLY:+-e BENCH_ONLY="$BENCH_ONLY"} \
+			${FS_RUNS:+-e FS_RUNS="$FS_RUNS"} ${FS_MIB:+-e FS_MIB="$FS_MIB"} \
+			${FS_RT:+-e FS_RT="$FS_RT"} ${FS_COLS:+-e FS_COLS="$FS_COLS"} \
 			--vmm "$VMM" -- "$script" &
 		pid=$!
 		tail -n +1 -F --pid=$pid "$log" 2>/dev/null |
@@ -129,10 +132,14 @@ if [ $linux_runs = 1 ]; then
 	# virtio-net (tap, passt) and virtio-vsock: iperf3 and netpeer.py in
 	# the same guest on vmm and on QEMU (userspace and vhost).
 	bench python3 tests/bench/net_vsock.py ${q:+--qemu "$q"}
+	# virtio-fs: metadata and data workloads on vmm's server, on QEMU with
+	# virtiofsd, and on virtio-blk ext4 as the reference.
+	bench python3 tests/bench/fs_bench.py ${q:+--qemu "$q"}
 else
 	echo "== keystroke -> echo: skipped (Linux does not boot on this /dev/kvm; make bench runs it in the nested L1)"
 	echo "== virtio-blk fio: skipped (likewise)"
 	echo "== virtio-net and virtio-vsock: skipped (likewise)"
+	echo "== virtio-fs: skipped (likewise)"
 fi
 echo "== benchmarks took $((SECONDS - t0)) s"
 exit 0

@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""virtio-fs: vmm's in-process server against QEMU + virtiofsd (make bench).
+
+    fs_bench.py [--qemu PATH] [--virtiofsd PATH] [--runs N] [--mib N] [--rt S]
+
+The same guest (the minimal 6.1 kernel, 2 vCPUs, 512M, its root the L1's
+Debian image read-only for python3, tar and fio) runs the workloads of
+guests/linux/fsbench.py on one mounted directory:
+
+  stat-tree      lstat of a 10,000-file tree, cold            entries/s
+  create-unlink  2,000 empty files created, then unlinked      ops/s
+  untar          a busybox-sized tarball (2,400 files, ~20 MB) files/s
+  seq-write      --mib MiB in 1 MiB writes, fsync'd            MB/s
+  seq-read       the same file, cold                           MB/s
+  rand-read-4k   4 KiB random reads for --rt s, cold           IOPS
+
+Columns:
+  vmm            --fs tag=share,path=DIR: the server inside vmm, its
+                 file I/O through the io thread's io_uring
+  virtiofsd      QEMU (-accel kvm, microvm, vhost-user-fs-device) with
+                 Debian's /usr/lib/qemu/virtiofsd -o cache=auto on DIR
+  blk ext4       the reference: vmm --disk on an ext4 image made from DIR
+                 (mkfs.ext4 -d), mounted by the guest
+DIR is on a tmpfs of its own, rebuilt before every guest, so every column
+starts from the same tree. Each guest's workloads time themselves; every
+write workload ends with sync inside its time. FS_RUNS (or --runs,
+default 1) repeats every column, interleaved; the table shows medians and
+vmm / virtiofsd (above 1: vmm does more). Figures are printed, never
+asserted.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+O = os.environ.get("O", "build")
+OB = O if os.path.isabs(O) else os.path.join(TOP, O)
+VMM = os.environ.get("VMM", os.path.join(OB, "vmm"))
+LINUX = os.environ.get("LINUX_GUEST", os.path.join(TOP, "build/guests/linux"))
+L1ROOT = os.path.realpath(os.environ.get(
+    "L1_ROOT_IMG", os.path.join(TOP, "build/guests/l1/root.img")))
+WORK = os.environ.get("FS_BENCH_DIR", "/var/tmp/fs-bench")
+VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
+CMDLINE = "console=ttyS0 panic=-1 reboot=acpi"
+
+WORKLOADS = [("stat-tree", "entries/s"), ("create-unlink", "ops/s"),
+             ("untar", "files/s"), ("seq-write", "MB/s"), ("seq-read", "MB/s"),
+             ("rand-read-4k", "IOPS")]
+
+
+def guest_cmdline(tests, a):
+    return "%s test=%s fsb_mib=%d fsb_rt=%d" % (CMDLINE, tests, a.mib, a.rt)
+
+
+def vmm_common(serial):
+    return [VMM, "--kernel", os.path.join(LINUX, "bzImage"),
+            "--initrd", os.path.join(LINUX, "initramfs.cpio.gz"),
+            "--cpus", "2", "--mem", "512M", "--serial", "file:" + serial,
+            "--disk", "path=%s,readonly=on,serial=root" % L1ROOT]
+
+
+def make_tree(share):
+    """share/tree: 100 directories of 100 small files each."""
+    if os.path.exists(share):
+        shutil.rmtree(share)
+    for d in range(100):
+        p = os.path.join(share, "tree", "d%02d" % d)
+        os.makedirs(p)
+        for f in range(100):
+            with open(os.path.join(p, "f%02d" % f), "w") as fh:
+                fh.write("%d/%d\n" % (d, f))
+
+
+def parse(text):
+    out = {}
+    for line in text.splitlines():
+        if "FSB_RESULT " not in line:
+            continue
+        kv = dict(w.split("=", 1) for w in line.split("FSB_RESULT ", 1)[1].split()
+                  if "=" in w)
+        try:
+            out[kv["name"]] = float(kv["value"])
+        except (KeyError, ValueError):
+            pass
+    return out
+
+
+def run_guest(label, argv, serial, limit, env=None):
+    """One L2 running the workloads; its results, or {} and a note."""
+    if os.path.exists(serial):
+        os.unlink(serial)
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           timeout=limit, env=env)
+        rc, err = p.returncode, p.stderr.decode(errors="replace")
+    except subprocess.TimeoutExpired as e:
+        rc, err = "timeout", (e.stderr or b"").decode(errors="replace")
+    text = ""
+    if os.path.exists(serial):
+        with open(serial, errors="replace") as f:
+            text = f.read()
+    res = parse(text)
+    if rc != 0 or "FSB_DONE" not in text or len(res) < len(WORKLOADS):
+        os.makedirs(os.path.join(OB, "bench"), exist_ok=True)
+        keep = os.path.join(OB, "bench", "fs_bench-%s-%d.log" % (
+            label.replace(" ", "_"), int(time.time())))
+        with open(keep, "w") as f:
+            f.write(text)
+        tail = [ln for ln in text.replace("\r", "").splitlines() if ln.strip()][-3:]
+        print("  (%s: status %s after %.0f s, %d of %d results; stderr: %s; "
+              "guest: %s; log %s)" % (label, rc, time.monotonic() - t0, len(res),
+                                      len(WORKLOADS),
+                                      err.strip().splitlines()[-1:] or "-",
+                                      " | ".join(tail) or "-", keep), flush=True)
+    return res
+
+
+def col_vmm(a, share, serial, limit):
+    make_tree(share)
+    argv = vmm_common(serial) + [
+        "--fs", "tag=share,path=" + share,
+        "--cmdline", guest_cmdline("fs-mount,fs-bench,fs-umount", a)]
+    return run_guest("vmm", argv, serial, limit)
+
+
+def col_blk(a, share, serial, limit):
+    make_tree(share)
+    img = os.path.join(WORK, "ext4.img")
+    with open(img, "wb") as f:
+        f.truncate((a.mib + 512) << 20)
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-d", share, img], check=True)
+    shutil.rmtree(share)
+    argv = vmm_common(serial) + [
+        "--disk", "path=%s,serial=scratch" % img,
+        "--cmdline", guest_cmdline("fs-mount-blk,fs-bench,fs-umount", a)]
+    try:
+        return run_guest("blk ext4", argv, serial, limit)
+    finally:
+        os.unlink(img)
+
+
+def wait_socket(path, proc, secs=20):
+    end = time.monotonic() + secs
+    while time.monotonic() < end and proc.poll() is None:
+        if os.path.exists(path):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def col_virtiofsd(a, share, serial, limit):
+    make_tree(share)
+    sock = os.path.join(WORK, "virtiofsd.sock")
+    if os.path.exists(sock):
+        os.unlink(sock)
+    log = open(os.path.join(WORK, "virtiofsd.log"), "w")
+    d = subprocess.Popen([a.virtiofsd, "--socket-path=" + sock, "-o",
+                          "source=" + share, "-o", "cache=auto"],
+                         stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    try:
+        if not wait_socket(sock, d):
+            print("  (virtiofsd did not start: see %s)" % log.name)
+            return {}
+        argv = [a.qemu, "-M", "microvm,acpi=on,memory-backend=mem",
+                "-accel", "kvm", "-cpu", "host", "-smp", "2", "-m", "512",
+                "-nodefaults", "-no-user-config", "-display", "none",
+                "-no-reboot", "-global", "virtio-mmio.force-legacy=false",
+                "-object", "memory-backend-memfd,id=mem,size=512M,share=on",
+                "-kernel", os.path.join(LINUX, "bzImage"),
+                "-initrd", os.path.join(LINUX, "initramfs.cpio.gz"),
+                "-append", guest_cmdline("fs-mount,fs-bench,fs-umount", a),
+                "-serial", "file:" + serial,
+                "-drive", "if=none,id=root,file=%s,format=raw,readonly=on" % L1ROOT,
+                "-device", "virtio-blk-device,drive=root,serial=root",
+                "-chardev", "socket,id=vfs,path=" + sock,
+                "-device", "vhost-user-fs-device,chardev=vfs,tag=share"]
+        return run_guest("virtiofsd", argv, serial, limit)
+    finally:
+        if d.poll() is None:
+            d.terminate()
+            try:
+                d.wait(10)
+            except subprocess.TimeoutExpired:
+                d.kill()
+                d.wait()
+        log.close()
+
+
+def fmt(v):
+    if not v:
+        return "-"
+    m = statistics.median(v)
+    return "%.0f" % m if m >= 100 else "%.1f" % m
+
+
+def ratio(a, b):
+    if not a or not b or not statistics.median(b):
+        return "-"
+    return "%.2fx" % (statistics.median(a) / statistics.median(b))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--qemu", default=shutil.which("qemu-system-x86_64"))
+    ap.add_argument("--virtiofsd", default=VIRTIOFSD)
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("FS_RUNS", "1")))
+    ap.add_argument("--mib", type=int, default=int(os.environ.get("FS_MIB", "1024")))
+    ap.add_argument("--rt", type=int, default=int(os.environ.get("FS_RT", "10")))
+    a = ap.parse_args()
+
+    title = "== virtio-fs: file-system workloads in the L2"
+    for f in (os.path.join(LINUX, "bzImage"), os.path.join(LINUX, "initramfs.cpio.gz"),
+              L1ROOT, VMM):
+        if not os.path.exists(f):
+            print("%s: skipped (%s missing)" % (title, f))
+            return 0
+    if os.geteuid() != 0:
+        print("%s: skipped (needs root: a tmpfs of its own, virtiofsd)" % title)
+        return 0
+    os.makedirs(WORK, exist_ok=True)
+    subprocess.run(["umount", WORK], stderr=subprocess.DEVNULL)
+    # Room for the big file and the ext4 image's written blocks.
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dM" % (2 * a.mib + 1024),
+                    "fs-bench", WORK], check=True)
+    share = os.path.join(WORK, "share")
+    serial = os.path.join(WORK, "serial.log")
+    limit = 600 + a.mib
+
+    cols = [("vmm", lambda: col_vmm(a, share, serial, limit))]
+    have_peer = a.qemu and os.access(a.virtiofsd, os.X_OK)
+    if have_peer:
+        cols.append(("virtiofsd", lambda: col_virtiofsd(a, share, serial, limit)))
+    cols.append(("blk ext4", lambda: col_blk(a, share, serial, limit)))
+    only = [c.strip() for c in os.environ.get("FS_COLS", "").split(",") if c.strip()]
+    if only:
+        cols = [c for c in cols if c[0] in only]
+
+    print("%s (minimal 6.1 kernel, 2 vCPUs, 512M): vmm's server vs %s," %
+          (title, "QEMU + virtiofsd cache=auto" if have_peer else
+           "(QEMU or virtiofsd not installed)"))
+    print("   and virtio-blk ext4 as the reference; the shared directory on a tmpfs "
+          "of L1; %d MiB file, %d s of random reads, %d run%s of each, medians" %
+          (a.mib, a.rt, a.runs, "" if a.runs == 1 else "s"), flush=True)
+    vals = {c: {w[0]: [] for w in WORKLOADS} for c, _ in cols}
+    t0 = time.monotonic()
+    try:
+        for _ in range(a.runs):
+            for c, run in cols:
+                for name, v in run().items():
+                    if name in vals[c]:
+                        vals[c][name].append(v)
+    finally:
+        subprocess.run(["umount", WORK], stderr=subprocess.DEVNULL)
+
+    names = [c for c, _ in cols]
+    head = ["workload", "unit"] + names
+    if "vmm" in names and "virtiofsd" in names:
+        head.append("vmm / virtiofsd")
+    rows = []
+    for name, unit in WORKLOADS:
+        r = [name, unit] + [fmt(vals[c][name]) for c in names]
+        if len(head) > len(names) + 2:
+            r.append(ratio(vals["vmm"][name], vals["virtiofsd"][name]))
+        rows.append(r)
+    w = [max(len(r[i]) for r in rows + [head]) + 2 for i in range(len(head))]
+    for r in [head] + rows:
+        print("  " + "".join("%-*s" % (w[i], x) for i, x in enumerate(r)).rstrip())
+    print("  (%.0f s)" % (time.monotonic() - t0))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
