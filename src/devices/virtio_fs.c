@@ -2,8 +2,10 @@
 /*
  * virtio-fs, the device (virtio_fs.h): chains off the high-priority and
  * request queues go to the FUSE server; what it prepares as file I/O
- * (READ, WRITE, FSYNC, FALLOCATE) is submitted to the io loop's io_uring
- * and answered when it completes, many requests at once. Each queue takes
+ * (READ, WRITE, FSYNC, FALLOCATE, and the steps of metadata ops whose
+ * opcodes the ring has: openat2, statx, mkdirat, ...) is submitted to
+ * the io loop's io_uring and answered when it completes (a completion
+ * may hand back the op's next step), many requests at once. Each queue takes
  * a bounded number of chains per wakeup, and at most VFS_MAX_INFLIGHT
  * requests wait for I/O, so a guest flooding requests leaves the loop to
  * the other devices in between. A reset drops the FUSE session: the next
