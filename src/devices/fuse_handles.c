@@ -96,3 +96,20 @@ int fuse_handles_release(struct fuse_handles *t, uint64_t fh, bool dir)
 	fuse_handle_put(h);
 	return 0;
 }
+
+int fuse_handles_take(struct fuse_handles *t, uint64_t fh, bool dir, int *fd)
+{
+	struct fuse_handle *h = fuse_handles_get(t, fh, dir);
+
+	*fd = -1;
+	if (!h)
+		return -EBADF;
+	fuse_idtab_del(&t->ids, fh);
+	if (h->refs > 1) {
+		fuse_handle_put(h);
+		return 0;
+	}
+	*fd = h->fd;
+	free(h);
+	return 0;
+}

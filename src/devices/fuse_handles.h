@@ -65,4 +65,11 @@ void fuse_handle_put(struct fuse_handle *h);
  */
 int fuse_handles_release(struct fuse_handles *t, uint64_t fh, bool dir);
 
+/*
+ * As fuse_handles_release(), but when no prepared I/O holds the handle
+ * its fd is handed to the caller in *fd to close (asynchronously);
+ * otherwise *fd is -1 and the last put closes it. 0 or -EBADF.
+ */
+int fuse_handles_take(struct fuse_handles *t, uint64_t fh, bool dir, int *fd);
+
 #endif /* DEVICES_FUSE_HANDLES_H */

@@ -13,9 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
+#include <limits.h>
+
 #include <linux/fuse.h>
+#include <linux/openat2.h>
 
 #include "fuse_handles.h"
 #include "fuse_nodes.h"
@@ -33,9 +37,10 @@ struct fuse_server {
 	struct fuse_handles handles;
 	int proc_fd; /* /proc/self/fd, O_PATH|O_DIRECTORY */
 	bool readonly;
-	bool as_root;	  /* chown created files to the guest's uid/gid */
-	bool initialized; /* INIT seen (and no DESTROY since) */
-	uint32_t minor;	  /* the negotiated protocol minor */
+	bool as_root;	    /* chown created files to the guest's uid/gid */
+	bool initialized;   /* INIT seen (and no DESTROY since) */
+	uint32_t minor;	    /* the negotiated protocol minor */
+	unsigned int async; /* FUSE_IO_BIT()s the caller runs (set_async) */
 };
 
 /* One request being handled. */
@@ -100,6 +105,83 @@ int fuse_entry_make(struct fuse_server *s, int fd, struct fuse_entry_out *e);
 void fuse_created(struct fuse_req *r, int fd, const struct fuse_node *parent,
 		  mode_t mode);
 
+/*
+ * A metadata op as a chain of syscalls (fuse_meta.c): the op's handler
+ * makes the state, fills r->io with the first syscall and a step; each
+ * step gets the syscall's result and either fills r->io with the next
+ * one (returning FUSE_SERVER_IO), replies (FUSE_SERVER_REPLY), or fails
+ * (-errno, sent as the error reply). What a step has opened is kept in
+ * the state, so that ending the chain anywhere closes it.
+ */
+typedef int fuse_step_fn(struct fuse_req *r, struct fuse_meta *m, ssize_t res);
+
+struct fuse_meta {
+	fuse_step_fn *step;	 /* gets the result of r->io */
+	struct fuse_node *node;	 /* held: the request's node or parent */
+	struct fuse_node *node2; /* held: RENAME's new parent, or NULL */
+	int fd;			 /* O_PATH fd opened so far, owned, or -1 */
+	int fd2;		 /* CREATE: the open file, owned, or -1 */
+	uint32_t uid, gid;	 /* the requester's, for fuse_created() */
+	uint32_t flags;		 /* the op's: CREATE's open flags */
+	mode_t mode;		 /* the guest's mode for fuse_created() */
+	bool fix;		 /* new entry: apply owner and mode */
+	bool dir;		 /* RELEASEDIR */
+	struct open_how how;
+	struct statx stx;
+	char name[NAME_MAX + 1];
+	char name2[PATH_MAX]; /* RENAME's new name, SYMLINK's target */
+};
+
+/*
+ * New state for a metadata op of @r on @node (held until the end, may
+ * be NULL), fd -1, r->io->meta set. NULL if out of memory.
+ */
+struct fuse_meta *fuse_meta_new(struct fuse_req *r, struct fuse_node *node);
+
+/* Copy @name (already checked) to @dst, at most @size bytes with NUL. */
+void fuse_meta_name(char *dst, const char *name, size_t size);
+
+/* Set r->io to the syscall @op of @m, whose result goes to @step. */
+void fuse_meta_io(struct fuse_req *r, struct fuse_meta *m, enum fuse_io_op op,
+		  fuse_step_fn *step);
+
+/* Set r->io to statx(@fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW). */
+void fuse_meta_statx(struct fuse_req *r, struct fuse_meta *m, int fd,
+		     fuse_step_fn *step);
+
+/*
+ * Set r->io to open m->name in m->node as an O_PATH fd, as
+ * fuse_child_open() does; then (fuse_created() if m->fix) statx and
+ * reply with the new entry.
+ */
+void fuse_meta_child(struct fuse_req *r, struct fuse_meta *m);
+
+/*
+ * Run the chain r->io describes: prepared (FUSE_SERVER_IO) while its
+ * syscall is one the caller runs, else here and on to the next step.
+ * Frees @m when the chain ends. Returns as an op handler does.
+ */
+int fuse_meta_start(struct fuse_req *r, struct fuse_meta *m);
+
+/* fuse_server_complete() for a metadata op: its next step or reply. */
+int fuse_meta_complete(struct fuse_req *r, struct fuse_io *io, ssize_t res);
+
+/*
+ * End a metadata op without a reply (the device was reset): close what
+ * it opened, @res too if it is OPENAT2's fd, and drop its holds.
+ */
+void fuse_meta_abort(struct fuse_server *s, struct fuse_io *io, ssize_t res);
+
+/* A statx result as struct stat (for fuse_attr_fill()). */
+void fuse_statx_to_stat(const struct statx *x, struct stat *st);
+
+/*
+ * As fuse_entry_make() with the new O_PATH fd's stat known (@st): a
+ * node for @fd (consumed) and @e filled from @st.
+ */
+int fuse_entry_make_st(struct fuse_server *s, int fd, const struct stat *st,
+		       struct fuse_entry_out *e);
+
 /* fuse_ops_meta.c */
 fuse_op_fn fuse_op_lookup, fuse_op_forget, fuse_op_batch_forget,
     fuse_op_getattr, fuse_op_setattr, fuse_op_readlink, fuse_op_statfs,
@@ -108,9 +190,12 @@ fuse_op_fn fuse_op_lookup, fuse_op_forget, fuse_op_batch_forget,
 fuse_op_fn fuse_op_mknod, fuse_op_mkdir, fuse_op_symlink, fuse_op_unlink,
     fuse_op_rmdir, fuse_op_rename, fuse_op_rename2, fuse_op_link;
 /* fuse_ops_data.c */
-fuse_op_fn fuse_op_open, fuse_op_create, fuse_op_read, fuse_op_write,
-    fuse_op_flush, fuse_op_release, fuse_op_fsync, fuse_op_fallocate,
-    fuse_op_lseek;
+fuse_op_fn fuse_op_read, fuse_op_write, fuse_op_flush, fuse_op_fsync,
+    fuse_op_fallocate, fuse_op_lseek;
+/* fuse_ops_open.c */
+fuse_op_fn fuse_op_open, fuse_op_create, fuse_op_release;
+/* RELEASE or RELEASEDIR (@dir) of @fh: the fd closed by a CLOSE step. */
+int fuse_release_fh(struct fuse_req *r, uint64_t fh, bool dir);
 /* fuse_ops_dir.c */
 fuse_op_fn fuse_op_opendir, fuse_op_readdir, fuse_op_readdirplus,
     fuse_op_releasedir, fuse_op_fsyncdir;

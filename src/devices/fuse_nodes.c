@@ -99,10 +99,33 @@ err_close:
 	return r;
 }
 
+/*
+ * The guest is done with @n: out of the table, so its id and inode key
+ * may be used again; the fd goes now, or with the last hold.
+ */
 static void node_free(struct fuse_nodes *t, struct fuse_node *n)
 {
 	hash_remove(t, n);
 	fuse_idtab_del(&t->ids, n->id);
+	n->nlookup = 0;
+	if (n->holds) {
+		n->detached = true;
+		return;
+	}
+	close(n->fd);
+	free(n);
+}
+
+void fuse_node_hold(struct fuse_node *n)
+{
+	n->holds++;
+}
+
+void fuse_nodes_put(struct fuse_nodes *t, struct fuse_node *n)
+{
+	(void)t;
+	if (--n->holds || !n->detached)
+		return;
 	close(n->fd);
 	free(n);
 }
@@ -138,17 +161,26 @@ struct fuse_node *fuse_nodes_get(struct fuse_nodes *t, uint64_t id)
 
 int fuse_nodes_lookup(struct fuse_nodes *t, int fd, struct fuse_node **out)
 {
-	struct fuse_node *n;
 	struct stat st;
-	int r;
 
 	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto err_close;
+		int r = -errno;
+
+		close(fd);
+		return r;
 	}
-	n = t->hash[hash_key(st.st_dev, st.st_ino, t->nbuckets)];
+	return fuse_nodes_lookup_st(t, fd, &st, out);
+}
+
+int fuse_nodes_lookup_st(struct fuse_nodes *t, int fd, const struct stat *st,
+			 struct fuse_node **out)
+{
+	struct fuse_node *n;
+	int r;
+
+	n = t->hash[hash_key(st->st_dev, st->st_ino, t->nbuckets)];
 	for (; n; n = n->hnext) {
-		if (n->dev == st.st_dev && n->ino == st.st_ino) {
+		if (n->dev == st->st_dev && n->ino == st->st_ino) {
 			close(fd);
 			n->nlookup++;
 			*out = n;
@@ -162,9 +194,9 @@ int fuse_nodes_lookup(struct fuse_nodes *t, int fd, struct fuse_node **out)
 	}
 	*n = (struct fuse_node){
 	    .fd = fd,
-	    .type = st.st_mode & S_IFMT,
-	    .dev = st.st_dev,
-	    .ino = st.st_ino,
+	    .type = st->st_mode & S_IFMT,
+	    .dev = st->st_dev,
+	    .ino = st->st_ino,
 	    .nlookup = 1,
 	};
 	r = fuse_idtab_add(&t->ids, n, &n->id);

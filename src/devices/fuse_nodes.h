@@ -10,7 +10,9 @@
 #ifndef DEVICES_FUSE_NODES_H
 #define DEVICES_FUSE_NODES_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "fuse_idtab.h"
@@ -24,7 +26,9 @@ struct fuse_node {
 	mode_t type; /* S_IFMT bits: an inode's type never changes */
 	dev_t dev;
 	ino_t ino;
-	uint64_t nlookup; /* the guest's references (FUSE lookup count) */
+	uint64_t nlookup;   /* the guest's references (FUSE lookup count) */
+	unsigned int holds; /* prepared I/O using @fd (fuse_node_hold()) */
+	bool detached;	    /* forgotten while held: freed by the last put */
 	struct fuse_node *hnext;
 };
 
@@ -41,7 +45,10 @@ struct fuse_nodes {
  */
 int fuse_nodes_init(struct fuse_nodes *t, int root_fd);
 
-/* Close every fd, the root's too, and free the table. */
+/*
+ * Close every fd, the root's too, and free the table. No node may be
+ * held (complete the prepared I/O first).
+ */
 void fuse_nodes_destroy(struct fuse_nodes *t);
 
 /* Forget every node but the root (the guest unmounted: FUSE_DESTROY). */
@@ -58,11 +65,27 @@ struct fuse_node *fuse_nodes_get(struct fuse_nodes *t, uint64_t id);
  */
 int fuse_nodes_lookup(struct fuse_nodes *t, int fd, struct fuse_node **out);
 
+/* As fuse_nodes_lookup(), with @fd's stat already known (@st). */
+int fuse_nodes_lookup_st(struct fuse_nodes *t, int fd, const struct stat *st,
+			 struct fuse_node **out);
+
 /*
  * Drop @n lookups from node @id; at zero the node and its fd go. An
  * unknown id, or the root, is ignored (FORGET has no reply to carry an
- * error).
+ * error). A node that is held leaves the table at once (its id and its
+ * dev/ino entry) but keeps its fd until the last fuse_nodes_put().
  */
 void fuse_nodes_forget(struct fuse_nodes *t, uint64_t id, uint64_t n);
+
+/*
+ * Keep @n's fd open for a prepared I/O that names it (a dirfd, or the
+ * number in a /proc/self/fd path) until fuse_nodes_put(), whatever the
+ * guest forgets meanwhile: a closed fd's number could be reused by
+ * another file before the I/O runs.
+ */
+void fuse_node_hold(struct fuse_node *n);
+
+/* Drop a hold; a forgotten node's fd and memory go with the last one. */
+void fuse_nodes_put(struct fuse_nodes *t, struct fuse_node *n);
 
 #endif /* DEVICES_FUSE_NODES_H */

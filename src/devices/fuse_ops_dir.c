@@ -150,11 +150,9 @@ int fuse_op_readdirplus(struct fuse_req *r)
 int fuse_op_releasedir(struct fuse_req *r)
 {
 	struct fuse_release_in a;
-	int err;
 
 	memcpy(&a, r->arg, sizeof(a));
-	err = fuse_handles_release(&r->s->handles, a.fh, true);
-	return err ? err : fuse_reply(r, NULL, 0);
+	return fuse_release_fh(r, a.fh, true);
 }
 
 int fuse_op_fsyncdir(struct fuse_req *r)

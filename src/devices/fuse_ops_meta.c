@@ -16,23 +16,26 @@
 #include "fuse_int.h"
 #include "fuse_path.h"
 
+/* OPENAT2 (as fuse_child_open()), STATX, then the entry (fuse_meta.c). */
 int fuse_op_lookup(struct fuse_req *r)
 {
 	struct fuse_node *parent = fuse_req_node(r);
-	struct fuse_entry_out e;
+	struct fuse_meta *m;
 	size_t off = 0;
 	const char *name;
-	int fd, err;
+	int err;
 
 	if (!parent)
 		return -ENOENT;
 	name = fuse_req_name(r, &off, &err);
 	if (!name)
 		return err;
-	err = fuse_child_open(parent->fd, name, &fd);
-	if (!err)
-		err = fuse_entry_make(r->s, fd, &e);
-	return err ? err : fuse_reply(r, &e, sizeof(e));
+	m = fuse_meta_new(r, parent);
+	if (!m)
+		return -ENOMEM;
+	fuse_meta_name(m->name, name, sizeof(m->name));
+	fuse_meta_child(r, m);
+	return fuse_meta_start(r, m);
 }
 
 int fuse_op_forget(struct fuse_req *r)
@@ -69,17 +72,29 @@ static int reply_attr(struct fuse_req *r, const struct stat *st)
 	return fuse_reply(r, &o, sizeof(o));
 }
 
+static int getattr_stated(struct fuse_req *r, struct fuse_meta *m, ssize_t res)
+{
+	struct stat st;
+
+	if (res < 0)
+		return (int)res;
+	fuse_statx_to_stat(&m->stx, &st);
+	return reply_attr(r, &st);
+}
+
 int fuse_op_getattr(struct fuse_req *r)
 {
 	struct fuse_node *n = fuse_req_node(r);
-	struct stat st;
-	int err;
+	struct fuse_meta *m;
 
 	/* The node's fd answers as well as the handle would (same inode). */
 	if (!n)
 		return -ENOENT;
-	err = fuse_node_stat(n, &st);
-	return err ? err : reply_attr(r, &st);
+	m = fuse_meta_new(r, n);
+	if (!m)
+		return -ENOMEM;
+	fuse_meta_statx(r, m, n->fd, getattr_stated);
+	return fuse_meta_start(r, m);
 }
 
 /* chmod or utimensat a node through /proc/self/fd (fuse_path.h). */

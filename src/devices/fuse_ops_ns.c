@@ -4,7 +4,9 @@
  * RMDIR, RENAME, RENAME2 and LINK. Every one takes a parent node and a
  * checked single-component name, and acts with the *at() call on the
  * parent's fd, which never follows a final symlink: the guest can only
- * add or remove entries inside directories it already holds.
+ * add or remove entries inside directories it already holds. The *at()
+ * calls io_uring has, and the lookup of a new entry, are steps of a
+ * chain (fuse_meta.c); mknodat and linkat run here first.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,21 +21,38 @@
 
 /*
  * After creating @name in @parent: open it, apply owner and @mode (not
- * for LINK: @fix false), and reply with its entry. If it vanished in between (a
- * host process), the guest gets that error; the file is not ours to remove.
+ * for LINK: @fix false), and reply with its entry, as a chain
+ * (fuse_meta_child()). If it vanished in between (a host process), the
+ * guest gets that error; the file is not ours to remove.
  */
 static int reply_created(struct fuse_req *r, struct fuse_node *parent,
 			 const char *name, mode_t mode, bool fix)
 {
-	struct fuse_entry_out e;
-	int fd, err = fuse_child_open(parent->fd, name, &fd);
+	struct fuse_meta *m = fuse_meta_new(r, parent);
 
-	if (err)
-		return err;
-	if (fix)
-		fuse_created(r, fd, parent, mode);
-	err = fuse_entry_make(r->s, fd, &e);
-	return err ? err : fuse_reply(r, &e, sizeof(e));
+	if (!m)
+		return -ENOMEM;
+	fuse_meta_name(m->name, name, sizeof(m->name));
+	m->mode = mode;
+	m->fix = fix;
+	fuse_meta_child(r, m);
+	return fuse_meta_start(r, m);
+}
+
+/* MKDIRAT or SYMLINKAT is done: on to the new entry, if it was made. */
+static int made(struct fuse_req *r, struct fuse_meta *m, ssize_t res)
+{
+	if (res < 0)
+		return (int)res;
+	fuse_meta_child(r, m);
+	return FUSE_SERVER_IO;
+}
+
+/* A reply with no body once the syscall succeeded. */
+static int done(struct fuse_req *r, struct fuse_meta *m, ssize_t res)
+{
+	(void)m;
+	return res < 0 ? (int)res : fuse_reply(r, NULL, 0);
 }
 
 /* The parent node and the first name in the arguments (from @off). */
@@ -82,6 +101,7 @@ int fuse_op_mknod(struct fuse_req *r)
 int fuse_op_mkdir(struct fuse_req *r)
 {
 	struct fuse_mkdir_in m;
+	struct fuse_meta *meta;
 	struct fuse_node *parent;
 	size_t off = sizeof(m);
 	const char *name;
@@ -91,14 +111,22 @@ int fuse_op_mkdir(struct fuse_req *r)
 	name = parent_and_name(r, &off, &parent, &err);
 	if (!name)
 		return err;
-	if (mkdirat(parent->fd, name, m.mode & 07777) < 0)
-		return -errno;
-	return reply_created(r, parent, name, m.mode, true);
+	meta = fuse_meta_new(r, parent);
+	if (!meta)
+		return -ENOMEM;
+	fuse_meta_name(meta->name, name, sizeof(meta->name));
+	meta->mode = m.mode;
+	meta->fix = true;
+	fuse_meta_io(r, meta, FUSE_IO_MKDIRAT, made);
+	r->io->dirfd = parent->fd;
+	r->io->mode = (int)(m.mode & 07777);
+	return fuse_meta_start(r, meta);
 }
 
 int fuse_op_symlink(struct fuse_req *r)
 {
 	struct fuse_node *parent;
+	struct fuse_meta *m;
 	const char *name, *target;
 	size_t off = 0;
 	int err;
@@ -112,15 +140,22 @@ int fuse_op_symlink(struct fuse_req *r)
 		return -EINVAL;
 	if (strlen(target) >= PATH_MAX)
 		return -ENAMETOOLONG;
+	m = fuse_meta_new(r, parent);
+	if (!m)
+		return -ENOMEM;
+	fuse_meta_name(m->name, name, sizeof(m->name));
 	/* Only text: it may point anywhere, the host never follows it. */
-	if (symlinkat(target, parent->fd, name) < 0)
-		return -errno;
-	return reply_created(r, parent, name, 0, true);
+	fuse_meta_name(m->name2, target, sizeof(m->name2));
+	m->fix = true;
+	fuse_meta_io(r, m, FUSE_IO_SYMLINKAT, made);
+	r->io->dirfd = parent->fd;
+	return fuse_meta_start(r, m);
 }
 
 static int remove_entry(struct fuse_req *r, int flags)
 {
 	struct fuse_node *parent;
+	struct fuse_meta *m;
 	size_t off = 0;
 	const char *name;
 	int err;
@@ -128,9 +163,14 @@ static int remove_entry(struct fuse_req *r, int flags)
 	name = parent_and_name(r, &off, &parent, &err);
 	if (!name)
 		return err;
-	if (unlinkat(parent->fd, name, flags) < 0)
-		return -errno;
-	return fuse_reply(r, NULL, 0);
+	m = fuse_meta_new(r, parent);
+	if (!m)
+		return -ENOMEM;
+	fuse_meta_name(m->name, name, sizeof(m->name));
+	fuse_meta_io(r, m, FUSE_IO_UNLINKAT, done);
+	r->io->dirfd = parent->fd;
+	r->io->flags = flags;
+	return fuse_meta_start(r, m);
 }
 
 int fuse_op_unlink(struct fuse_req *r)
@@ -148,6 +188,7 @@ static int do_rename(struct fuse_req *r, uint64_t newdir, uint32_t flags,
 {
 	struct fuse_node *parent, *nparent;
 	const char *name, *newname;
+	struct fuse_meta *m;
 	int err;
 
 	if (flags & ~(uint32_t)(RENAME_NOREPLACE | RENAME_EXCHANGE))
@@ -161,9 +202,18 @@ static int do_rename(struct fuse_req *r, uint64_t newdir, uint32_t flags,
 	nparent = fuse_nodes_get(&r->s->nodes, newdir);
 	if (!nparent)
 		return -ENOENT;
-	if (renameat2(parent->fd, name, nparent->fd, newname, flags) < 0)
-		return -errno;
-	return fuse_reply(r, NULL, 0);
+	m = fuse_meta_new(r, parent);
+	if (!m)
+		return -ENOMEM;
+	m->node2 = nparent;
+	fuse_node_hold(nparent);
+	fuse_meta_name(m->name, name, sizeof(m->name));
+	fuse_meta_name(m->name2, newname, sizeof(m->name2));
+	fuse_meta_io(r, m, FUSE_IO_RENAMEAT, done);
+	r->io->dirfd = parent->fd;
+	r->io->dirfd2 = nparent->fd;
+	r->io->flags = (int)flags;
+	return fuse_meta_start(r, m);
 }
 
 int fuse_op_rename(struct fuse_req *r)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,18 +53,31 @@ int fuse_child_open(int parent_fd, const char *name, int *fd)
 	return 0;
 }
 
-int fuse_node_reopen(int proc_fd, int node_fd, mode_t type, int flags, int *fd)
+int fuse_node_reopen_how(int node_fd, mode_t type, int flags, char *name,
+			 size_t len, struct open_how *how)
 {
-	char name[16];
-	int f;
-
 	if (S_ISLNK(type))
 		return -ELOOP;
 	if ((flags & (O_CREAT | O_EXCL)) || (flags & O_TMPFILE) == O_TMPFILE)
 		return -EINVAL;
-	snprintf(name, sizeof(name), "%d", node_fd);
+	snprintf(name, len, "%d", node_fd);
 	/* Following this magic link is the point: see fuse_path.h. */
-	f = openat(proc_fd, name, flags | O_CLOEXEC | O_NOCTTY);
+	*how = (struct open_how){.flags =
+				     (uint64_t)(flags | O_CLOEXEC | O_NOCTTY)};
+	return 0;
+}
+
+int fuse_node_reopen(int proc_fd, int node_fd, mode_t type, int flags, int *fd)
+{
+	struct open_how how;
+	char name[16];
+	int f, r;
+
+	r = fuse_node_reopen_how(node_fd, type, flags, name, sizeof(name),
+				 &how);
+	if (r)
+		return r;
+	f = openat(proc_fd, name, (int)how.flags);
 	if (f < 0)
 		return -errno;
 	*fd = f;

@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct open_how;
+
 /* 0 if @name is one path component, else -EINVAL or -ENAMETOOLONG. */
 int fuse_name_check(const char *name);
 
@@ -48,6 +50,15 @@ int fuse_child_open(int parent_fd, const char *name, int *fd);
  * -ELOOP for a symlink, or -errno.
  */
 int fuse_node_reopen(int proc_fd, int node_fd, mode_t type, int flags, int *fd);
+
+/*
+ * fuse_node_reopen()'s checks, and what it opens: the name under
+ * /proc/self/fd in @name (@len bytes, 16 is enough) and the openat2()
+ * arguments in @how, for an OPENAT2 on the proc fd made elsewhere (the
+ * node must stay held until it runs). Returns 0, -ELOOP or -EINVAL.
+ */
+int fuse_node_reopen_how(int node_fd, mode_t type, int flags, char *name,
+			 size_t len, struct open_how *how);
 
 /*
  * "/proc/self/fd/N" for @fd in @buf: for the xattr syscalls, which have

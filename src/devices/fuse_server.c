@@ -376,12 +376,26 @@ int fuse_server_complete(struct fuse_server *s, struct fuse_io *io, ssize_t res,
 
 	*written = 0;
 	if (out_len < sizeof(struct fuse_out_header)) {
-		fuse_handle_put(io->handle);
+		if (io->meta)
+			fuse_meta_abort(s, io, res);
+		else
+			fuse_handle_put(io->handle);
 		return -ENOBUFS;
 	}
-	ret = fuse_io_reply(&r, io, res);
+	if (io->meta) {
+		ret = fuse_meta_complete(&r, io, res);
+		if (ret < 0)
+			ret = fuse_reply_err(&r, ret);
+	} else {
+		ret = fuse_io_reply(&r, io, res);
+	}
 	*written = r.written;
 	return ret;
+}
+
+void fuse_server_set_async(struct fuse_server *s, unsigned int mask)
+{
+	s->async = mask;
 }
 
 int fuse_server_handle(struct fuse_server *s, const struct iovec *in,
@@ -394,8 +408,8 @@ int fuse_server_handle(struct fuse_server *s, const struct iovec *in,
 	int ret =
 	    handle(s, in, n_in, in_len, out, n_out, out_len, written, &io);
 
-	if (ret != FUSE_SERVER_IO)
-		return ret;
-	return fuse_server_complete(s, &io, fuse_io_run(&io), out, n_out,
-				    out_len, written);
+	while (ret == FUSE_SERVER_IO)
+		ret = fuse_server_complete(s, &io, fuse_io_run(&io), out, n_out,
+					   out_len, written);
+	return ret;
 }

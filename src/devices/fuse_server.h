@@ -33,6 +33,8 @@
 #include <sys/uio.h>
 
 struct fuse_server;
+struct open_how;
+struct statx;
 
 /* fuse_server_create() flags */
 #define FUSE_SERVER_READONLY (1u << 0) /* every modifying op: EROFS */
@@ -80,9 +82,9 @@ int fuse_server_handle(struct fuse_server *s, const struct iovec *in,
 		       size_t out_len, size_t *written);
 
 /*
- * Prepared I/O: READ, WRITE, FSYNC and FALLOCATE handed to the caller
- * (io_uring: readv, writev, fsync, fallocate) instead of being done by
- * the server.
+ * Prepared I/O: READ, WRITE, FSYNC and FALLOCATE, and the syscalls of
+ * metadata ops whose kind the caller enabled (fuse_server_set_async()),
+ * handed to the caller (io_uring) instead of being done by the server.
  */
 enum fuse_io_op {
 	FUSE_IO_READ,	   /* preadv(fd, iov, niov, off) */
@@ -90,17 +92,44 @@ enum fuse_io_op {
 	FUSE_IO_FSYNC,	   /* fsync(fd) */
 	FUSE_IO_FDATASYNC, /* fdatasync(fd) */
 	FUSE_IO_FALLOCATE, /* fallocate(fd, mode, off, len) */
+	FUSE_IO_STATX,	   /* statx(dirfd, name, flags, mask, stx) */
+	FUSE_IO_OPENAT2,   /* openat2(dirfd, name, how): res is the fd */
+	FUSE_IO_UNLINKAT,  /* unlinkat(dirfd, name, flags) */
+	FUSE_IO_MKDIRAT,   /* mkdirat(dirfd, name, mode) */
+	FUSE_IO_RENAMEAT,  /* renameat2(dirfd, name, dirfd2, name2, flags) */
+	FUSE_IO_SYMLINKAT, /* symlinkat(name2, dirfd, name) */
+	FUSE_IO_LINKAT,	   /* linkat(dirfd, name, dirfd2, name2, flags) */
+	FUSE_IO_CLOSE,	   /* close(fd) */
+	FUSE_IO_NR_OPS
 };
+
+/* A set of enum fuse_io_op values, for fuse_server_set_async(). */
+#define FUSE_IO_BIT(op) (1u << (op))
 
 /* Enough for a 1 MiB transfer in single pages, and then some. */
 #define FUSE_IO_MAX_IOV 1024
+
+struct fuse_meta;
 
 struct fuse_io {
 	enum fuse_io_op op;
 	int fd; /* borrowed: valid until fuse_server_complete() */
 	off_t off;
 	off_t len; /* FALLOCATE */
-	int mode;  /* FALLOCATE */
+	int mode;  /* FALLOCATE, MKDIRAT */
+	/*
+	 * Metadata ops: the fds are borrowed and stay open until completion
+	 * (the server holds their nodes); the names are NUL-terminated
+	 * copies the server owns until completion, checked as one path
+	 * component where they come from the guest; @how and @stx point to
+	 * server memory as well.
+	 */
+	int dirfd, dirfd2;
+	const char *name, *name2;
+	int flags;	      /* AT_*, RENAME_* */
+	unsigned int mask;    /* STATX */
+	struct open_how *how; /* OPENAT2 */
+	struct statx *stx;    /* STATX: the result */
 	unsigned int niov;
 	/*
 	 * READ: the part of @out after the reply header (so the data lands
@@ -111,13 +140,25 @@ struct fuse_io {
 	/* The server's own: */
 	uint64_t unique;
 	void *handle;
+	struct fuse_meta *meta; /* a metadata op's state, or NULL */
 };
 
 /*
+ * Which metadata syscalls the caller will run asynchronously
+ * (FUSE_IO_BIT()s of FUSE_IO_STATX and later; 0 at creation). A
+ * metadata op prepares only those: a step whose syscall is not in
+ * @mask runs inside prepare or complete. READ, WRITE, FSYNC and
+ * FALLOCATE are always prepared. Not while I/O is outstanding.
+ */
+void fuse_server_set_async(struct fuse_server *s, unsigned int mask);
+
+/*
  * As fuse_server_handle(), except that READ, WRITE, FSYNC and FALLOCATE
- * on a valid handle return FUSE_SERVER_IO with @io filled in and nothing
- * written: the caller performs @io and then calls fuse_server_complete().
- * Every other request is handled at once, as by fuse_server_handle().
+ * on a valid handle, and metadata ops whose next syscall is enabled
+ * (fuse_server_set_async()), return FUSE_SERVER_IO with @io filled in
+ * and nothing written: the caller performs @io and then calls
+ * fuse_server_complete(). Every other request is handled at once, as by
+ * fuse_server_handle(). The chain must stay until the last completion.
  */
 int fuse_server_prepare(struct fuse_server *s, const struct iovec *in,
 			unsigned int n_in, size_t in_len,
@@ -125,17 +166,23 @@ int fuse_server_prepare(struct fuse_server *s, const struct iovec *in,
 			size_t out_len, size_t *written, struct fuse_io *io);
 
 /*
- * Do @io with plain syscalls; returns what io_uring's cqe->res would:
- * bytes moved or 0, or -errno. fuse_server_handle() uses it.
+ * Do @io with plain syscalls (any op); returns what io_uring's cqe->res
+ * would: bytes moved or 0, a new fd, or -errno. fuse_server_handle()
+ * uses it.
  */
 ssize_t fuse_io_run(const struct fuse_io *io);
 
 /*
- * Finish a prepared I/O whose result is @res (bytes or 0, or -errno):
- * write its reply to @out (the same chain as the request's) and drop
- * the server's hold on the file. Must be called exactly once per
- * FUSE_SERVER_IO, on the thread that uses @s. Returns FUSE_SERVER_REPLY
- * with *written set, or -errno if @out cannot hold a reply header.
+ * Finish a prepared I/O whose result is @res (bytes or 0, an fd for
+ * OPENAT2, or -errno): write its reply to @out (the same chain as the
+ * request's) and drop the server's holds on files and nodes. Must be
+ * called exactly once per FUSE_SERVER_IO, on the thread that uses @s.
+ * Returns FUSE_SERVER_REPLY with *written set, FUSE_SERVER_IO when a
+ * metadata op has a next step (@io is filled in again: run it and call
+ * this once more), or -errno if @out cannot hold a reply header. An
+ * @out of NULL (0 bytes: the device was reset) ends the request without
+ * a reply and without further steps, closing what it had opened (an
+ * fd in @res from OPENAT2 too).
  */
 int fuse_server_complete(struct fuse_server *s, struct fuse_io *io, ssize_t res,
 			 const struct iovec *out, unsigned int n_out,

@@ -2,8 +2,10 @@
 /*
  * virtio-fs, the device (virtio_fs.h): chains off the high-priority and
  * request queues go to the FUSE server; what it prepares as file I/O
- * (READ, WRITE, FSYNC, FALLOCATE) is submitted to the io loop's io_uring
- * and answered when it completes, many requests at once. Each queue takes
+ * (READ, WRITE, FSYNC, FALLOCATE, and the steps of metadata ops whose
+ * opcodes the ring has: openat2, statx, mkdirat, ...) is submitted to
+ * the io loop's io_uring and answered when it completes (a completion
+ * may hand back the op's next step), many requests at once. Each queue takes
  * a bounded number of chains per wakeup, and at most VFS_MAX_INFLIGHT
  * requests wait for I/O, so a guest flooding requests leaves the loop to
  * the other devices in between. A reset drops the FUSE session: the next
@@ -28,6 +30,7 @@
 #include "base/log.h"
 #include "fuse_server.h"
 #include "io/loop.h"
+#include "io/loop_fs.h"
 #include "virtio/device.h"
 
 #define VFS_HIPRIO     0
@@ -135,6 +138,7 @@ static void vfs_send_interrupts(struct vfs *f)
 /* ---- prepared I/O through the io_uring ------------------------------- */
 
 static void vfs_serve(struct vfs *f, unsigned int q);
+static int vfs_start_io(struct vfs *f, struct vfs_req *r, size_t *written);
 
 static void vfs_io_done(struct io_request *io, int res)
 {
@@ -142,14 +146,21 @@ static void vfs_io_done(struct io_request *io, int res)
 	struct vfs *f = r->f;
 	const struct vq_chain *c = &r->chain;
 	size_t written = 0;
+	int ret;
 
 	pthread_mutex_lock(&f->vd.lock);
 	if (r->gen == f->gen && virtio_dev_live(&f->vd)) {
-		if (fuse_server_complete(f->srv, &r->fio, res,
-					 c->iov + c->n_out, c->n_in, c->in_len,
-					 &written) < 0)
-			written = 0;
-		req_return(f, r, written);
+		ret = fuse_server_complete(f->srv, &r->fio, res,
+					   c->iov + c->n_out, c->n_in,
+					   c->in_len, &written);
+		if (ret == FUSE_SERVER_IO)
+			ret = vfs_start_io(f, r, &written);
+		if (ret == FUSE_SERVER_IO) {
+			/* The op's next step is in flight, still counted. */
+			pthread_mutex_unlock(&f->vd.lock);
+			return;
+		}
+		req_return(f, r, ret < 0 ? 0 : written);
 		if (!f->batch_queued &&
 		    !io_loop_after_batch(f->loop, &f->batch))
 			f->batch_queued = true;
@@ -203,8 +214,92 @@ static int vfs_submit(struct vfs *f, struct vfs_req *r)
 	case FUSE_IO_FALLOCATE:
 		return io_loop_fallocate(f->loop, &r->io, io->fd, io->mode,
 					 (uint64_t)io->off, (uint64_t)io->len);
+	case FUSE_IO_STATX:
+		return io_loop_statx(f->loop, &r->io, io->dirfd, io->name,
+				     io->flags, io->mask, io->stx);
+	case FUSE_IO_OPENAT2:
+		return io_loop_openat2(f->loop, &r->io, io->dirfd, io->name,
+				       io->how);
+	case FUSE_IO_UNLINKAT:
+		return io_loop_unlinkat(f->loop, &r->io, io->dirfd, io->name,
+					io->flags);
+	case FUSE_IO_MKDIRAT:
+		return io_loop_mkdirat(f->loop, &r->io, io->dirfd, io->name,
+				       (mode_t)io->mode);
+	case FUSE_IO_RENAMEAT:
+		return io_loop_renameat(f->loop, &r->io, io->dirfd, io->name,
+					io->dirfd2, io->name2,
+					(unsigned int)io->flags);
+	case FUSE_IO_SYMLINKAT:
+		return io_loop_symlinkat(f->loop, &r->io, io->name2, io->dirfd,
+					 io->name);
+	case FUSE_IO_LINKAT:
+		return io_loop_linkat(f->loop, &r->io, io->dirfd, io->name,
+				      io->dirfd2, io->name2, io->flags);
+	case FUSE_IO_CLOSE: return io_loop_close(f->loop, &r->io, io->fd);
+	case FUSE_IO_NR_OPS: break;
 	}
 	return -EINVAL;
+}
+
+/*
+ * Submit @r's prepared I/O. A data op the ring refuses fails (the guest
+ * hears the error); a metadata step runs here instead, so that a chain
+ * never stops holding something (a CLOSE refused would leak its fd),
+ * and its next step is submitted in turn. Returns FUSE_SERVER_IO while
+ * in flight, else what fuse_server_complete() returned.
+ */
+static int vfs_start_io(struct vfs *f, struct vfs_req *r, size_t *written)
+{
+	const struct vq_chain *c = &r->chain;
+	int ret = FUSE_SERVER_IO, err;
+	ssize_t res;
+
+	while (ret == FUSE_SERVER_IO) {
+		err = vfs_submit(f, r);
+		if (!err)
+			return FUSE_SERVER_IO;
+		res = r->fio.op >= FUSE_IO_STATX ? fuse_io_run(&r->fio) : err;
+		ret = fuse_server_complete(f->srv, &r->fio, res,
+					   c->iov + c->n_out, c->n_in,
+					   c->in_len, written);
+	}
+	return ret;
+}
+
+/* The metadata syscalls the loop's ring has, as FUSE_IO_BIT()s. */
+static unsigned int vfs_async_ops(struct io_loop *l)
+{
+	static const struct {
+		unsigned int loop_bit;
+		enum fuse_io_op op;
+	} map[] = {
+	    {IO_LOOP_FS_STATX, FUSE_IO_STATX},
+	    {IO_LOOP_FS_OPENAT2, FUSE_IO_OPENAT2},
+	    {IO_LOOP_FS_UNLINKAT, FUSE_IO_UNLINKAT},
+	    {IO_LOOP_FS_MKDIRAT, FUSE_IO_MKDIRAT},
+	    {IO_LOOP_FS_RENAMEAT, FUSE_IO_RENAMEAT},
+	    {IO_LOOP_FS_SYMLINKAT, FUSE_IO_SYMLINKAT},
+	    {IO_LOOP_FS_LINKAT, FUSE_IO_LINKAT},
+	    {IO_LOOP_FS_CLOSE, FUSE_IO_CLOSE},
+	};
+	unsigned int have = io_loop_fs_ops(l), mask = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (have & map[i].loop_bit)
+			mask |= FUSE_IO_BIT(map[i].op);
+	return mask;
+}
+
+/* A fresh server for f->dir that prepares what the ring can run. */
+static int vfs_server_create(struct vfs *f, char *err, size_t err_len)
+{
+	int ret =
+	    fuse_server_create(&f->srv, f->dir, f->srv_flags, err, err_len);
+
+	if (!ret)
+		fuse_server_set_async(f->srv, vfs_async_ops(f->loop));
+	return ret;
 }
 
 /* ---- the queues ----------------------------------------------------- */
@@ -227,16 +322,12 @@ static void vfs_handle(struct vfs *f, struct vfs_req *r)
 				  &written, &r->fio);
 	if (ret == FUSE_SERVER_IO) {
 		r->gen = f->gen;
-		ret = vfs_submit(f, r);
-		if (!ret) {
+		ret = vfs_start_io(f, r, &written);
+		if (ret == FUSE_SERVER_IO) {
 			f->inflight++;
 			VFS_COUNT(f, io_requests);
 			return;
 		}
-		/* The ring refused it: the guest hears the error. */
-		ret = fuse_server_complete(f->srv, &r->fio, ret,
-					   c->iov + c->n_out, c->n_in,
-					   c->in_len, &written);
 	}
 	if (ret < 0) {
 		/* Not even room for a reply header: the driver's mistake. */
@@ -375,8 +466,7 @@ static void vfs_reset_wait(struct virtio_dev *vd)
 	} else if (vd->started) {
 		fuse_server_destroy(f->srv);
 		f->srv = NULL;
-		if (fuse_server_create(&f->srv, f->dir, f->srv_flags, err,
-				       sizeof(err)))
+		if (vfs_server_create(f, err, sizeof(err)))
 			pr_warn_ratelimited(&vd->warn_rl,
 					    "after a reset: %s (requests "
 					    "fail)",
@@ -436,7 +526,7 @@ int vfs_create(struct vfs **out, const char *tag, const char *dir,
 		free(f);
 		return ret;
 	}
-	ret = fuse_server_create(&f->srv, dir, f->srv_flags, why, sizeof(why));
+	ret = vfs_server_create(f, why, sizeof(why));
 	if (ret) {
 		snprintf(err, err_len, "fs %s: %s", tag, why);
 		goto fail;

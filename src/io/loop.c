@@ -356,6 +356,7 @@ int io_loop_create(struct io_loop **out)
 	r = loop_ring_init(l);
 	if (r)
 		goto err_close_wake;
+	loop_fs_probe(l);
 	l->wake_src = (struct io_source){
 	    .fd = l->wake_fd,
 	    .events = POLLIN,
@@ -571,7 +572,7 @@ int io_loop_call(struct io_loop *l, void (*fn)(void *arg), void *arg)
 }
 
 /* Common head of the one-shot submissions. */
-static struct io_uring_sqe *loop_request_sqe(struct io_loop *l, int *err)
+struct io_uring_sqe *loop_request_sqe(struct io_loop *l, int *err)
 {
 	struct io_uring_sqe *sqe;
 
@@ -588,8 +589,8 @@ static struct io_uring_sqe *loop_request_sqe(struct io_loop *l, int *err)
 	return sqe;
 }
 
-static void loop_request_tag(struct io_loop *l, struct io_uring_sqe *sqe,
-			     struct io_request *req)
+void loop_request_tag(struct io_loop *l, struct io_uring_sqe *sqe,
+		      struct io_request *req)
 {
 	io_uring_sqe_set_data64(sqe, (uintptr_t)req | UD_REQUEST);
 	l->inflight++;

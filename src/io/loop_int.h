@@ -46,6 +46,7 @@ struct io_loop {
 	/* Tests: rewrite one-shot results (io_loop_set_fault()). */
 	int (*fault)(void *arg, struct io_request *req, int res);
 	void *fault_arg;
+	unsigned int fs_ops; /* IO_LOOP_FS_* the kernel has (loop_fs.c) */
 };
 
 /* Calls on other threads than the running loop's may not touch the SQ. */
@@ -70,6 +71,18 @@ static inline bool loop_taskrun_flag(const struct io_loop *l)
 {
 	return IO_URING_READ_ONCE(*l->ring.sq.kflags) & IORING_SQ_TASKRUN;
 }
+
+/*
+ * Common head and tail of a one-shot submission: an SQE (NULL with
+ * -EPERM off the loop thread, -EBUSY with the SQ full), and tagging it
+ * as @req's (counted in flight).
+ */
+struct io_uring_sqe *loop_request_sqe(struct io_loop *l, int *err);
+void loop_request_tag(struct io_loop *l, struct io_uring_sqe *sqe,
+		      struct io_request *req);
+
+/* At creation: which file-system opcodes the ring has (l->fs_ops). */
+void loop_fs_probe(struct io_loop *l);
 
 /* Loop thread: the loop slept (loop_poll_idle() said 1) and woke up. */
 void loop_poll_woke(struct io_loop *l);

@@ -134,7 +134,8 @@ int fc_send_raw(struct fc *c, const void *req, size_t len, void *reply,
 	if (c->prepared) {
 		ret = fuse_server_prepare(c->s, iov_in, n_in, len, iov_out,
 					  n_out, out_len, &written, &io);
-		if (ret == FUSE_SERVER_IO)
+		/* A metadata op may come back with its next step. */
+		while (ret == FUSE_SERVER_IO)
 			ret = fuse_server_complete(c->s, &io, fuse_io_run(&io),
 						   iov_out, n_out, out_len,
 						   &written);
