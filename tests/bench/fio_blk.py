@@ -31,23 +31,16 @@ writeback") measures only those. Figures are printed, never asserted.
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-O = os.environ.get("O", "build")
-OB = O if os.path.isabs(O) else os.path.join(TOP, O)
-VMM = os.environ.get("VMM", os.path.join(OB, "vmm"))
-LINUX = os.environ.get("LINUX_GUEST", os.path.join(TOP, "build/guests/linux"))
-L1ROOT = os.path.realpath(os.environ.get(
-    "L1_ROOT_IMG", os.path.join(TOP, "build/guests/l1/root.img")))
+from l2bench import (CMDLINE, L1ROOT, LINUX, OB, VMM, fmt_median, missing_input,
+                     print_table, ratio)
+
 SCRATCH_DIR = os.environ.get("FIO_SCRATCH_DIR", "/var/tmp/fio-blk")
 SCRATCH_MIB = 256
-CMDLINE = "console=ttyS0 panic=-1 reboot=acpi"
 
 # name, fio rw, block size, iodepth, unit (the in-guest list must match:
 # guests/linux/init-blk.sh BLK_BENCH_JOBS)
@@ -165,19 +158,6 @@ def run_floor(scratch, direct, rt):
     return res
 
 
-def fmt(v, unit):
-    if not v:
-        return "-"
-    m = statistics.median(v)
-    return "%.0f" % m if unit == "IOPS" or m >= 100 else "%.1f" % m
-
-
-def ratio(a, b):
-    if not a or not b or not statistics.median(b):
-        return "-"
-    return "%.2fx" % (statistics.median(a) / statistics.median(b))
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--qemu", default=shutil.which("qemu-system-x86_64"))
@@ -186,11 +166,9 @@ def main():
     a = ap.parse_args()
 
     title = "== virtio-blk: fio in the L2"
-    for f in (os.path.join(LINUX, "bzImage"), os.path.join(LINUX, "initramfs.cpio.gz"),
-              L1ROOT, VMM):
-        if not os.path.exists(f):
-            print("%s: skipped (%s missing)" % (title, f))
-            return 0
+    if missing_input():
+        print("%s: skipped (%s missing)" % (title, missing_input()))
+        return 0
     if not shutil.which("fio"):
         print("%s: skipped (no fio here: guests/l1/packages)" % title)
         return 0
@@ -243,11 +221,9 @@ def main():
     head = ["job", "unit"] + names + ["%s / %s" % p for p in pairs]
     rows = []
     for name, rw, bs, qd, unit in JOBS:
-        rows.append([name, unit] + [fmt(vals[c][name], unit) for c in names] +
+        rows.append([name, unit] + [fmt_median(vals[c][name], unit == "IOPS") for c in names] +
                     [ratio(vals[p[0]][name], vals[p[1]][name]) for p in pairs])
-    w = [max(len(r[i]) for r in rows + [head]) + 2 for i in range(len(head))]
-    for r in [head] + rows:
-        print("  " + "".join("%-*s" % (w[i], x) for i, x in enumerate(r)).rstrip())
+    print_table(head, rows)
     print("  (%.0f s)" % (time.monotonic() - t0))
     return 0
 

@@ -32,22 +32,15 @@ asserted.
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-O = os.environ.get("O", "build")
-OB = O if os.path.isabs(O) else os.path.join(TOP, O)
-VMM = os.environ.get("VMM", os.path.join(OB, "vmm"))
-LINUX = os.environ.get("LINUX_GUEST", os.path.join(TOP, "build/guests/linux"))
-L1ROOT = os.path.realpath(os.environ.get(
-    "L1_ROOT_IMG", os.path.join(TOP, "build/guests/l1/root.img")))
+from l2bench import (CMDLINE, L1ROOT, LINUX, OB, VMM, fmt_median, missing_input,
+                     print_table, ratio)
+
 WORK = os.environ.get("FS_BENCH_DIR", "/var/tmp/fs-bench")
 VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
-CMDLINE = "console=ttyS0 panic=-1 reboot=acpi"
 
 WORKLOADS = [("stat-tree", "entries/s"), ("create-unlink", "ops/s"),
              ("untar", "files/s"), ("seq-write", "MB/s"), ("seq-read", "MB/s"),
@@ -194,19 +187,6 @@ def col_virtiofsd(a, share, serial, limit):
         log.close()
 
 
-def fmt(v):
-    if not v:
-        return "-"
-    m = statistics.median(v)
-    return "%.0f" % m if m >= 100 else "%.1f" % m
-
-
-def ratio(a, b):
-    if not a or not b or not statistics.median(b):
-        return "-"
-    return "%.2fx" % (statistics.median(a) / statistics.median(b))
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--qemu", default=shutil.which("qemu-system-x86_64"))
@@ -217,11 +197,9 @@ def main():
     a = ap.parse_args()
 
     title = "== virtio-fs: file-system workloads in the L2"
-    for f in (os.path.join(LINUX, "bzImage"), os.path.join(LINUX, "initramfs.cpio.gz"),
-              L1ROOT, VMM):
-        if not os.path.exists(f):
-            print("%s: skipped (%s missing)" % (title, f))
-            return 0
+    if missing_input():
+        print("%s: skipped (%s missing)" % (title, missing_input()))
+        return 0
     if os.geteuid() != 0:
         print("%s: skipped (needs root: a tmpfs of its own, virtiofsd)" % title)
         return 0
@@ -266,13 +244,11 @@ def main():
         head.append("vmm / virtiofsd")
     rows = []
     for name, unit in WORKLOADS:
-        r = [name, unit] + [fmt(vals[c][name]) for c in names]
+        r = [name, unit] + [fmt_median(vals[c][name]) for c in names]
         if len(head) > len(names) + 2:
             r.append(ratio(vals["vmm"][name], vals["virtiofsd"][name]))
         rows.append(r)
-    w = [max(len(r[i]) for r in rows + [head]) + 2 for i in range(len(head))]
-    for r in [head] + rows:
-        print("  " + "".join("%-*s" % (w[i], x) for i, x in enumerate(r)).rstrip())
+    print_table(head, rows)
     print("  (%.0f s)" % (time.monotonic() - t0))
     return 0
 

@@ -42,16 +42,9 @@ import sys
 import tempfile
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-O = os.environ.get("O", "build")
-OB = O if os.path.isabs(O) else os.path.join(TOP, O)
-VMM = os.environ.get("VMM", os.path.join(OB, "vmm"))
-LINUX = os.environ.get("LINUX_GUEST", os.path.join(TOP, "build/guests/linux"))
-L1ROOT = os.path.realpath(os.environ.get(
-    "L1_ROOT_IMG", os.path.join(TOP, "build/guests/l1/root.img")))
+from l2bench import CMDLINE, L1ROOT, LINUX, OB, TOP, VMM, missing_input
+
 NETPEER = [sys.executable, os.path.join(TOP, "guests/linux/netpeer.py")]
-CMDLINE = "console=ttyS0 panic=-1 reboot=acpi"
 TAP, EXT = "bnt0", "bnext0"
 CID = 5
 
@@ -379,11 +372,9 @@ def main():
     ap.add_argument("--only", default=os.environ.get("NET_ONLY", "tap,passt,vsock"))
     a = ap.parse_args()
     title = "== virtio-net and virtio-vsock"
-    for f in (os.path.join(LINUX, "bzImage"), os.path.join(LINUX, "initramfs.cpio.gz"),
-              L1ROOT, VMM):
-        if not os.path.exists(f):
-            print("%s: skipped (%s missing)" % (title, f))
-            return 0
+    if missing_input():
+        print("%s: skipped (%s missing)" % (title, missing_input()))
+        return 0
     if os.geteuid() != 0:
         print("%s: skipped (needs root: taps, modules)" % title)
         return 0

@@ -9,7 +9,8 @@
 # again (L1=1), its output streamed here. BENCH_PLATFORM=host|l1 overrides
 # the probe; BENCH_ONLY picks benchmarks (see bench() below). In the L1
 # the run counts are cut down to fit TCG's speed (the
-# whole run takes about 10 minutes on a 2-core machine), and QEMU (Debian's
+# whole run takes about an hour on a 2-core machine, half of it the
+# virtio-fs comparison), and QEMU (Debian's
 # qemu-system-x86 inside the L1) is measured next to vmm on the same guests
 # (tests/bench/peers.py); the keystroke -> echo latency of a shell on
 # Debian's stock kernel (tests/bench/echo_latency.py) needs Linux, so it runs
@@ -72,7 +73,7 @@ if [ -z "${L1:-}" ]; then
 		# a longer soft-lockup threshold (watchdog_thresh=60: 120 s) keeps
 		# that from being taken for a frozen L1 by guests/l1/run.sh.
 		: >"$log"
-		guests/l1/run.sh -q -t 1800 -a 'watchdog_thresh=60' -l "$log" \
+		guests/l1/run.sh -q -t 5400 -a 'watchdog_thresh=60' -l "$log" \
 			${VMM_PREV:+-e VMM_PREV="$VMM_PREV" -e VMM_PREV_REF="${VMM_PREV_REF:-prev}"} \
 			${LINUX_GUEST:+-e LINUX_GUEST="$LINUX_GUEST"} \
 			${FIO_RUNS:+-e FIO_RUNS="$FIO_RUNS"} ${FIO_RT:+-e FIO_RT="$FIO_RT"} \
