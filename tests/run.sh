@@ -254,7 +254,7 @@ run_linux() {
 	if [ ! -x tests/linux/run.sh ]; then
 		skipped=$((skipped + 1)); echo "SKIP linux: tests/linux/run.sh missing"; return
 	fi
-	timeout --kill-after=10 2400 tests/linux/run.sh >"$log" 2>&1
+	timeout --kill-after=10 3000 tests/linux/run.sh >"$log" 2>&1
 	local rc=$?
 	count_results < <(grep -E '^(PASS|FAIL|SKIP) ' "$log")
 	if ! grep -qE '^(PASS|FAIL|SKIP) ' "$log"; then

@@ -18,7 +18,8 @@
 # guests/stock/build.sh and guests/l1/build.sh under build/guests/.
 # Environment: O (build), VMM ($O/vmm), GUESTS (build/guests), CASES (the
 # case list, tests/linux/cases), LINUX_LOGDIR ($O/test-logs/linux),
-# LINUX_L1_MEM (the L1's memory, guests/l1/run.sh -m; default 4096M).
+# LINUX_L1_MEM (the L1's memory, guests/l1/run.sh -m; default 6144M: the
+# virtio-fs workload's share and its 1 GiB file live in the L1's RAM).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -127,7 +128,7 @@ run_l1() {
 	local log=$1 f l1_args
 	shift
 	write_script "$logdir/l1-test.sh" "$@"
-	l1_args=(-t "$total_limit" -l "$log" --vmm "$vmm" --l1 "$guests/l1" ${LINUX_L1_MEM:+-m "$LINUX_L1_MEM"})
+	l1_args=(-t "$total_limit" -l "$log" --vmm "$vmm" --l1 "$guests/l1" -m "${LINUX_L1_MEM:-6144M}")
 	for f in "${gfiles[@]}"; do l1_args+=(-f "$f"); done
 	[ $verbose = 1 ] || l1_args+=(-q)
 	set +e
