@@ -232,9 +232,15 @@ def main():
     try:
         for _ in range(a.runs):
             for c, run in cols:
-                for name, v in run().items():
+                t1 = time.monotonic()
+                res = run()
+                for name, v in res.items():
                     if name in vals[c]:
                         vals[c][name].append(v)
+                # As it goes: a run that dies later still leaves these.
+                print("  %s (%.0f s): %s" % (c, time.monotonic() - t1, ", ".join(
+                    "%s %.1f" % (n, res[n]) for n, _ in WORKLOADS if n in res) or "-"),
+                    flush=True)
     finally:
         subprocess.run(["umount", WORK], stderr=subprocess.DEVNULL)
 

@@ -72,8 +72,10 @@ if [ -z "${L1:-}" ]; then
 		# a busy host a TCG vCPU can be descheduled for tens of seconds:
 		# a longer soft-lockup threshold (watchdog_thresh=60: 120 s) keeps
 		# that from being taken for a frozen L1 by guests/l1/run.sh.
+		# 6 GiB: the virtio-fs comparison keeps a 1 GiB file (and QEMU
+		# its 512M memfd) in the L1's RAM; in 4 GiB khugepaged stalled.
 		: >"$log"
-		guests/l1/run.sh -q -t 5400 -a 'watchdog_thresh=60' -l "$log" \
+		guests/l1/run.sh -q -t 5400 -m 6144M -a 'watchdog_thresh=60' -l "$log" \
 			${VMM_PREV:+-e VMM_PREV="$VMM_PREV" -e VMM_PREV_REF="${VMM_PREV_REF:-prev}"} \
 			${LINUX_GUEST:+-e LINUX_GUEST="$LINUX_GUEST"} \
 			${FIO_RUNS:+-e FIO_RUNS="$FIO_RUNS"} ${FIO_RT:+-e FIO_RT="$FIO_RT"} \
