@@ -28,11 +28,8 @@ import sys
 import tempfile
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-O = os.environ.get("O", "build")
-OB = O if os.path.isabs(O) else os.path.join(TOP, O)
-VMM = os.environ.get("VMM", os.path.join(OB, "vmm"))
+from l2bench import TOP, VMM
+
 STOCK = os.environ.get("STOCK_GUEST", os.path.join(TOP, "build/guests/stock"))
 BOOT_LIMIT = 120
 

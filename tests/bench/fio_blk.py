@@ -36,8 +36,8 @@ import sys
 import tempfile
 import time
 
-from l2bench import (CMDLINE, L1ROOT, LINUX, OB, VMM, fmt_median, missing_input,
-                     print_table, ratio)
+from l2bench import (CMDLINE, L1ROOT, LINUX, VMM, boot, fmt_median, keep_failed,
+                     missing_input, print_table, ratio)
 
 SCRATCH_DIR = os.environ.get("FIO_SCRATCH_DIR", "/var/tmp/fio-blk")
 SCRATCH_MIB = 256
@@ -102,37 +102,12 @@ def parse_results(text):
 
 def run_guest(argv, serial, limit):
     """Boot one L2 running the fio jobs; its results, or {} (and a note)."""
-    try:
-        os.unlink(serial)
-    except FileNotFoundError:
-        pass
-    t0 = time.monotonic()
-    try:
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                           timeout=limit)
-        rc, err = p.returncode, p.stderr.decode(errors="replace")
-    except subprocess.TimeoutExpired as e:
-        rc, err = "timeout", (e.stderr or b"").decode(errors="replace")
-    text = ""
-    if os.path.exists(serial):
-        with open(serial, errors="replace") as f:
-            text = f.read()
+    rc, err, text, secs = boot(argv, serial, limit)
     res = parse_results(text)
     if rc != 0 or len(res) < len(JOBS) or "FIO_BENCH_DONE" not in text:
         # Keep the guest's whole log where the host sees it.
-        os.makedirs(os.path.join(OB, "bench"), exist_ok=True)
-        keep = os.path.join(OB, "bench", "fio_blk-%s-%d.log" % (
-            os.path.basename(argv[0]), int(time.time())))
-        with open(keep, "w") as f:
-            f.write(text)
-        tail = [ln for ln in text.replace("\r", "").splitlines()
-                if ln.strip()][-3:]
-        print("  (%s: status %s after %.0f s, %d of %d results; stderr: %s; "
-              "guest: %s; log %s)" % (os.path.basename(argv[0]), rc,
-                                      time.monotonic() - t0, len(res), len(JOBS),
-                                      err.strip().splitlines()[-1:] or "-",
-                                      " | ".join(tail) or "-", keep))
+        keep_failed("fio_blk", os.path.basename(argv[0]), rc, secs, len(res),
+                    len(JOBS), err, text)
     return res
 
 

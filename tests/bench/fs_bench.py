@@ -36,8 +36,8 @@ import subprocess
 import sys
 import time
 
-from l2bench import (CMDLINE, L1ROOT, LINUX, OB, VMM, fmt_median, missing_input,
-                     print_table, ratio)
+from l2bench import (CMDLINE, L1ROOT, LINUX, VMM, boot, fmt_median, keep_failed,
+                     missing_input, print_table, ratio)
 
 WORK = os.environ.get("FS_BENCH_DIR", "/var/tmp/fs-bench")
 VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
@@ -84,35 +84,12 @@ def parse(text):
     return out
 
 
-def run_guest(label, argv, serial, limit, env=None):
+def run_guest(label, argv, serial, limit):
     """One L2 running the workloads; its results, or {} and a note."""
-    if os.path.exists(serial):
-        os.unlink(serial)
-    t0 = time.monotonic()
-    try:
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                           timeout=limit, env=env)
-        rc, err = p.returncode, p.stderr.decode(errors="replace")
-    except subprocess.TimeoutExpired as e:
-        rc, err = "timeout", (e.stderr or b"").decode(errors="replace")
-    text = ""
-    if os.path.exists(serial):
-        with open(serial, errors="replace") as f:
-            text = f.read()
+    rc, err, text, secs = boot(argv, serial, limit)
     res = parse(text)
     if rc != 0 or "FSB_DONE" not in text or len(res) < len(WORKLOADS):
-        os.makedirs(os.path.join(OB, "bench"), exist_ok=True)
-        keep = os.path.join(OB, "bench", "fs_bench-%s-%d.log" % (
-            label.replace(" ", "_"), int(time.time())))
-        with open(keep, "w") as f:
-            f.write(text)
-        tail = [ln for ln in text.replace("\r", "").splitlines() if ln.strip()][-3:]
-        print("  (%s: status %s after %.0f s, %d of %d results; stderr: %s; "
-              "guest: %s; log %s)" % (label, rc, time.monotonic() - t0, len(res),
-                                      len(WORKLOADS),
-                                      err.strip().splitlines()[-1:] or "-",
-                                      " | ".join(tail) or "-", keep), flush=True)
+        keep_failed("fs_bench", label, rc, secs, len(res), len(WORKLOADS), err, text)
     return res
 
 

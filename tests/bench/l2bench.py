@@ -1,9 +1,13 @@
 # SPDX-License-Identifier: MIT
-"""What the benchmarks that boot the minimal Linux guest (fio_blk.py,
-net_vsock.py, fs_bench.py) share: where the VMM, the guest and the L1's
-root image are, the check that they exist, and the table of medians."""
+"""What the benchmarks that boot Linux guests (fio_blk.py, echo_latency.py,
+net_vsock.py, fs_bench.py) share: where the VMM, the minimal guest and the
+L1's root image are, the check that they exist, one L2 run to its end, the
+kept log of a run that fell short, and the table of medians."""
 import os
+import re
 import statistics
+import subprocess
+import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -23,6 +27,42 @@ def missing_input():
         if not os.path.exists(f):
             return f
     return None
+
+
+def boot(argv, serial, limit):
+    """Run one L2 to its end (stopped after @limit s): its status (or
+    "timeout"), its stderr, the text of its serial file @serial (removed
+    first) and the seconds it took."""
+    if os.path.exists(serial):
+        os.unlink(serial)
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           timeout=limit)
+        rc, err = p.returncode, p.stderr.decode(errors="replace")
+    except subprocess.TimeoutExpired as e:
+        rc, err = "timeout", (e.stderr or b"").decode(errors="replace")
+    text = ""
+    if os.path.exists(serial):
+        with open(serial, errors="replace") as f:
+            text = f.read()
+    return rc, err, text, time.monotonic() - t0
+
+
+def keep_failed(bench, label, rc, secs, got, want, err, text):
+    """A run that fell short: its guest log kept as OB/bench/BENCH-LABEL-T.log
+    and one line saying what came back."""
+    os.makedirs(os.path.join(OB, "bench"), exist_ok=True)
+    keep = os.path.join(OB, "bench", "%s-%s-%d.log" % (
+        bench, re.sub(r"[^A-Za-z0-9]+", "_", label), int(time.time())))
+    with open(keep, "w") as f:
+        f.write(text)
+    tail = [ln for ln in text.replace("\r", "").splitlines() if ln.strip()][-3:]
+    print("  (%s: status %s after %.0f s, %d of %d results; stderr: %s; "
+          "guest: %s; log %s)" % (label, rc, secs, got, want,
+                                  err.strip().splitlines()[-1:] or "-",
+                                  " | ".join(tail) or "-", keep), flush=True)
 
 
 def fmt_median(v, integer=False):
