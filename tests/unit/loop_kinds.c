@@ -74,6 +74,10 @@ void test_loop_kinds(void)
 	const char *only = getenv("VMM_TEST_IO_LOOP");
 	int rc, worst = 77;
 
+	/* Unset, empty or auto: both. */
+	if (only && (!*only || !strcmp(only, "auto")))
+		only = NULL;
+
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (only && strcmp(only, test_loop_name(kinds[i])))
 			continue;

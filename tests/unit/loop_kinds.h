@@ -5,7 +5,8 @@
  * child per kind and returns in each child with test_loop_kind set; the
  * parent waits for them and exits with the verdict of both (1 if either
  * failed, 77 if both skipped). io_uring is left out, with a note, where
- * the kernel refuses it. VMM_TEST_IO_LOOP=uring|epoll runs one kind only.
+ * the kernel refuses it. VMM_TEST_IO_LOOP=uring|epoll runs one kind only
+ * (the guest tier's variable: tests/guest/lib.bash).
  */
 #ifndef TESTS_UNIT_LOOP_KINDS_H
 #define TESTS_UNIT_LOOP_KINDS_H
