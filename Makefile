@@ -166,6 +166,10 @@ test-guest-epoll: all guests $(KVM_PROBE)
 test-linux: all guests-linux
 	$(Q)O=$(O) tests/run.sh linux
 
+# The Linux tier with every L2's vmm on the epoll io loop.
+test-linux-epoll: all guests-linux
+	$(Q)O=$(O) VMM_TEST_IO_LOOP=epoll tests/run.sh linux
+
 bench: all guests guests-linux $(KVM_PROBE)
 	$(Q)O=$(O) tests/bench/run.sh
 
@@ -192,7 +196,7 @@ clean:
 
 .SECONDARY:
 
-.PHONY: all test test-unit test-guest test-guest-epoll test-linux unit-tests bench run deps \
+.PHONY: all test test-unit test-guest test-guest-epoll test-linux test-linux-epoll unit-tests bench run deps \
 	format check-format check-headers clean guests guests-linux \
 	install uninstall
 
