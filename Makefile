@@ -158,8 +158,17 @@ test-unit: all unit-tests guests
 test-guest: all guests $(KVM_PROBE) | $(filter test-unit,$(MAKECMDGOALS))
 	$(Q)O=$(O) tests/run.sh guest
 
+# The guest tier again with every VM on the epoll io loop (the fallback
+# where io_uring is refused): tests/guest/lib.bash adds --io-loop=epoll.
+test-guest-epoll: all guests $(KVM_PROBE)
+	$(Q)O=$(O) VMM_TEST_IO_LOOP=epoll tests/run.sh guest
+
 test-linux: all guests-linux
 	$(Q)O=$(O) tests/run.sh linux
+
+# The Linux tier with every L2's vmm on the epoll io loop.
+test-linux-epoll: all guests-linux
+	$(Q)O=$(O) VMM_TEST_IO_LOOP=epoll tests/run.sh linux
 
 bench: all guests guests-linux $(KVM_PROBE)
 	$(Q)O=$(O) tests/bench/run.sh
@@ -187,7 +196,7 @@ clean:
 
 .SECONDARY:
 
-.PHONY: all test test-unit test-guest test-linux unit-tests bench run deps \
+.PHONY: all test test-unit test-guest test-guest-epoll test-linux test-linux-epoll unit-tests bench run deps \
 	format check-format check-headers clean guests guests-linux \
 	install uninstall
 

@@ -61,6 +61,10 @@ static const char usage_text[] =
     "                         before it sleeps, the io thread polls the\n"
     "                         virtio rings for a bound that adapts up to\n"
     "                         MAX_US (default adaptive:200)\n"
+    "      --io-loop auto|uring|epoll\n"
+    "                         the io thread's event loop: io_uring, or epoll\n"
+    "                         with synchronous backend I/O; auto (default)\n"
+    "                         uses epoll where the host refuses io_uring\n"
     "      --debug-exit       guest writes of V to port 0xf4 end vmm with "
     "status V\n"
     "  -v, --verbose          more messages (repeat for debug)\n"
@@ -156,6 +160,7 @@ enum {
 	OPT_API,
 	OPT_SAMPLE_MS,
 	OPT_IO_POLL,
+	OPT_IO_LOOP,
 	OPT_DEBUG_EXIT,
 	OPT_DISK,
 	OPT_NET,
@@ -178,6 +183,7 @@ static const struct option long_options[] = {
     {"api", required_argument, NULL, OPT_API},
     {"sample-ms", required_argument, NULL, OPT_SAMPLE_MS},
     {"io-poll", required_argument, NULL, OPT_IO_POLL},
+    {"io-loop", required_argument, NULL, OPT_IO_LOOP},
     {"debug-exit", no_argument, NULL, OPT_DEBUG_EXIT},
     {"disk", required_argument, NULL, OPT_DISK},
     {"net", required_argument, NULL, OPT_NET},
@@ -234,6 +240,7 @@ static bool single_valued(int opt)
 	case OPT_API:
 	case OPT_SAMPLE_MS:
 	case OPT_IO_POLL:
+	case OPT_IO_LOOP:
 	case OPT_RNG: return true;
 	default: return false;
 	}
@@ -453,6 +460,24 @@ static int parse_io_poll(const char *s, uint64_t *ns)
 	return 0;
 }
 
+/* "auto", "uring" or "epoll". */
+static int parse_io_loop(const char *s, enum vmm_io_loop *kind)
+{
+	static const char *const names[] = {
+	    [VMM_IO_LOOP_AUTO] = "auto",
+	    [VMM_IO_LOOP_URING] = "uring",
+	    [VMM_IO_LOOP_EPOLL] = "epoll",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*kind = (enum vmm_io_loop)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct cli_options *cfg,
 			  char *err, size_t err_len)
 {
@@ -536,6 +561,12 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *cfg,
 				FAIL("--io-poll: off or adaptive[:1..%d], "
 				     "got '%s'",
 				     (unsigned int)(VMM_MAX_IO_POLL_NS / 1000),
+				     optarg);
+			break;
+		case OPT_IO_LOOP:
+			if (parse_io_loop(optarg, &cfg->io_loop))
+				FAIL("--io-loop: auto, uring or epoll, got "
+				     "'%s'",
 				     optarg);
 			break;
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;

@@ -54,7 +54,8 @@ struct cli_options {
 	const char *stats_path;
 	const char *api_path;
 	unsigned int sample_ms;
-	uint64_t io_poll_ns; /* 0: off */
+	uint64_t io_poll_ns;	  /* 0: off */
+	enum vmm_io_loop io_loop; /* VMM_IO_LOOP_AUTO unless --io-loop */
 	bool debug_exit;
 	int verbosity;
 };

@@ -69,6 +69,8 @@ static int configure(struct vmm *vm, const struct cli_options *cfg)
 	if (!r)
 		r = vmm_set_io_poll(vm, cfg->io_poll_ns);
 	if (!r)
+		r = vmm_set_io_loop(vm, cfg->io_loop);
+	if (!r)
 		r = vmm_set_sample_period(vm, cfg->sample_ms);
 	return r;
 }

@@ -231,7 +231,9 @@ l1_boot() {
 	local log=$log_dir/l1-tier.$1.log script=$log_dir/l1-tier.sh rc what=()
 	[ ${#units[@]} -gt 0 ] && what+=("units:$(IFS=,; echo "${units[*]}")")
 	[ ${#guests[@]} -gt 0 ] && what+=("guests:$(IFS=,; echo "${guests[*]}")")
-	printf 'cd %q && O=%q exec tests/run.sh %s\n' "$top" "$O" "${what[*]}" >"$script"
+	# The guest tier's io loop (tests/guest/lib.bash) goes along.
+	printf 'cd %q && O=%q VMM_TEST_IO_LOOP=%q exec tests/run.sh %s\n' "$top" "$O" \
+		"${VMM_TEST_IO_LOOP:-}" "${what[*]}" >"$script"
 	guests/l1/run.sh -q -t 2700 -l "$log" --vmm "$VMM" -- "$script" \
 		>"$log_dir/l1-tier.out" 2>&1
 	rc=$?

@@ -236,6 +236,23 @@ int vmm_set_stats_file(struct vmm *vm, const char *path);
  */
 int vmm_set_io_poll(struct vmm *vm, uint64_t max_ns);
 
+/* The io thread's event loop (vmm_set_io_loop()). */
+enum vmm_io_loop {
+	VMM_IO_LOOP_AUTO,  /* io_uring; epoll where the host refuses it */
+	VMM_IO_LOOP_URING, /* io_uring or nothing */
+	VMM_IO_LOOP_EPOLL, /* epoll, with synchronous backend I/O */
+};
+
+/*
+ * Which event loop runs the VM's devices. VMM_IO_LOOP_AUTO (the default)
+ * uses io_uring and, where the kernel refuses it (a seccomp profile such
+ * as podman's default, kernel.io_uring_disabled), epoll with synchronous
+ * backend I/O, said once at info level. With VMM_IO_LOOP_URING a refusal
+ * makes vmm_start() fail; VMM_IO_LOOP_EPOLL never tries io_uring.
+ * Returns 0 or -EINVAL.
+ */
+int vmm_set_io_loop(struct vmm *vm, enum vmm_io_loop kind);
+
 /*
  * Sample the vCPUs' kernel-side runstate counters every @ms (1..60000;
  * default 10).

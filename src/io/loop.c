@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The io_uring event loop. One thread runs io_loop_run() and is the only
- * submitter; each watched fd is one multishot POLL_ADD whose user_data is a
- * loop-owned struct io_watch, re-armed when a completion arrives without
- * IORING_CQE_F_MORE. One-shot requests (writev, sendmsg, poll, nop) carry
- * their struct io_request pointer with bit 0 set. Other threads talk to
- * the loop through a wake eventfd plus a small queue under a mutex.
- * Adaptive polling (the pollers, before each sleep) is at the end.
+ * The io loop's common part: which kind of loop to make (io_uring, or
+ * epoll where the kernel refuses io_uring), the run and drain loops both
+ * kinds share, the calls other threads post through the wake eventfd,
+ * the end of a batch (io_loop_after_batch()) and the one-shot API, which
+ * turns each io_loop_writev() and sibling into a struct loop_op for the
+ * back end (loop_uring.c, loop_epoll.c). Adaptive polling is in
+ * loop_poll.c, the file-system calls in loop_fs.c.
  */
 #define pr_fmt(fmt) "io-loop: " fmt
 
@@ -21,30 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <liburing.h>
-
 #include "base/log.h"
 #include "base/util.h"
 #include "loop_int.h"
-
-#define IO_LOOP_ENTRIES 256
-#define UD_REQUEST	1ULL /* user_data bit 0: a struct io_request */
-
-static void loop_batch_end(struct io_loop *l);
-
-/*
- * Lifetime of a watch: it is "armed" while a multishot poll is in the
- * kernel, "queued" while on the pending list (to be armed, re-armed or
- * cancelled), "busy" while its source's ready() runs, and "dead" once
- * unwatched. It is freed when dead and none of the other three holds it,
- * so a late completion always finds valid memory.
- */
-struct io_watch {
-	struct io_source *src; /* NULL once dead */
-	struct io_watch *next; /* pending list */
-	struct io_watch *all_prev, *all_next;
-	bool armed, queued, busy, dead, cancel_sent;
-};
 
 struct io_call {
 	void (*fn)(void *arg);
@@ -52,7 +31,7 @@ struct io_call {
 	struct io_call *next;
 };
 
-static void loop_wake(struct io_loop *l)
+void loop_wake(struct io_loop *l)
 {
 	uint64_t one = 1;
 
@@ -66,217 +45,21 @@ bool io_loop_on_thread(const struct io_loop *l)
 	       pthread_equal(l->owner, pthread_self());
 }
 
-static struct io_uring_sqe *loop_sqe(struct io_loop *l)
+enum io_loop_kind io_loop_kind(const struct io_loop *l)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
-
-	/* SQ full: flush it, which is only possible once enabled. */
-	if (!sqe && l->enabled && io_loop_on_thread(l)) {
-		(void)io_uring_submit(&l->ring); /* retried below */
-		sqe = io_uring_get_sqe(&l->ring);
-	}
-	return sqe;
-}
-
-/* Lock held. */
-static void watch_enqueue(struct io_loop *l, struct io_watch *w)
-{
-	w->queued = true;
-	w->next = NULL;
-	*l->pending_tail = w;
-	l->pending_tail = &w->next;
-}
-
-/* Lock held. */
-static void watch_free(struct io_loop *l, struct io_watch *w)
-{
-	if (w->all_prev)
-		w->all_prev->all_next = w->all_next;
-	else
-		l->all = w->all_next;
-	if (w->all_next)
-		w->all_next->all_prev = w->all_prev;
-	free(w);
-}
-
-/*
- * Lock held. Decide what a watch needs after any state change: nothing
- * while queued or busy (whoever holds it calls this again), else free,
- * cancel or re-arm.
- */
-static void watch_settle(struct io_loop *l, struct io_watch *w)
-{
-	if (w->busy || w->queued)
-		return;
-	if (w->dead) {
-		if (!w->armed)
-			watch_free(l, w);
-		else if (!w->cancel_sent)
-			watch_enqueue(l, w);
-		return;
-	}
-	if (!w->armed)
-		watch_enqueue(l, w);
+	return l->ops->kind;
 }
 
 int io_loop_watch(struct io_loop *l, struct io_source *src)
 {
-	struct io_watch *w;
-
 	if (src->fd < 0 || !src->ready)
 		return -EINVAL;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	pthread_mutex_lock(&l->lock);
-	if (src->watch) {
-		pthread_mutex_unlock(&l->lock);
-		free(w);
-		return -EBUSY;
-	}
-	w->src = src;
-	src->watch = w;
-	w->all_next = l->all;
-	if (l->all)
-		l->all->all_prev = w;
-	l->all = w;
-	watch_enqueue(l, w);
-	pthread_mutex_unlock(&l->lock);
-	if (!io_loop_on_thread(l))
-		loop_wake(l);
-	return 0;
+	return l->ops->watch(l, src);
 }
 
 int io_loop_unwatch(struct io_loop *l, struct io_source *src)
 {
-	struct io_watch *w;
-
-	pthread_mutex_lock(&l->lock);
-	w = src->watch;
-	if (!w) {
-		pthread_mutex_unlock(&l->lock);
-		return -ENOENT;
-	}
-	src->watch = NULL;
-	w->src = NULL;
-	w->dead = true;
-	watch_settle(l, w);
-	pthread_mutex_unlock(&l->lock);
-	if (!io_loop_on_thread(l))
-		loop_wake(l);
-	return 0;
-}
-
-/* Loop thread: turn the pending list into SQEs. */
-static void loop_process_pending(struct io_loop *l)
-{
-	struct io_uring_sqe *sqe;
-	struct io_watch *w;
-
-	pthread_mutex_lock(&l->lock);
-	while ((w = l->pending)) {
-		l->pending = w->next;
-		if (!l->pending)
-			l->pending_tail = &l->pending;
-		w->queued = false;
-		if (w->dead && !w->armed) {
-			watch_free(l, w);
-			continue;
-		}
-		if ((w->dead && w->cancel_sent) || (!w->dead && w->armed))
-			continue;
-		sqe = loop_sqe(l);
-		if (!sqe) {
-			/* Try again at the next iteration. */
-			watch_enqueue(l, w);
-			break;
-		}
-		if (w->dead) {
-			/*
-			 * ASYNC_CANCEL, not POLL_REMOVE: while a wake-up of
-			 * the poll is being handled (its task work not run
-			 * yet, which with DEFER_TASKRUN waits for our next
-			 * wait), POLL_REMOVE fails with -EALREADY and the
-			 * poll stays armed, holding the file open after the
-			 * owner closed the fd. A cancel marks the poll, which
-			 * then ends with -ECANCELED either way.
-			 */
-			io_uring_prep_cancel64(sqe, (uintptr_t)w, 0);
-			io_uring_sqe_set_data64(sqe, 0);
-			w->cancel_sent = true;
-		} else {
-			io_uring_prep_poll_multishot(
-			    sqe, w->src->fd,
-			    w->src->events ? w->src->events : POLLIN);
-			io_uring_sqe_set_data64(sqe, (uintptr_t)w);
-			w->armed = true;
-		}
-	}
-	pthread_mutex_unlock(&l->lock);
-}
-
-static void loop_watch_cqe(struct io_loop *l, struct io_watch *w, int res,
-			   unsigned int flags)
-{
-	struct io_source *src;
-
-	pthread_mutex_lock(&l->lock);
-	if (!(flags & IORING_CQE_F_MORE))
-		w->armed = false;
-	if (w->dead) {
-		/* A late completion of an unwatched source. */
-		watch_settle(l, w);
-		pthread_mutex_unlock(&l->lock);
-		return;
-	}
-	src = w->src;
-	if (res < 0) {
-		/* The poll itself failed (bad fd...): the watch ends here. */
-		src->watch = NULL;
-		w->src = NULL;
-		w->dead = true;
-		watch_settle(l, w);
-		pthread_mutex_unlock(&l->lock);
-		src->ready(src, res);
-		return;
-	}
-	w->busy = true;
-	pthread_mutex_unlock(&l->lock);
-
-	src->ready(src, res);
-
-	pthread_mutex_lock(&l->lock);
-	w->busy = false;
-	watch_settle(l, w);
-	pthread_mutex_unlock(&l->lock);
-}
-
-static void loop_dispatch(struct io_loop *l, const struct io_uring_cqe *cqe)
-{
-	uint64_t ud = io_uring_cqe_get_data64(cqe);
-
-	if (!ud) {
-		/*
-		 * A watch's cancel: 0, or -ENOENT when the poll is ending
-		 * anyway; either way its last completion follows.
-		 */
-		if (cqe->res < 0 && cqe->res != -ENOENT)
-			pr_err("poll cancel: %s", strerror(-cqe->res));
-		return;
-	}
-	if (ud & UD_REQUEST) {
-		struct io_request *req = (void *)(uintptr_t)(ud & ~UD_REQUEST);
-
-		int res = cqe->res;
-
-		l->inflight--;
-		if (l->fault)
-			res = l->fault(l->fault_arg, req, res);
-		req->done(req, res);
-		return;
-	}
-	loop_watch_cqe(l, (struct io_watch *)(uintptr_t)ud, cqe->res,
-		       cqe->flags);
+	return l->ops->unwatch(l, src);
 }
 
 /* The wake eventfd: drain it, then run the calls posted so far. */
@@ -304,41 +87,38 @@ static void loop_wake_ready(struct io_source *src, int res)
 	}
 }
 
-static int loop_ring_init(struct io_loop *l)
+/*
+ * The back end: io_uring unless told otherwise; with IO_LOOP_AUTO, epoll
+ * where the kernel refuses io_uring outright (ENOSYS: not built or a
+ * seccomp filter such as podman's default; EPERM/EACCES:
+ * kernel.io_uring_disabled, an LSM). Other failures stay failures.
+ */
+static int loop_backend_init(struct io_loop *l, enum io_loop_kind kind)
 {
-	/*
-	 * TASKRUN_FLAG: with deferred task work a completion is posted only
-	 * when we enter the kernel; the flag (IORING_SQ_TASKRUN) tells a
-	 * polling loop that there is one to collect.
-	 */
-	static const unsigned int tries[] = {
-	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-		IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SUBMIT_ALL |
-		IORING_SETUP_R_DISABLED,
-	    IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
-		IORING_SETUP_SUBMIT_ALL | IORING_SETUP_R_DISABLED,
-	    IORING_SETUP_R_DISABLED,
-	    0,
-	};
-	int r = -EINVAL;
+	int r;
 
-	for (size_t i = 0; i < ARRAY_SIZE(tries); i++) {
-		struct io_uring_params p = {.flags = tries[i]};
-
-		r = io_uring_queue_init_params(IO_LOOP_ENTRIES, &l->ring, &p);
-		if (r == 0) {
-			l->ring_disabled = tries[i] & IORING_SETUP_R_DISABLED;
-			pr_debug("ring flags 0x%x", tries[i]);
+	if (kind != IO_LOOP_EPOLL) {
+		l->ops = &loop_uring_ops;
+		r = l->ops->init(l);
+		if (!r)
 			return 0;
+		if (kind == IO_LOOP_URING ||
+		    (r != -ENOSYS && r != -EPERM && r != -EACCES)) {
+			pr_err("io_uring_queue_init: %s", strerror(-r));
+			return r;
 		}
-		if (r != -EINVAL)
-			break;
+		pr_info("io_uring refused (%s): running on epoll, with "
+			"synchronous backend I/O",
+			strerror(-r));
 	}
-	pr_err("io_uring_queue_init: %s", strerror(-r));
+	l->ops = &loop_epoll_ops;
+	r = l->ops->init(l);
+	if (r)
+		pr_err("epoll loop: %s", strerror(-r));
 	return r;
 }
 
-int io_loop_create(struct io_loop **out)
+int io_loop_create(struct io_loop **out, enum io_loop_kind kind)
 {
 	struct io_loop *l = calloc(1, sizeof(*l));
 	int r;
@@ -346,17 +126,16 @@ int io_loop_create(struct io_loop **out)
 	if (!l)
 		return -ENOMEM;
 	pthread_mutex_init(&l->lock, NULL);
-	l->pending_tail = &l->pending;
 	l->calls_tail = &l->calls;
+	l->epfd = -1;
 	l->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (l->wake_fd < 0) {
 		r = -errno;
 		goto err_free;
 	}
-	r = loop_ring_init(l);
+	r = loop_backend_init(l, kind);
 	if (r)
 		goto err_close_wake;
-	loop_fs_probe(l);
 	l->wake_src = (struct io_source){
 	    .fd = l->wake_fd,
 	    .events = POLLIN,
@@ -364,12 +143,12 @@ int io_loop_create(struct io_loop **out)
 	};
 	r = io_loop_watch(l, &l->wake_src);
 	if (r)
-		goto err_exit_ring;
+		goto err_fini;
 	*out = l;
 	return 0;
 
-err_exit_ring:
-	io_uring_queue_exit(&l->ring);
+err_fini:
+	l->ops->fini(l);
 err_close_wake:
 	close(l->wake_fd);
 err_free:
@@ -380,19 +159,11 @@ err_free:
 
 void io_loop_destroy(struct io_loop *l)
 {
-	struct io_watch *w, *wn;
 	struct io_call *c, *cn;
 
 	if (!l)
 		return;
-	/* Exiting the ring cancels every request still in the kernel. */
-	io_uring_queue_exit(&l->ring);
-	for (w = l->all; w; w = wn) {
-		wn = w->all_next;
-		if (w->src)
-			w->src->watch = NULL;
-		free(w);
-	}
+	l->ops->fini(l);
 	for (c = l->calls; c; c = cn) {
 		cn = c->next;
 		free(c);
@@ -400,90 +171,6 @@ void io_loop_destroy(struct io_loop *l)
 	close(l->wake_fd);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
-}
-
-static int loop_enable(struct io_loop *l)
-{
-	int r;
-
-	if (l->enabled)
-		return 0;
-	if (l->ring_disabled) {
-		/* liburing 2.3 declares io_uring_enable_rings() but lacks it.
-		 */
-		r = io_uring_register(l->ring.ring_fd,
-				      IORING_REGISTER_ENABLE_RINGS, NULL, 0);
-		if (r < 0) {
-			pr_err("IORING_REGISTER_ENABLE_RINGS: %s",
-			       strerror(-r));
-			return r;
-		}
-	}
-	l->enabled = true;
-	return 0;
-}
-
-int io_loop_run(struct io_loop *l)
-{
-	struct io_uring_cqe *cqe;
-	unsigned int head, n, wait;
-	int r = 0;
-
-	if (__atomic_load_n(&l->running, __ATOMIC_ACQUIRE))
-		return -EBUSY;
-	l->owner = pthread_self();
-	__atomic_store_n(&l->running, 1, __ATOMIC_RELEASE);
-	r = loop_enable(l);
-	while (!r) {
-		loop_process_pending(l);
-		if (__atomic_exchange_n(&l->stop, 0, __ATOMIC_ACQ_REL))
-			break;
-		wait = loop_poll_idle(l);
-		/* Polling found work and did it all: no syscall needed. */
-		if (!wait && !io_uring_sq_ready(&l->ring) &&
-		    !loop_has_events(l))
-			continue;
-		r = io_uring_submit_and_wait(&l->ring, wait);
-		/* -EINTR: a signal; -EBUSY/-EAGAIN: reap first, then retry. */
-		if (r == -EINTR || r == -EBUSY || r == -EAGAIN || r >= 0) {
-			r = 0;
-		} else {
-			pr_err("io_uring_submit_and_wait: %s", strerror(-r));
-			break;
-		}
-		if (wait)
-			loop_poll_woke(l);
-		n = 0;
-		io_uring_for_each_cqe(&l->ring, head, cqe)
-		{
-			loop_dispatch(l, cqe);
-			n++;
-		}
-		io_uring_cq_advance(&l->ring, n);
-		loop_batch_end(l);
-		/*
-		 * The kernel can leave IORING_SQ_TASKRUN set with no task work
-		 * queued (set by a wake-up on another CPU just after our
-		 * entry ran the work), and clears it only when it next runs
-		 * some: a polling loop would take it for events forever.
-		 * Queue work of our own (the wake eventfd) to clear it.
-		 */
-		if (!n && loop_taskrun_flag(l))
-			loop_wake(l);
-	}
-	loop_poll_end(l);
-	__atomic_store_n(&l->running, 0, __ATOMIC_RELEASE);
-	return r;
-}
-
-int io_loop_after_batch(struct io_loop *l, struct io_request *req)
-{
-	if (__atomic_load_n(&l->running, __ATOMIC_ACQUIRE) &&
-	    !io_loop_on_thread(l))
-		return -EPERM;
-	req->next = l->after_batch;
-	l->after_batch = req;
-	return 0;
 }
 
 /* The end of a batch of completions: what io_loop_after_batch() queued. */
@@ -498,54 +185,85 @@ static void loop_batch_end(struct io_loop *l)
 	}
 }
 
+int io_loop_run(struct io_loop *l)
+{
+	unsigned int wait;
+	int r;
+
+	if (__atomic_load_n(&l->running, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	l->owner = pthread_self();
+	__atomic_store_n(&l->running, 1, __ATOMIC_RELEASE);
+	r = l->enabled ? 0 : l->ops->enable(l);
+	if (!r)
+		l->enabled = true;
+	while (!r) {
+		l->ops->prepare(l);
+		if (__atomic_exchange_n(&l->stop, 0, __ATOMIC_ACQ_REL))
+			break;
+		wait = loop_poll_idle(l);
+		/* Polling found work and did it all: no syscall needed. */
+		if (!wait && !l->ops->queued(l) && !loop_has_events(l))
+			continue;
+		r = l->ops->wait(l, wait, UINT64_MAX);
+		if (r)
+			break;
+		if (wait)
+			loop_poll_woke(l);
+		l->ops->dispatch(l);
+		loop_batch_end(l);
+	}
+	loop_poll_end(l);
+	__atomic_store_n(&l->running, 0, __ATOMIC_RELEASE);
+	return r;
+}
+
+static uint64_t loop_now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+}
+
+int io_loop_drain(struct io_loop *l, bool (*busy)(void *arg), void *arg,
+		  unsigned int timeout_ms)
+{
+	uint64_t t = loop_now_ns(), deadline = t + timeout_ms * 1000000ULL;
+	int r;
+
+	if (__atomic_load_n(&l->running, __ATOMIC_ACQUIRE) ||
+	    (l->enabled && !pthread_equal(l->owner, pthread_self())))
+		return -EPERM;
+	while (l->enabled && busy(arg)) {
+		if (t >= deadline)
+			return -ETIMEDOUT;
+		r = l->ops->wait(l, 1, deadline - t);
+		if (r)
+			return r;
+		l->ops->dispatch(l);
+		loop_batch_end(l);
+		t = loop_now_ns();
+	}
+	return 0;
+}
+
+int io_loop_after_batch(struct io_loop *l, struct io_request *req)
+{
+	if (__atomic_load_n(&l->running, __ATOMIC_ACQUIRE) &&
+	    !io_loop_on_thread(l))
+		return -EPERM;
+	req->next = l->after_batch;
+	l->after_batch = req;
+	return 0;
+}
+
 void io_loop_set_fault(struct io_loop *l,
 		       int (*fault)(void *arg, struct io_request *req, int res),
 		       void *arg)
 {
 	l->fault = fault;
 	l->fault_arg = arg;
-}
-
-int io_loop_drain(struct io_loop *l, bool (*busy)(void *arg), void *arg,
-		  unsigned int timeout_ms)
-{
-	struct timespec now;
-	uint64_t t, deadline;
-	struct io_uring_cqe *cqe;
-	unsigned int head, n;
-	int r;
-
-	if (__atomic_load_n(&l->running, __ATOMIC_ACQUIRE) ||
-	    (l->enabled && !pthread_equal(l->owner, pthread_self())))
-		return -EPERM;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	t = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
-	deadline = t + timeout_ms * 1000000ULL;
-	while (l->enabled && busy(arg)) {
-		struct __kernel_timespec ts;
-
-		if (t >= deadline)
-			return -ETIMEDOUT;
-		ts.tv_sec = (long long)((deadline - t) / 1000000000ULL);
-		ts.tv_nsec = (long long)((deadline - t) % 1000000000ULL);
-		r = io_uring_submit_and_wait_timeout(&l->ring, &cqe, 1, &ts,
-						     NULL);
-		if (r < 0 && r != -ETIME && r != -EINTR && r != -EBUSY &&
-		    r != -EAGAIN)
-			return r;
-		n = 0;
-		io_uring_for_each_cqe(&l->ring, head, cqe)
-		{
-			loop_dispatch(l, cqe);
-			n++;
-		}
-		io_uring_cq_advance(&l->ring, n);
-		loop_batch_end(l);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		t = (uint64_t)now.tv_sec * 1000000000ULL +
-		    (uint64_t)now.tv_nsec;
-	}
-	return 0;
 }
 
 void io_loop_stop(struct io_loop *l)
@@ -571,124 +289,82 @@ int io_loop_call(struct io_loop *l, void (*fn)(void *arg), void *arg)
 	return 0;
 }
 
-/* Common head of the one-shot submissions. */
-struct io_uring_sqe *loop_request_sqe(struct io_loop *l, int *err)
+int loop_submit(struct io_loop *l, struct io_request *req,
+		const struct loop_op *op)
 {
-	struct io_uring_sqe *sqe;
-
-	*err = 0;
-	if (!loop_may_submit(l)) {
-		*err = -EPERM;
-		return NULL;
-	}
-	sqe = loop_sqe(l);
-	if (!sqe) {
-		*err = -EBUSY;
-		return NULL;
-	}
-	return sqe;
+	if (!loop_may_submit(l))
+		return -EPERM;
+	return l->ops->submit(l, req, op);
 }
 
-void loop_request_tag(struct io_loop *l, struct io_uring_sqe *sqe,
-		      struct io_request *req)
+void loop_complete(struct io_loop *l, struct io_request *req, int res)
 {
-	io_uring_sqe_set_data64(sqe, (uintptr_t)req | UD_REQUEST);
-	l->inflight++;
+	if (l->fault)
+		res = l->fault(l->fault_arg, req, res);
+	req->done(req, res);
 }
 
 int io_loop_writev(struct io_loop *l, struct io_request *req, int fd,
 		   const struct iovec *iov, unsigned int iovcnt, int64_t offset)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = loop_request_sqe(l, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_writev(sqe, fd, iov, iovcnt, (uint64_t)offset);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return loop_submit(l, req,
+			   &(struct loop_op){.code = LOOP_OP_WRITEV,
+					     .fd = fd,
+					     .iov = iov,
+					     .iovcnt = iovcnt,
+					     .offset = offset});
 }
 
 int io_loop_readv(struct io_loop *l, struct io_request *req, int fd,
 		  const struct iovec *iov, unsigned int iovcnt, int64_t offset)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = loop_request_sqe(l, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_readv(sqe, fd, iov, iovcnt, (uint64_t)offset);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return loop_submit(l, req,
+			   &(struct loop_op){.code = LOOP_OP_READV,
+					     .fd = fd,
+					     .iov = iov,
+					     .iovcnt = iovcnt,
+					     .offset = offset});
 }
 
 int io_loop_fsync(struct io_loop *l, struct io_request *req, int fd,
 		  bool datasync)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = loop_request_sqe(l, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_fsync(sqe, fd, datasync ? IORING_FSYNC_DATASYNC : 0);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return loop_submit(l, req,
+			   &(struct loop_op){.code = LOOP_OP_FSYNC,
+					     .fd = fd,
+					     .flags = datasync});
 }
 
 int io_loop_fallocate(struct io_loop *l, struct io_request *req, int fd,
 		      int mode, uint64_t offset, uint64_t len)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = loop_request_sqe(l, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_fallocate(sqe, fd, mode, (off_t)offset, (off_t)len);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return loop_submit(l, req,
+			   &(struct loop_op){.code = LOOP_OP_FALLOCATE,
+					     .fd = fd,
+					     .flags = mode,
+					     .offset = (int64_t)offset,
+					     .len = len});
 }
 
 int io_loop_sendmsg(struct io_loop *l, struct io_request *req, int fd,
 		    const struct msghdr *msg, unsigned int flags)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = loop_request_sqe(l, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_sendmsg(sqe, fd, msg, flags);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return loop_submit(l, req,
+			   &(struct loop_op){.code = LOOP_OP_SENDMSG,
+					     .fd = fd,
+					     .msg = msg,
+					     .flags = (int)flags});
 }
 
 int io_loop_poll_once(struct io_loop *l, struct io_request *req, int fd,
 		      uint32_t events)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = loop_request_sqe(l, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_poll_add(sqe, fd, events);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return loop_submit(
+	    l, req,
+	    &(struct loop_op){.code = LOOP_OP_POLL, .fd = fd, .mask = events});
 }
 
 int io_loop_defer(struct io_loop *l, struct io_request *req)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = loop_request_sqe(l, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_nop(sqe);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return loop_submit(l, req, &(struct loop_op){.code = LOOP_OP_NOP});
 }

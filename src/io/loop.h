@@ -3,6 +3,11 @@
  * The io thread's event loop: one io_uring, owned and submitted to by one
  * thread. Sources (doorbell eventfds, backend fds, timerfds) are watched
  * with multishot POLL_ADD; each completion calls the source's ready().
+ * Where io_uring is refused (a seccomp profile, kernel.io_uring_disabled)
+ * the same API runs on epoll instead (enum io_loop_kind): sources are
+ * watched edge-triggered, which is what multishot polls report too, and
+ * one-shot requests are performed at once with plain syscalls, their
+ * done() still called later, at the loop's next iteration.
  * Other threads reach the loop only through io_loop_stop(),
  * io_loop_call() and io_loop_watch() (all post to an eventfd the loop
  * watches). Optionally the loop polls registered pollers for a while
@@ -49,16 +54,29 @@ struct io_source {
 struct io_request {
 	void (*done)(struct io_request *req, int res);
 	struct io_request *next; /* private to the loop */
+	int res;		 /* private to the loop (epoll) */
+};
+
+/* Which loop io_loop_create() makes. */
+enum io_loop_kind {
+	IO_LOOP_AUTO,  /* io_uring; epoll if the kernel refuses io_uring */
+	IO_LOOP_URING, /* io_uring or nothing */
+	IO_LOOP_EPOLL, /* epoll, synchronous I/O */
 };
 
 /*
- * Create a loop and its ring. Tries IORING_SETUP_SINGLE_ISSUER and
- * DEFER_TASKRUN and falls back where the kernel lacks them. The ring is
+ * Create a loop of @kind. The ring tries IORING_SETUP_SINGLE_ISSUER and
+ * DEFER_TASKRUN and falls back where the kernel lacks them. It is
  * created disabled and enabled by the first io_loop_run(): the thread that
  * runs the loop first is its only submitter for good, whichever thread
- * created it. Returns 0 or -errno.
+ * created it. IO_LOOP_AUTO makes an epoll loop instead when io_uring
+ * setup fails with -ENOSYS, -EPERM or -EACCES, and says so once (info
+ * level). Returns 0 or -errno (IO_LOOP_URING: the kernel's refusal).
  */
-int io_loop_create(struct io_loop **out);
+int io_loop_create(struct io_loop **out, enum io_loop_kind kind);
+
+/* IO_LOOP_URING or IO_LOOP_EPOLL: what @l runs on. Any thread. */
+enum io_loop_kind io_loop_kind(const struct io_loop *l);
 
 /*
  * Free the loop. Sources stay owned by their owners (their watch pointers

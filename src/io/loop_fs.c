@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * File-system submissions of the io loop (loop_fs.h): the probe of the
- * ring's opcodes at creation, and one small function per syscall, each
- * an SQE from loop.c's common head, a liburing prep call and the tag
- * that routes its completion to the request's done().
+ * ring's opcodes at creation (the epoll loop has them all: it makes the
+ * syscalls itself), and one small function per syscall, each a struct
+ * loop_op for the back end (loop_uring.c, loop_epoll.c).
  */
 #include "loop_fs.h"
 
 #include <errno.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <liburing.h>
 
@@ -49,128 +50,96 @@ unsigned int io_loop_fs_ops(const struct io_loop *l)
 	return l->fs_ops;
 }
 
-/* An SQE for opcode @bit, if the ring has it. */
-static struct io_uring_sqe *fs_sqe(struct io_loop *l, unsigned int bit,
-				   int *err)
+/* Submit @op, opcode @bit, if the loop has it. */
+static int fs_submit(struct io_loop *l, unsigned int bit,
+		     struct io_request *req, const struct loop_op *op)
 {
-	if (!(l->fs_ops & bit)) {
-		*err = -EOPNOTSUPP;
-		return NULL;
-	}
-	return loop_request_sqe(l, err);
+	if (!(l->fs_ops & bit))
+		return -EOPNOTSUPP;
+	return loop_submit(l, req, op);
 }
 
 int io_loop_openat2(struct io_loop *l, struct io_request *req, int dirfd,
 		    const char *path, struct open_how *how)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = fs_sqe(l, IO_LOOP_FS_OPENAT2, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_openat2(sqe, dirfd, path, how);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return fs_submit(l, IO_LOOP_FS_OPENAT2, req,
+			 &(struct loop_op){.code = LOOP_OP_OPENAT2,
+					   .fd = dirfd,
+					   .path = path,
+					   .buf = how});
 }
 
 int io_loop_statx(struct io_loop *l, struct io_request *req, int dirfd,
 		  const char *path, int flags, unsigned int mask,
 		  struct statx *buf)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = fs_sqe(l, IO_LOOP_FS_STATX, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_statx(sqe, dirfd, path, flags, mask, buf);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return fs_submit(l, IO_LOOP_FS_STATX, req,
+			 &(struct loop_op){.code = LOOP_OP_STATX,
+					   .fd = dirfd,
+					   .path = path,
+					   .flags = flags,
+					   .mask = mask,
+					   .buf = buf});
 }
 
 int io_loop_unlinkat(struct io_loop *l, struct io_request *req, int dirfd,
 		     const char *path, int flags)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = fs_sqe(l, IO_LOOP_FS_UNLINKAT, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_unlinkat(sqe, dirfd, path, flags);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return fs_submit(l, IO_LOOP_FS_UNLINKAT, req,
+			 &(struct loop_op){.code = LOOP_OP_UNLINKAT,
+					   .fd = dirfd,
+					   .path = path,
+					   .flags = flags});
 }
 
 int io_loop_mkdirat(struct io_loop *l, struct io_request *req, int dirfd,
 		    const char *path, mode_t mode)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = fs_sqe(l, IO_LOOP_FS_MKDIRAT, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_mkdirat(sqe, dirfd, path, mode);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return fs_submit(l, IO_LOOP_FS_MKDIRAT, req,
+			 &(struct loop_op){.code = LOOP_OP_MKDIRAT,
+					   .fd = dirfd,
+					   .path = path,
+					   .mode = mode});
 }
 
 int io_loop_renameat(struct io_loop *l, struct io_request *req, int olddirfd,
 		     const char *oldpath, int newdirfd, const char *newpath,
 		     unsigned int flags)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = fs_sqe(l, IO_LOOP_FS_RENAMEAT, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_renameat(sqe, olddirfd, oldpath, newdirfd, newpath,
-			       flags);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return fs_submit(l, IO_LOOP_FS_RENAMEAT, req,
+			 &(struct loop_op){.code = LOOP_OP_RENAMEAT,
+					   .fd = olddirfd,
+					   .path = oldpath,
+					   .fd2 = newdirfd,
+					   .path2 = newpath,
+					   .flags = (int)flags});
 }
 
 int io_loop_symlinkat(struct io_loop *l, struct io_request *req,
 		      const char *target, int newdirfd, const char *linkpath)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = fs_sqe(l, IO_LOOP_FS_SYMLINKAT, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_symlinkat(sqe, target, newdirfd, linkpath);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return fs_submit(l, IO_LOOP_FS_SYMLINKAT, req,
+			 &(struct loop_op){.code = LOOP_OP_SYMLINKAT,
+					   .fd = newdirfd,
+					   .path = linkpath,
+					   .path2 = target});
 }
 
 int io_loop_linkat(struct io_loop *l, struct io_request *req, int olddirfd,
 		   const char *oldpath, int newdirfd, const char *newpath,
 		   int flags)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = fs_sqe(l, IO_LOOP_FS_LINKAT, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_linkat(sqe, olddirfd, oldpath, newdirfd, newpath, flags);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return fs_submit(l, IO_LOOP_FS_LINKAT, req,
+			 &(struct loop_op){.code = LOOP_OP_LINKAT,
+					   .fd = olddirfd,
+					   .path = oldpath,
+					   .fd2 = newdirfd,
+					   .path2 = newpath,
+					   .flags = flags});
 }
 
 int io_loop_close(struct io_loop *l, struct io_request *req, int fd)
 {
-	struct io_uring_sqe *sqe;
-	int r;
-
-	sqe = fs_sqe(l, IO_LOOP_FS_CLOSE, &r);
-	if (!sqe)
-		return r;
-	io_uring_prep_close(sqe, fd);
-	loop_request_tag(l, sqe, req);
-	return 0;
+	return fs_submit(l, IO_LOOP_FS_CLOSE, req,
+			 &(struct loop_op){.code = LOOP_OP_CLOSE, .fd = fd});
 }

@@ -3,8 +3,8 @@
  * Adaptive polling of the io loop (io/loop.h, struct io_poller). When the
  * loop runs out of work it polls its pollers, and watches its own ring
  * for completions, for the bound io/poll_policy.c keeps; then it stops
- * the pollers and sleeps in io_uring, and the length of that sleep
- * adapts the bound (as KVM's halt polling, kvm_vcpu_halt()). With the
+ * the pollers and sleeps (in io_uring or epoll_wait), and the length of that
+ * sleep adapts the bound (as KVM's halt polling, kvm_vcpu_halt()). With the
  * bound at 0, an idle loop costs nothing more than without polling.
  * Loop thread only, except the statistics: relaxed atomics written here
  * and read by io_loop_poll_stats() on any thread.
@@ -15,8 +15,6 @@
 
 #include <errno.h>
 #include <time.h>
-
-#include <liburing.h>
 
 #define STAT_SET(l, f, v) __atomic_store_n(&(l)->stats.f, (v), __ATOMIC_RELAXED)
 /* Single writer (the loop thread): a plain increment, published atomically. */
@@ -96,13 +94,7 @@ void io_loop_poll_stats(const struct io_loop *l, struct io_loop_poll_stats *st)
 
 bool loop_has_events(struct io_loop *l)
 {
-	/*
-	 * Posted completions, or (DEFER_TASKRUN) completions the kernel
-	 * holds until we enter it, announced by IORING_SQ_TASKRUN
-	 * (TASKRUN_FLAG at setup), or an overflow to flush. Memory reads.
-	 */
-	return io_uring_cq_ready(&l->ring) || loop_taskrun_flag(l) ||
-	       io_uring_cq_has_overflow(&l->ring) ||
+	return l->ops->has_events(l) ||
 	       __atomic_load_n(&l->stop, __ATOMIC_RELAXED);
 }
 
@@ -158,7 +150,7 @@ unsigned int loop_poll_idle(struct io_loop *l)
 		return 1;
 	}
 	/* Not idle yet: submit what is queued (new watches...) first. */
-	if (io_uring_sq_ready(&l->ring))
+	if (l->ops->queued(l))
 		return 0;
 	/*
 	 * A one-shot request in flight (a write...) is kernel work that

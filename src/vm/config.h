@@ -65,14 +65,15 @@ struct vm_config {
 	unsigned int nr_nets;
 	struct vm_fs fs[VMM_MAX_FS];
 	unsigned int nr_fs;
-	uint32_t vsock_cid;	/* 0: no vsock device */
-	const char *vsock_path; /* its hybrid unix socket */
-	bool rng;		/* a virtio-rng device */
-	uint64_t rng_rate;	/* its limit in bytes per second; 0: none */
-	const char *stats_path; /* --stats: JSON written at exit */
-	const char *api_path;	/* --api: control socket */
-	unsigned int sample_ms; /* runstate sampler period */
-	uint64_t io_poll_ns;	/* io loop polling ceiling; 0: off */
+	uint32_t vsock_cid;	  /* 0: no vsock device */
+	const char *vsock_path;	  /* its hybrid unix socket */
+	bool rng;		  /* a virtio-rng device */
+	uint64_t rng_rate;	  /* its limit in bytes per second; 0: none */
+	const char *stats_path;	  /* --stats: JSON written at exit */
+	const char *api_path;	  /* --api: control socket */
+	unsigned int sample_ms;	  /* runstate sampler period */
+	uint64_t io_poll_ns;	  /* io loop polling ceiling; 0: off */
+	enum vmm_io_loop io_loop; /* which loop: AUTO (0) by default */
 	bool debug_exit;
 	int kick_signal; /* 0: VM_DEFAULT_KICK_SIGNAL */
 	/* Where the VM's threads log (NULL: the default, stderr). */

@@ -434,6 +434,17 @@ int vmm_set_io_poll(struct vmm *vm, uint64_t max_ns)
 	return 0;
 }
 
+int vmm_set_io_loop(struct vmm *vm, enum vmm_io_loop kind)
+{
+	CONFIG_ONLY(vm);
+	if (kind != VMM_IO_LOOP_AUTO && kind != VMM_IO_LOOP_URING &&
+	    kind != VMM_IO_LOOP_EPOLL)
+		return fail(vm, -EINVAL, "io loop %d: auto, uring or epoll",
+			    (int)kind);
+	vm->cfg.io_loop = kind;
+	return 0;
+}
+
 int vmm_set_sample_period(struct vmm *vm, unsigned int ms)
 {
 	CONFIG_ONLY(vm);

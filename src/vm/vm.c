@@ -303,6 +303,30 @@ static void vm_stop_loop(void *opaque)
 		io_loop_stop(vm->loop);
 }
 
+/* The io loop of the kind configured (vmm_set_io_loop()). */
+static int vm_create_loop(struct vm *vm, char *err, size_t err_len)
+{
+	static const enum io_loop_kind kinds[] = {
+	    [VMM_IO_LOOP_AUTO] = IO_LOOP_AUTO,
+	    [VMM_IO_LOOP_URING] = IO_LOOP_URING,
+	    [VMM_IO_LOOP_EPOLL] = IO_LOOP_EPOLL,
+	};
+	enum vmm_io_loop kind = vm->cfg->io_loop;
+	int r = io_loop_create(&vm->loop, kinds[kind]);
+
+	if (!r)
+		return 0;
+	if (kind == VMM_IO_LOOP_URING &&
+	    (r == -ENOSYS || r == -EPERM || r == -EACCES))
+		snprintf(err, err_len,
+			 "io_uring: %s (the host refuses it, and the io loop "
+			 "was set to io_uring only)",
+			 strerror(-r));
+	else
+		snprintf(err, err_len, "io loop: %s", strerror(-r));
+	return r;
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	      size_t err_len, bool *bad_input)
 {
@@ -319,7 +343,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	 * bad input is reported as such even where /dev/kvm is missing: the
 	 * loop, the backends, the control socket and stats file, the guest
 	 * loaded into RAM that KVM is given later. */
-	STEP(io_loop_create(&vm->loop), "io_uring");
+	r = vm_create_loop(vm, err, err_len);
+	if (r)
+		return r;
 	(void)io_loop_set_polling(vm->loop, cfg->io_poll_ns); /* not run */
 	*bad_input = true;
 	r = console_open(&vm->serial_con, cfg->serial, err, err_len);

@@ -18,7 +18,9 @@
 #   expect_status x 0 && expect_log x '^SUCCESS$' && pass x
 # A failure prints the exact command, the status and the tails of the
 # transcript and of stderr, so it can be rerun by hand.
-# Environment: O (build dir, default build), VMM (default $O/vmm).
+# Environment: O (build dir, default build), VMM (default $O/vmm),
+# VMM_TEST_IO_LOOP (auto|uring|epoll: every VM of the tier runs on that io
+# loop, vmm --io-loop=...; make test-guest-epoll sets epoll).
 
 set -u
 GT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -28,6 +30,24 @@ VMM=${VMM:-$O/vmm}
 GUESTS=$O/guests
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/guest-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
+# VMM_TEST_IO_LOOP: $VMM becomes a wrapper that gives every VM run (its
+# first argument an option) --io-loop; subcommands (ctl, top, bench) and
+# the process itself (exec: same pid, signals, pty) are left as they are.
+if [ -n "${VMM_TEST_IO_LOOP:-}" ]; then
+	case $VMM_TEST_IO_LOOP in
+	auto | uring | epoll) ;;
+	*) echo "VMM_TEST_IO_LOOP must be auto, uring or epoll" >&2; exit 2 ;;
+	esac
+	cat >"$TMP/vmm" <<WRAP
+#!/bin/sh
+case "\${1:-}" in
+-*) exec "$VMM" --io-loop=$VMM_TEST_IO_LOOP "\$@" ;;
+esac
+exec "$VMM" "\$@"
+WRAP
+	chmod +x "$TMP/vmm"
+	VMM=$TMP/vmm
+fi
 GT_FAILED=0
 GT_CASES=0
 GT_CASE_FAILED=()

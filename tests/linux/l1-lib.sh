@@ -63,7 +63,8 @@ run_case() {
 		(exit 125) &
 	else
 		# shellcheck disable=SC2086 # $wrap: a command and its words
-		timeout -s KILL $((limit + 15)) timeout "$limit" $wrap "$VMM" "$@" \
+		timeout -s KILL $((limit + 15)) timeout "$limit" $wrap "$VMM" \
+			${LX_IO_LOOP:+--io-loop=$LX_IO_LOOP} "$@" \
 			</dev/null >"$d/stdout.log" 2>"$d/stderr.log" &
 	fi
 	pid=$!

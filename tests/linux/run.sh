@@ -98,6 +98,8 @@ write_script() {
 	{
 		echo "#!/bin/sh"
 		printf 'LX_TOP=%q\n' "$top"
+		# The io loop every L2's vmm uses (VMM_TEST_IO_LOOP; --io-loop).
+		printf 'LX_IO_LOOP=%q\n' "${VMM_TEST_IO_LOOP:-}"
 		cat "$here/l1-lib.sh" "$here/l1-blk.sh" "$here/l1-net.sh" "$here/l1-fs.sh"
 		for name in "$@"; do
 			args=${c_args[$name]}

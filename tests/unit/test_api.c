@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "check.h"
+#include "loop_kinds.h"
 #include "io/loop.h"
 #include "api/api.h"
 #include "api/stats_json.h"
@@ -319,7 +320,7 @@ static void test_socketpair(void)
 	int sv[2], small = 4096;
 	const char *req = "{\"cmd\":\"pause\",\"vcpu\":1}\n";
 
-	CHECK_EQ(io_loop_create(&s.loop), 0);
+	CHECK_EQ(test_loop_create(&s.loop), 0);
 	api_init(&s.api, s.loop, &fake_ops, &s.vm, 64);
 	/* The server side needs no O_NONBLOCK: it uses MSG_DONTWAIT. */
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
@@ -419,7 +420,7 @@ static void test_listen(void)
 	CHECK_EQ(bind(stale, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(stale);
 
-	CHECK_EQ(io_loop_create(&s.loop), 0);
+	CHECK_EQ(test_loop_create(&s.loop), 0);
 	CHECK_EQ(api_open(&s.api, path, s.loop, &fake_ops, &s.vm, 2), 0);
 	/*
 	 * A live one is not. (Probed on a plain listener: the probe's
@@ -511,7 +512,7 @@ static void test_socket_mode(void)
 
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/api.sock", dir);
-	CHECK_EQ(io_loop_create(&loop), 0);
+	CHECK_EQ(test_loop_create(&loop), 0);
 	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
 		old = umask(masks[i]);
 		CHECK_EQ(api_open(&api, path, loop, &fake_ops, &vm, 1), 0);
@@ -538,6 +539,7 @@ static void test_socket_mode(void)
 
 int main(void)
 {
+	test_loop_kinds();
 	test_socket_mode();
 	test_requests();
 	test_stats_reply();

@@ -165,10 +165,11 @@ static void test_messages(void)
 static void test_repeats(void)
 {
 	static const char *const once[][2] = {
-	    {"--kernel", "k"},	  {"-k", "k"},		 {"--initrd", "i"},
-	    {"--cmdline", "c"},	  {"--mem", "64M"},	 {"--cpus", "2"},
-	    {"--serial", "none"}, {"--console", "none"}, {"--stats", "s"},
-	    {"--api", "a"},	  {"--sample-ms", "5"},	 {"--io-poll", "off"},
+	    {"--kernel", "k"},	    {"-k", "k"},	   {"--initrd", "i"},
+	    {"--cmdline", "c"},	    {"--mem", "64M"},	   {"--cpus", "2"},
+	    {"--serial", "none"},   {"--console", "none"}, {"--stats", "s"},
+	    {"--api", "a"},	    {"--sample-ms", "5"},  {"--io-poll", "off"},
+	    {"--io-loop", "epoll"},
 	};
 	struct cli_options cfg;
 	char err[256];
@@ -216,6 +217,28 @@ static void test_io_poll(void)
 	CHECK_EQ(PARSE("-k", "k", "--io-poll", "adaptivex"), CLI_ERROR);
 	CHECK_EQ(PARSE("-k", "k", "--io-poll", "busy"), CLI_ERROR);
 	CHECK_EQ(PARSE("-k", "k", "--io-poll", "on"), CLI_ERROR);
+}
+
+static void test_io_loop(void)
+{
+	struct cli_options cfg;
+	char err[256];
+
+	CHECK_EQ(PARSE("-k", "k"), CLI_RUN);
+	CHECK_EQ(cfg.io_loop, VMM_IO_LOOP_AUTO);
+	CHECK_EQ(PARSE("-k", "k", "--io-loop", "epoll"), CLI_RUN);
+	CHECK_EQ(cfg.io_loop, VMM_IO_LOOP_EPOLL);
+	CHECK_EQ(PARSE("-k", "k", "--io-loop=uring"), CLI_RUN);
+	CHECK_EQ(cfg.io_loop, VMM_IO_LOOP_URING);
+	CHECK_EQ(PARSE("-k", "k", "--io-loop=auto"), CLI_RUN);
+	CHECK_EQ(cfg.io_loop, VMM_IO_LOOP_AUTO);
+	CHECK_EQ(PARSE("-k", "k", "--io-loop", "kqueue"), CLI_ERROR);
+	CHECK(!strcmp(err, "--io-loop: auto, uring or epoll, got 'kqueue'"));
+	CHECK_EQ(PARSE("-k", "k", "--io-loop="), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--io-loop", "EPOLL"), CLI_ERROR);
+	CHECK_EQ(PARSE("-k", "k", "--io-loop=epoll", "--io-loop=epoll"),
+		 CLI_ERROR);
+	CHECK(!strcmp(err, "--io-loop given twice (it takes one value)"));
 }
 
 static void test_ports(void)
@@ -373,6 +396,7 @@ int main(void)
 	test_sizes();
 	test_defaults_and_options();
 	test_io_poll();
+	test_io_loop();
 	test_errors();
 	test_ports();
 	test_messages();

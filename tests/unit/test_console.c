@@ -23,6 +23,7 @@
 #include "base/util.h"
 #include "capture.h"
 #include "check.h"
+#include "loop_kinds.h"
 #include "waits.h"
 
 /* ---- a pipe backend: the test keeps the other ends ---------------- */
@@ -225,7 +226,7 @@ static void test_async(bool nonblocking)
 	s->data = malloc(BIG);
 	for (size_t i = 0; i < BIG; i++)
 		s->data[i] = (unsigned char)(i * 7 + i / 251);
-	CHECK_EQ(io_loop_create(&s->loop), 0);
+	CHECK_EQ(test_loop_create(&s->loop), 0);
 	CHECK_EQ(console_open_ops(&s->con, &pipe_ops, NULL, "pipe", NULL, 0),
 		 0);
 	CHECK_EQ(console_start(&s->con, s->loop), 0);
@@ -299,7 +300,7 @@ static void test_capture_and_detach(void)
 	char buf[16] = {0};
 
 	be_init(&be);
-	CHECK_EQ(io_loop_create(&l), 0);
+	CHECK_EQ(test_loop_create(&l), 0);
 	CHECK_EQ(console_open_ops(&c, &pipe_ops, NULL, NULL, NULL, 0), 0);
 	CHECK_EQ(console_start(&c, l), 0);
 	CHECK_EQ(one_write(l, &c, "ab", "cd"), 4);
@@ -415,7 +416,7 @@ static void test_replay(void)
 	be_init(&be);
 	be.start_detached = true;
 	st.be = &be;
-	CHECK_EQ(io_loop_create(&st.loop), 0);
+	CHECK_EQ(test_loop_create(&st.loop), 0);
 	CHECK_EQ(console_open_ops(&st.c, &pipe_ops, NULL, NULL, NULL, 0), 0);
 	console_set_listener(&st.c, replay_listener, &st);
 	CHECK_EQ(console_start(&st.c, st.loop), 0);
@@ -584,7 +585,7 @@ static void test_shutdown_replay(void)
 	be_init(&be);
 	be.start_detached = true;
 	CHECK(fill_pipe(&be) > 0);
-	CHECK_EQ(io_loop_create(&l), 0);
+	CHECK_EQ(test_loop_create(&l), 0);
 	CHECK_EQ(console_open_ops(&c, &pipe_ops, NULL, "pipe", NULL, 0), 0);
 	CHECK_EQ(console_start(&c, l), 0);
 	CHECK_EQ(console_write(&c, "ring", 4), 4);
@@ -611,6 +612,7 @@ static void test_shutdown_replay(void)
 
 int main(void)
 {
+	test_loop_kinds();
 	alarm(60);
 	signal(SIGPIPE, SIG_IGN);
 	test_specs();

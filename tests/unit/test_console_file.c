@@ -18,6 +18,7 @@
 #include "io/loop.h"
 #include "base/util.h"
 #include "check.h"
+#include "loop_kinds.h"
 
 #define NCHUNK 64
 #define CHUNK  (64 * 1024 + 3)
@@ -89,7 +90,7 @@ static void test_file(const char *dir)
 	s->data = malloc((size_t)NCHUNK * CHUNK);
 	for (size_t i = 0; i < (size_t)NCHUNK * CHUNK; i++)
 		s->data[i] = (unsigned char)(i ^ (i >> 9));
-	CHECK_EQ(io_loop_create(&s->loop), 0);
+	CHECK_EQ(test_loop_create(&s->loop), 0);
 	CHECK_EQ(console_open(&s->con, spec, err, sizeof(err)), 0);
 	CHECK_EQ(s->con.in_fd, -1);
 	CHECK_EQ(console_start(&s->con, s->loop), 0);
@@ -123,7 +124,7 @@ static void test_enospc(void)
 
 	the_state = s;
 	s->data = calloc(1, (size_t)NCHUNK * CHUNK);
-	CHECK_EQ(io_loop_create(&s->loop), 0);
+	CHECK_EQ(test_loop_create(&s->loop), 0);
 	if (console_open(&s->con, "file:/dev/full", err, sizeof(err))) {
 		printf("skip ENOSPC: %s\n", err);
 		goto out;
@@ -146,6 +147,7 @@ int main(void)
 {
 	char dir[] = "/tmp/test_console_file.XXXXXX";
 
+	test_loop_kinds();
 	alarm(60);
 	if (!mkdtemp(dir))
 		return 77;

@@ -23,6 +23,7 @@
 #include "io/loop.h"
 #include "base/util.h"
 #include "check.h"
+#include "loop_kinds.h"
 
 struct dev {
 	struct io_loop *loop;
@@ -206,7 +207,7 @@ static void run(const char *spec, void *(*peer)(void *))
 	char err[256];
 	pthread_t t;
 
-	CHECK_EQ(io_loop_create(&d->loop), 0);
+	CHECK_EQ(test_loop_create(&d->loop), 0);
 	CHECK_EQ(console_open_as(&d->c, spec, "test", err, sizeof(err)), 0);
 	console_set_listener(&d->c, dev_listener, d);
 	CHECK_EQ(d->c.out_fd, -1);
@@ -227,6 +228,7 @@ int main(void)
 	char dir[] = "/tmp/test_console_peer.XXXXXX", spec[128];
 	int m;
 
+	test_loop_kinds();
 	alarm(60);
 	signal(SIGPIPE, SIG_IGN);
 	m = posix_openpt(O_RDWR | O_NOCTTY);

@@ -35,6 +35,7 @@
 #include "base/bus.h"
 #include "capture.h"
 #include "check.h"
+#include "loop_kinds.h"
 #include "fake_mem.h"
 #include "vring_driver.h"
 
@@ -388,6 +389,7 @@ int main(void)
 	int saved_in, saved_out;
 	pthread_t g, dr;
 
+	test_loop_kinds();
 	alarm(60);
 	signal(SIGPIPE, SIG_IGN);
 	if (!mkdtemp(dir))
@@ -404,7 +406,7 @@ int main(void)
 	dup2(t->out_pipe[1], 1);
 
 	CHECK_EQ(fake_mem_create(&t->mem, 32 * MiB), 0);
-	CHECK_EQ(io_loop_create(&t->loop), 0);
+	CHECK_EQ(test_loop_create(&t->loop), 0);
 	cfg.ports[0] = (struct vcon_port_config){.backend = "stdio"};
 	cfg.ports[1] =
 	    (struct vcon_port_config){.name = "data", .backend = spec};

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The public API's configuration calls for disks, nets and vsock, without
- * KVM: what they accept, what they refuse (status and vmm_last_error()),
- * and that a refused call leaves the VM as it was.
+ * The public API's configuration calls for disks, nets, vsock, file
+ * systems and the io loop, without KVM: what they accept, what they
+ * refuse (status and vmm_last_error()), and that a refused call leaves
+ * the VM as it was.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -102,11 +103,26 @@ static void test_disks(void)
 	vmm_destroy(vm);
 }
 
+static void test_io_loop(void)
+{
+	struct vmm *vm;
+
+	CHECK_EQ(vmm_create(&vm), 0);
+	CHECK_EQ(vmm_set_io_loop(vm, VMM_IO_LOOP_EPOLL), 0);
+	CHECK_EQ(vmm_set_io_loop(vm, VMM_IO_LOOP_URING), 0);
+	CHECK_EQ(vmm_set_io_loop(vm, VMM_IO_LOOP_AUTO), 0);
+	CHECK_EQ(vmm_set_io_loop(vm, (enum vmm_io_loop)3), -EINVAL);
+	CHECK(strstr(vmm_last_error(vm), "auto, uring or epoll"));
+	CHECK_EQ(vmm_set_io_loop(vm, (enum vmm_io_loop) - 1), -EINVAL);
+	vmm_destroy(vm);
+}
+
 int main(void)
 {
 	test_fs();
 	test_nets();
 	test_vsock();
 	test_disks();
+	test_io_loop();
 	return check_done("test_libvmm_config");
 }

@@ -20,6 +20,7 @@
 
 #include "base/util.h"
 #include "check.h"
+#include "loop_kinds.h"
 
 struct counter {
 	struct io_source src;
@@ -75,7 +76,7 @@ static void test_events_from_thread(void)
 	struct writer_arg a;
 	pthread_t t;
 
-	CHECK_EQ(io_loop_create(&l), 0);
+	CHECK_EQ(test_loop_create(&l), 0);
 	c.src = (struct io_source){.fd = efd(), .ready = counter_ready};
 	c.loop = l;
 	c.stop_at = 20000;
@@ -99,7 +100,7 @@ static void test_stop_before_run(void)
 {
 	struct io_loop *l;
 
-	CHECK_EQ(io_loop_create(&l), 0);
+	CHECK_EQ(test_loop_create(&l), 0);
 	io_loop_stop(l);
 	CHECK_EQ(io_loop_run(l), 0);
 	CHECK(!io_loop_on_thread(l));
@@ -146,7 +147,7 @@ static void test_call_order(void)
 	struct call_item items[4];
 	pthread_t t;
 
-	CHECK_EQ(io_loop_create(&l), 0);
+	CHECK_EQ(test_loop_create(&l), 0);
 	log.loop = l;
 	for (int i = 0; i < 4; i++)
 		items[i] = (struct call_item){.log = &log, .id = i};
@@ -198,7 +199,7 @@ static void test_unwatch_in_flight(void)
 	struct counter *b = calloc(1, sizeof(*b));
 	struct counter *left;
 
-	CHECK_EQ(io_loop_create(&l), 0);
+	CHECK_EQ(test_loop_create(&l), 0);
 	a->src = (struct io_source){.fd = efd(), .ready = pair_ready};
 	b->src = (struct io_source){.fd = efd(), .ready = pair_ready};
 	a->loop = b->loop = l;
@@ -243,7 +244,7 @@ static void test_rewatch(void)
 	struct io_loop *l;
 	struct counter c = {0};
 
-	CHECK_EQ(io_loop_create(&l), 0);
+	CHECK_EQ(test_loop_create(&l), 0);
 	c.src = (struct io_source){.fd = efd(), .ready = rewatch_ready};
 	c.loop = l;
 	CHECK_EQ(io_loop_watch(l, &c.src), 0);
@@ -273,7 +274,7 @@ static void test_bad_fd(void)
 	int fd = 4000; /* far above anything this test opens */
 
 	CHECK(fcntl(fd, F_GETFD) < 0);
-	CHECK_EQ(io_loop_create(&l), 0);
+	CHECK_EQ(test_loop_create(&l), 0);
 	c.src = (struct io_source){.fd = fd, .ready = bad_ready};
 	c.loop = l;
 	CHECK_EQ(io_loop_watch(l, &c.src), 0);
@@ -356,7 +357,7 @@ static void test_requests(void)
 	struct req_state s = {0};
 	char buf[32] = {0};
 
-	CHECK_EQ(io_loop_create(&s.loop), 0);
+	CHECK_EQ(test_loop_create(&s.loop), 0);
 	CHECK_EQ(pipe2(s.pipe, O_CLOEXEC), 0);
 	s.wr.done = wr_done;
 	s.poll.done = poll_done;
@@ -401,7 +402,7 @@ static void test_watch_offthread(void)
 	struct io_loop *l;
 	struct counter c = {0};
 
-	CHECK_EQ(io_loop_create(&l), 0);
+	CHECK_EQ(test_loop_create(&l), 0);
 	c.src = (struct io_source){.fd = efd(), .ready = counter_ready};
 	c.loop = l;
 	c.stop_at = 5;
@@ -463,7 +464,7 @@ static void test_after_batch(void)
 {
 	struct batch_state s = {0};
 
-	CHECK_EQ(io_loop_create(&s.loop), 0);
+	CHECK_EQ(test_loop_create(&s.loop), 0);
 	for (int i = 0; i < 3; i++)
 		s.nop[i] = (struct batch_nop){{.done = batch_nop_done}, &s};
 	s.after.done = batch_after;
@@ -478,6 +479,7 @@ static void test_after_batch(void)
 
 int main(void)
 {
+	test_loop_kinds();
 	alarm(60); /* a hang is a failure, not a stuck CI job */
 	test_after_batch();
 	test_events_from_thread();

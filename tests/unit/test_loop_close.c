@@ -20,6 +20,7 @@
 
 #include "base/util.h"
 #include "check.h"
+#include "loop_kinds.h"
 
 enum { ROUNDS = 20, EOF_WAIT_MS = 10000 };
 
@@ -115,7 +116,7 @@ static void test_close_after_unwatch(void)
 	struct io_loop *l;
 	pthread_t t;
 
-	CHECK_EQ(io_loop_create(&l), 0);
+	CHECK_EQ(test_loop_create(&l), 0);
 	CHECK_EQ(pthread_create(&t, NULL, loop_thread, l), 0);
 	for (unsigned int i = 0; i < ROUNDS; i++) {
 		if (!one_round(l)) {
@@ -130,6 +131,7 @@ static void test_close_after_unwatch(void)
 
 int main(void)
 {
+	test_loop_kinds();
 	alarm(60); /* a hang is a failure, not a stuck CI job */
 	test_close_after_unwatch();
 	return check_done("test_loop_close");

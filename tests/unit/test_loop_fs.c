@@ -20,6 +20,7 @@
 
 #include "base/util.h"
 #include "check.h"
+#include "loop_kinds.h"
 #include "io/loop.h"
 
 struct fs_test {
@@ -115,7 +116,8 @@ int main(void)
 	struct stat st;
 	int r;
 
-	r = io_loop_create(&t.loop);
+	test_loop_kinds();
+	r = test_loop_create(&t.loop);
 	if (r == -ENOSYS || r == -EPERM) {
 		printf("SKIP: no io_uring (%s)\n", strerror(-r));
 		return 77;

@@ -23,6 +23,7 @@
 
 #include "base/util.h"
 #include "check.h"
+#include "loop_kinds.h"
 
 /* Long enough that every wake-up in these tests grows the bound. */
 #define CEILING_NS (60ULL * 1000000000ULL)
@@ -189,7 +190,7 @@ struct rig_cfg {
 
 static void rig_start(struct rig *r, const struct rig_cfg *cfg)
 {
-	CHECK_EQ(io_loop_create(&r->l), 0);
+	CHECK_EQ(test_loop_create(&r->l), 0);
 	fp_init(&r->f, r->l);
 	r->f.stop_finds = cfg->stop_finds;
 	r->f.always = cfg->always;
@@ -342,7 +343,7 @@ static void test_api(void)
 	unsigned int running = 0;
 	struct rig r;
 
-	CHECK_EQ(io_loop_create(&r.l), 0);
+	CHECK_EQ(test_loop_create(&r.l), 0);
 	io_loop_poll_stats(r.l, &st);
 	CHECK_EQ(st.max_ns, 0); /* off by default */
 	CHECK_EQ(io_loop_add_poller(r.l, &none), -EINVAL);
@@ -371,6 +372,7 @@ static void test_api(void)
 
 int main(void)
 {
+	test_loop_kinds();
 	alarm(60); /* a hang is a failure, not a stuck CI job */
 	test_api();
 	test_idle_and_off();

@@ -33,6 +33,7 @@
 #include "base/bus.h"
 #include "capture.h"
 #include "check.h"
+#include "loop_kinds.h"
 #include "fake_mem.h"
 #include "vring_driver.h"
 
@@ -157,7 +158,7 @@ static void env_init(struct env *e)
 
 	memset(e, 0, sizeof(*e));
 	CHECK_EQ(fake_mem_create(&e->mem, 16 * MiB), 0);
-	CHECK_EQ(io_loop_create(&e->loop), 0);
+	CHECK_EQ(test_loop_create(&e->loop), 0);
 	CHECK_EQ(virtio_dev_init(&e->dev.vd, &fake_ops, &e->mem, e->loop), 0);
 	me = (struct virtio_mmio_env){
 	    .vm_fd = -1, .mem = &e->mem, .loop = e->loop, .mmio_bus = &e->bus};
@@ -606,6 +607,7 @@ static void test_warnings_ratelimited(void)
 
 int main(void)
 {
+	test_loop_kinds();
 	alarm(60);
 	test_registers();
 	test_ever_started();

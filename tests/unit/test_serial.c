@@ -25,6 +25,7 @@
 #include "devices/devices.h"
 #include "io/loop.h"
 #include "check.h"
+#include "loop_kinds.h"
 #include "waits.h"
 
 #define PORT 0x3f8
@@ -120,8 +121,9 @@ int main(void)
 	size_t fill = 0, n;
 	ssize_t k;
 
+	test_loop_kinds();
 	signal(SIGPIPE, SIG_IGN);
-	CHECK_EQ(io_loop_create(&t.loop), 0);
+	CHECK_EQ(test_loop_create(&t.loop), 0);
 	t.env = (struct device_env){
 	    .vm_fd = -1, /* IER stays 0: no interrupt line */
 	    .pio_bus = &t.pio_bus,

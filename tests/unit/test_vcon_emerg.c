@@ -31,6 +31,7 @@
 #include "io/loop.h"
 #include "virtio/mmio.h"
 #include "check.h"
+#include "loop_kinds.h"
 #include "fake_mem.h"
 #include "vring_driver.h"
 #include "waits.h"
@@ -150,13 +151,14 @@ int main(void)
 	gpa_t b;
 	int cl;
 
+	test_loop_kinds();
 	signal(SIGPIPE, SIG_IGN);
 	if (!mkdtemp(dir))
 		return 77;
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s/con.sock", dir);
 	snprintf(spec, sizeof(spec), "socket:%s", a.sun_path);
 	CHECK_EQ(fake_mem_create(&t.mem, 16 * MiB), 0);
-	CHECK_EQ(io_loop_create(&t.loop), 0);
+	CHECK_EQ(test_loop_create(&t.loop), 0);
 	cfg.ports[0] = (struct vcon_port_config){.backend = spec};
 	CHECK_EQ(vcon_create(&t.vc, &cfg, &t.mem, t.loop, err, sizeof(err)), 0);
 	con = &t.vc->ports[0].con;

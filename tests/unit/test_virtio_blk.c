@@ -31,6 +31,7 @@
 #include "virtio/device.h"
 #include "virtio/mmio.h"
 #include "check.h"
+#include "loop_kinds.h"
 #include "fake_mem.h"
 #include "vring_driver.h"
 
@@ -625,9 +626,10 @@ int main(void)
 	char dir[] = "/tmp/test_virtio_blk.XXXXXX";
 	pthread_t g;
 
+	test_loop_kinds();
 	CHECK(mkdtemp(dir));
 	CHECK_EQ(fake_mem_create(&T.mem, 64 * MiB), 0);
-	CHECK_EQ(io_loop_create(&T.loop), 0);
+	CHECK_EQ(test_loop_create(&T.loop), 0);
 	io_loop_set_fault(T.loop, fault, &T);
 	test_lock(dir);
 	add_dev(&T.rw, dir, "rw.img", 0, false, false, "disk-0");

@@ -30,6 +30,7 @@
 #include "virtio/device.h"
 #include "virtio/mmio.h"
 #include "check.h"
+#include "loop_kinds.h"
 #include "fake_mem.h"
 #include "vring_driver.h"
 
@@ -369,9 +370,10 @@ int main(void)
 	char err[256];
 	pthread_t g;
 
+	test_loop_kinds();
 	make_dir();
 	CHECK_EQ(fake_mem_create(&T.mem, 96 * MiB), 0);
-	CHECK_EQ(io_loop_create(&T.loop), 0);
+	CHECK_EQ(test_loop_create(&T.loop), 0);
 	env = (struct virtio_mmio_env){
 	    .vm_fd = -1, .mem = &T.mem, .loop = T.loop, .mmio_bus = &T.bus};
 	T.base = LAYOUT_VIRTIO_MMIO_BASE;

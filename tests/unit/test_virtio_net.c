@@ -42,6 +42,7 @@
 #include "virtio/device.h"
 #include "virtio/mmio.h"
 #include "check.h"
+#include "loop_kinds.h"
 #include "fake_mem.h"
 #include "vring_driver.h"
 
@@ -692,11 +693,12 @@ int main(void)
 {
 	pthread_t g;
 
+	test_loop_kinds();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	snprintf(T.dir, sizeof(T.dir), "/tmp/vmm-vnet-XXXXXX");
 	CHECK(mkdtemp(T.dir) != NULL);
 	CHECK_EQ(fake_mem_create(&T.mem, 160 * MiB), 0);
-	CHECK_EQ(io_loop_create(&T.loop), 0);
+	CHECK_EQ(test_loop_create(&T.loop), 0);
 	io_loop_set_fault(T.loop, fault, NULL);
 	for (unsigned int i = MAIN; i <= GONE; i++)
 		add_socket_dev(&T.d[i], i);

@@ -26,6 +26,7 @@
 #include "virtio/device.h"
 #include "virtio/mmio.h"
 #include "check.h"
+#include "loop_kinds.h"
 #include "fake_mem.h"
 #include "vring_driver.h"
 
@@ -178,8 +179,9 @@ int main(void)
 {
 	pthread_t g;
 
+	test_loop_kinds();
 	CHECK_EQ(fake_mem_create(&T.mem, 64 * MiB), 0);
-	CHECK_EQ(io_loop_create(&T.loop), 0);
+	CHECK_EQ(test_loop_create(&T.loop), 0);
 	add_dev(&T.free_dev, 0, 0);
 	add_dev(&T.limited, 1, RATE);
 	pthread_create(&g, NULL, guest, NULL);

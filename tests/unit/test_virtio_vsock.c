@@ -38,6 +38,7 @@
 #include "io/loop.h"
 #include "virtio/mmio.h"
 #include "check.h"
+#include "loop_kinds.h"
 #include "fake_mem.h"
 #include "vring_driver.h"
 
@@ -921,9 +922,10 @@ int main(void)
 	char err[128];
 	pthread_t g;
 
+	test_loop_kinds();
 	snprintf(T.path, sizeof(T.path), "/tmp/test_vsock.%d", (int)getpid());
 	CHECK_EQ(fake_mem_create(&T.mem, 64 * MiB), 0);
-	CHECK_EQ(io_loop_create(&T.loop), 0);
+	CHECK_EQ(test_loop_create(&T.loop), 0);
 	env.loop = T.loop;
 	env.mmio_bus = &T.bus;
 	T.ring = 16 * MiB;
