@@ -160,7 +160,7 @@ test-guest: all guests $(KVM_PROBE) | $(filter test-unit,$(MAKECMDGOALS))
 
 # The guest tier again with every VM on the epoll io loop (the fallback
 # where io_uring is refused): tests/guest/lib.bash adds --io-loop=epoll.
-test-guest-epoll: all guests $(KVM_PROBE)
+test-guest-epoll: all guests $(KVM_PROBE) | $(filter test-unit,$(MAKECMDGOALS))
 	$(Q)O=$(O) VMM_TEST_IO_LOOP=epoll tests/run.sh guest
 
 test-linux: all guests-linux
