@@ -190,6 +190,20 @@ static struct json_object *net_obj(const struct vnet_stats *n)
 	return o;
 }
 
+/* "ops": {"LOOKUP": n, ...}, the ops the guest has sent. */
+static int fs_ops_fill(struct json_object *f, const struct vfs_stats *st)
+{
+	struct json_object *ops = json_object_new_object();
+
+	if (!ops || !json_add(f, "ops", ops))
+		return -ENOMEM;
+	for (uint32_t op = 0; op < FUSE_SERVER_NOPS; op++)
+		if (st->ops[op] &&
+		    !json_add_u64(ops, fuse_server_op_name(op), st->ops[op]))
+			return -ENOMEM;
+	return 0;
+}
+
 /* "fs": [...] when the VM has shared directories, then the queues. */
 static int fs_devices_fill(struct json_object *obj, const struct vm_stats *st)
 {
@@ -212,7 +226,8 @@ static int fs_devices_fill(struct json_object *obj, const struct vm_stats *st)
 			    !json_add_u64(f, "io_requests",
 					  st->fs[i].io_requests) ||
 			    !json_add_u64(f, "bad_requests",
-					  st->fs[i].bad_requests))
+					  st->fs[i].bad_requests) ||
+			    fs_ops_fill(f, &st->fs[i]))
 				return -ENOMEM;
 		}
 	}

@@ -41,6 +41,8 @@ struct fuse_server {
 	bool initialized;   /* INIT seen (and no DESTROY since) */
 	uint32_t minor;	    /* the negotiated protocol minor */
 	unsigned int async; /* FUSE_IO_BIT()s the caller runs (set_async) */
+	bool root_local;    /* the root's files need no FLUSH (open flags) */
+	dev_t root_dev;
 };
 
 /* One request being handled. */
@@ -65,6 +67,9 @@ struct fuse_req {
  * r->io, or -errno for the dispatcher to send as an error reply.
  */
 typedef int fuse_op_fn(struct fuse_req *r);
+
+/* fuse_open_out.open_flags for a file handle on a file of device @dev. */
+uint32_t fuse_open_flags(const struct fuse_server *s, dev_t dev);
 
 /* Reply with @len bytes of @body (error 0). */
 int fuse_reply(struct fuse_req *r, const void *body, size_t len);

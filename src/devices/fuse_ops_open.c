@@ -54,13 +54,13 @@ static int opened(struct fuse_req *r, struct fuse_meta *m, ssize_t res)
 	struct fuse_handle *h;
 	int err;
 
-	(void)m;
 	if (res < 0)
 		return (int)res;
 	err = fuse_handles_add(&r->s->handles, (int)res, false, &h);
 	if (err)
 		return err;
 	o.fh = h->fh;
+	o.open_flags = fuse_open_flags(r->s, m->node->dev);
 	return fuse_reply(r, &o, sizeof(o));
 }
 
@@ -145,6 +145,7 @@ static int create_stated(struct fuse_req *r, struct fuse_meta *m, ssize_t res)
 		return err;
 	}
 	out.o.fh = h->fh;
+	out.o.open_flags = fuse_open_flags(r->s, m->node->dev);
 	return fuse_reply(r, &out, sizeof(out));
 }
 

@@ -13,17 +13,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "base/util.h"
 #include "fuse_int.h"
 #include "fuse_path.h"
 
+/*
+ * Whether closing a file on @root's file system does nothing a FUSE FLUSH
+ * should wait for: a local file system, where every WRITE already reached
+ * the host's page cache and reported its error, and the server holds no
+ * POSIX locks of the guest's (it offers none). Network and FUSE file
+ * systems write back or report errors on close: their files keep FLUSH.
+ */
+static bool is_local(int root)
+{
+	static const unsigned long local[] = {
+	    EXT4_SUPER_MAGIC, XFS_SUPER_MAGIC,	 BTRFS_SUPER_MAGIC,
+	    TMPFS_MAGIC,      F2FS_SUPER_MAGIC, OVERLAYFS_SUPER_MAGIC,
+	};
+	struct statfs sfs;
+
+	if (fstatfs(root, &sfs) < 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(local); i++)
+		if ((unsigned long)sfs.f_type == local[i])
+			return true;
+	return false;
+}
+
+uint32_t fuse_open_flags(const struct fuse_server *s, dev_t dev)
+{
+	/* A file on another mount below the root keeps FLUSH. */
+	return s->root_local && dev == s->root_dev ? FOPEN_NOFLUSH : 0;
+}
+
 int fuse_server_create(struct fuse_server **out, const char *dir,
 		       unsigned int flags, char *err, size_t err_len)
 {
 	struct fuse_server *s;
+	struct stat st;
 	int root, r;
 
 	root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -45,6 +78,10 @@ int fuse_server_create(struct fuse_server **out, const char *dir,
 		snprintf(err, err_len, "/proc/self/fd: %s (is /proc mounted?)",
 			 strerror(-r));
 		goto err_free;
+	}
+	if (fstat(root, &st) == 0) {
+		s->root_dev = st.st_dev;
+		s->root_local = is_local(root);
 	}
 	r = fuse_nodes_init(&s->nodes, root); /* takes root, even on error */
 	root = -1;
@@ -210,13 +247,18 @@ static int op_destroy(struct fuse_req *r)
 
 struct fuse_op {
 	fuse_op_fn *fn;
+	const char *name; /* without FUSE_ */
 	uint16_t in_size;  /* the op's fixed arguments */
 	uint16_t out_size; /* the smallest reply body it needs */
 	bool modifies;	   /* refused with EROFS when read-only */
 };
 
 #define OP(code, f, in, out, m)                                                \
-	[code] = {.fn = f, .in_size = in, .out_size = out, .modifies = m}
+	[code] = {.fn = f,                                                     \
+		  .name = &#code[sizeof("FUSE_") - 1],                          \
+		  .in_size = in,                                               \
+		  .out_size = out,                                             \
+		  .modifies = m}
 
 static const struct fuse_op fuse_ops[] = {
     OP(FUSE_INIT, op_init, 16, 0, false), /* the 7.6 fields */
@@ -272,6 +314,14 @@ static const struct fuse_op fuse_ops[] = {
     OP(FUSE_LSEEK, fuse_op_lseek, sizeof(struct fuse_lseek_in),
        sizeof(struct fuse_lseek_out), false),
 };
+
+_Static_assert(ARRAY_SIZE(fuse_ops) <= FUSE_SERVER_NOPS,
+	       "every served op has a counter");
+
+const char *fuse_server_op_name(uint32_t opcode)
+{
+	return opcode < ARRAY_SIZE(fuse_ops) ? fuse_ops[opcode].name : NULL;
+}
 
 static int dispatch(struct fuse_req *r)
 {

@@ -188,4 +188,10 @@ int fuse_server_complete(struct fuse_server *s, struct fuse_io *io, ssize_t res,
 			 const struct iovec *out, unsigned int n_out,
 			 size_t out_len, size_t *written);
 
+/* Opcodes below this are counted by name in the device's stats. */
+#define FUSE_SERVER_NOPS 64
+
+/* "LOOKUP" for FUSE_LOOKUP: an op the server serves; NULL otherwise. */
+const char *fuse_server_op_name(uint32_t opcode);
+
 #endif /* DEVICES_FUSE_SERVER_H */

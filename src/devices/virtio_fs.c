@@ -23,10 +23,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <linux/fuse.h>
 #include <linux/virtio_fs.h>
 #include <linux/virtio_ids.h>
 
 #include "base/cond.h"
+#include "base/iov.h"
 #include "base/log.h"
 #include "fuse_server.h"
 #include "io/loop.h"
@@ -304,6 +306,18 @@ static int vfs_server_create(struct vfs *f, char *err, size_t err_len)
 
 /* ---- the queues ----------------------------------------------------- */
 
+/* The request's opcode, counted if the server serves it. */
+static void count_op(struct vfs *f, const struct vq_chain *c)
+{
+	uint32_t op;
+
+	if (iov_to_buf(c->iov, c->n_out,
+		       offsetof(struct fuse_in_header, opcode), &op,
+		       sizeof(op)) == sizeof(op) &&
+	    fuse_server_op_name(op))
+		__atomic_fetch_add(&f->st.ops[op], 1, __ATOMIC_RELAXED);
+}
+
 /* One popped chain: answer it now, or start its I/O. */
 static void vfs_handle(struct vfs *f, struct vfs_req *r)
 {
@@ -317,6 +331,7 @@ static void vfs_handle(struct vfs *f, struct vfs_req *r)
 		req_put(f, r);
 		return;
 	}
+	count_op(f, c);
 	ret = fuse_server_prepare(f->srv, c->iov, c->n_out, c->out_len,
 				  c->iov + c->n_out, c->n_in, c->in_len,
 				  &written, &r->fio);
@@ -557,6 +572,8 @@ void vfs_stats(struct vfs *f, struct vfs_stats *st)
 	st->io_requests = __atomic_load_n(&f->st.io_requests, __ATOMIC_RELAXED);
 	st->bad_requests =
 	    __atomic_load_n(&f->st.bad_requests, __ATOMIC_RELAXED);
+	for (size_t op = 0; op < FUSE_SERVER_NOPS; op++)
+		st->ops[op] = __atomic_load_n(&f->st.ops[op], __ATOMIC_RELAXED);
 }
 
 bool vfs_busy(void *arg)

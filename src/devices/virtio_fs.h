@@ -3,9 +3,10 @@
  * virtio-fs (virtio 1.2, 5.11): a host directory shared with the guest,
  * served in process. Queue 0 is the high-priority queue (FORGET), queue
  * 1 the one request queue; each chain is a FUSE request and its reply,
- * answered by the FUSE server (fuse_server.h). Metadata operations run on
- * the io thread; READ, WRITE, FSYNC and FALLOCATE go through its io_uring,
- * many at once. No DAX window.
+ * answered by the FUSE server (fuse_server.h). Its file operations go
+ * through the io thread's loop (io_uring: many at once), as a chain of
+ * steps where an op takes several; the rest run on the io thread. No DAX
+ * window.
  *
  * Wiring (vm/attach.c): vfs_create() -> virtio_mmio_create(..,
  * vfs_dev(f), ..) -> run -> virtio_mmio_destroy() -> vfs_destroy().
@@ -16,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "fuse_server.h"
 
 struct io_loop;
 struct mem;
@@ -34,6 +37,7 @@ struct vfs_stats {
 	uint64_t requests;     /* answered (or forgotten) */
 	uint64_t io_requests;  /* of them through io_uring */
 	uint64_t bad_requests; /* chains that could not carry a reply */
+	uint64_t ops[FUSE_SERVER_NOPS]; /* requests by FUSE opcode */
 };
 
 /*

@@ -257,6 +257,7 @@ int fc_create(struct fc *c, uint64_t parent, const char *name, uint32_t flags,
 		if (e)
 			*e = out.e;
 		*fh = out.o.fh;
+		c->last_open_flags = out.o.open_flags;
 	}
 	return r;
 }
@@ -271,8 +272,10 @@ int fc_open(struct fc *c, uint64_t node, uint32_t flags, uint64_t *fh)
 	fc_begin(&q, FUSE_OPEN, node);
 	fc_add(&q, &in, sizeof(in));
 	r = fc_send(c, &q, &o, sizeof(o), NULL);
-	if (!r)
+	if (!r) {
 		*fh = o.fh;
+		c->last_open_flags = o.open_flags;
+	}
 	return r;
 }
 

@@ -28,6 +28,7 @@ struct fc {
 	bool split;    /* cut requests and replies into odd pieces */
 	bool prepared; /* fuse_server_prepare() + I/O here */
 	int last_ret;  /* what handle/prepare returned */
+	uint32_t last_open_flags; /* of the last OPEN or CREATE reply */
 	size_t last_written;
 };
 

@@ -9,7 +9,9 @@
  * clamped to the reply room, FLUSH, FSYNC, FALLOCATE, LSEEK over a
  * hole, RELEASE; OPENDIR/READDIR/READDIRPLUS over many entries in small
  * chunks (lookup counts: exactly one per entry), RELEASEDIR, FSYNCDIR;
- * GETXATTR/SETXATTR/LISTXATTR/REMOVEXATTR with the size-0 probe.
+ * GETXATTR/SETXATTR/LISTXATTR/REMOVEXATTR with the size-0 probe;
+ * FOPEN_NOFLUSH for files of a local root (a tmpfs), never for a file on
+ * another mount below the root (/proc under /).
  */
 #include "fuse_client.h"
 
@@ -20,7 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/xattr.h>
+
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -466,8 +471,55 @@ static void test_release_during_io(void)
 	fc_teardown(&c);
 }
 
+/* A server on @dir (no fixture directories), INIT done. */
+static void serve(struct fc *c, const char *dir, unsigned int flags)
+{
+	char err[256];
+
+	*c = (struct fc){.unique = 1};
+	CHECK_EQ(fuse_server_create(&c->s, dir, flags, err, sizeof(err)), 0);
+	CHECK_EQ(fc_init(c), 0);
+}
+
+static void test_noflush(void)
+{
+	char dir[] = "/dev/shm/fuse-test-XXXXXX";
+	struct fuse_entry_out e, p;
+	struct statfs sfs;
+	uint64_t fh;
+	struct fc c;
+
+	/* A file on another mount below the root keeps FLUSH. */
+	serve(&c, "/", FUSE_SERVER_READONLY);
+	CHECK_EQ(fc_lookup(&c, FUSE_ROOT_ID, "proc", &p), 0);
+	CHECK_EQ(fc_lookup(&c, p.nodeid, "version", &e), 0);
+	CHECK_EQ(fc_open(&c, e.nodeid, O_RDONLY, &fh), 0);
+	CHECK_EQ(c.last_open_flags & FOPEN_NOFLUSH, 0);
+	CHECK_EQ(fc_release(&c, fh), 0);
+	fuse_server_destroy(c.s);
+
+	if (statfs("/dev/shm", &sfs) < 0 || sfs.f_type != TMPFS_MAGIC) {
+		printf("test_noflush: /dev/shm is no tmpfs, local case not run\n");
+		return;
+	}
+	CHECK(mkdtemp(dir) != NULL);
+	serve(&c, dir, 0);
+	CHECK_EQ(fc_create(&c, FUSE_ROOT_ID, "f", O_RDWR, 0600, &e, &fh), 0);
+	CHECK_EQ(c.last_open_flags & FOPEN_NOFLUSH, FOPEN_NOFLUSH);
+	CHECK_EQ(fc_release(&c, fh), 0);
+	c.last_open_flags = 0;
+	CHECK_EQ(fc_open(&c, e.nodeid, O_RDONLY, &fh), 0);
+	CHECK_EQ(c.last_open_flags & FOPEN_NOFLUSH, FOPEN_NOFLUSH);
+	CHECK_EQ(fc_release(&c, fh), 0);
+	fuse_server_destroy(c.s);
+	CHECK_EQ(unlinkat(AT_FDCWD, strcat(dir, "/f"), 0), 0);
+	dir[strlen(dir) - 2] = 0;
+	CHECK_EQ(rmdir(dir), 0);
+}
+
 int main(void)
 {
+	test_noflush();
 	test_release_during_io();
 	for (int mode = 0; mode < 3; mode++) {
 		test_read_write(mode);

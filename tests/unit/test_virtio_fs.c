@@ -270,6 +270,10 @@ static void test_read_and_flood(void)
 	CHECK_EQ(good, FLOOD);
 	vfs_stats(T.f, &st);
 	CHECK(st.io_requests >= FLOOD);
+	CHECK(st.ops[FUSE_READ] >= FLOOD);
+	CHECK_EQ(st.ops[FUSE_INIT], 1);
+	CHECK_EQ(strcmp(fuse_server_op_name(FUSE_READ), "READ"), 0);
+	CHECK(fuse_server_op_name(FUSE_SETLK) == NULL); /* not served */
 }
 
 static void test_forget_and_bad_chain(void)
@@ -295,6 +299,8 @@ static void test_forget_and_bad_chain(void)
 	CHECK_EQ(len, 0);
 	vfs_stats(T.f, &st);
 	CHECK_EQ(st.bad_requests, st0.bad_requests + 1);
+	CHECK(st.ops[FUSE_FORGET] >= 1); /* from the hiprio queue */
+	CHECK_EQ(st.ops[FUSE_GETATTR], st0.ops[FUSE_GETATTR] + 1);
 }
 
 static void test_reset_in_flight(void)
