@@ -30,7 +30,8 @@
 #               (guests/linux/fsbench.py, /etc/fsbench.py here, run by the
 #               Debian root's python3): FSB_RESULT lines, FSB_DONE.
 #               fsb_mib=N (file size, default 1024), fsb_rt=S (random
-#               reads, default 10)
+#               reads, default 10), fsb_only=W,W (some workloads: stat-tree,
+#               create-unlink, untar, data)
 
 fs_fail() { echo "FS_FAIL $*"; }
 
@@ -50,7 +51,8 @@ fs_bench() {
 	net_root >/dev/null || return 1
 	grep -q " /mnt/root/mnt " /proc/mounts || mount --bind /mnt/fs /mnt/root/mnt || return 1
 	cp /etc/fsbench.py /mnt/root/tmp/fsbench.py
-	net_chroot python3 /tmp/fsbench.py /mnt --mib "$FSB_MIB" --rt "$FSB_RT"
+	net_chroot python3 /tmp/fsbench.py /mnt --mib "$FSB_MIB" --rt "$FSB_RT" \
+		--only "$FSB_ONLY"
 }
 
 # Python from the Debian root, with the mount bound under it: xattrs and
@@ -188,7 +190,7 @@ fs_root() {
 }
 
 fs_test() {
-	FS_TAG=share FS_BIG_MIB=1024 FS_SECRET= FSB_MIB=1024 FSB_RT=10
+	FS_TAG=share FS_BIG_MIB=1024 FS_SECRET= FSB_MIB=1024 FSB_RT=10 FSB_ONLY=
 	for arg in $(cat /proc/cmdline); do
 		case $arg in
 		fs_tag=*) FS_TAG=${arg#fs_tag=} ;;
@@ -196,6 +198,7 @@ fs_test() {
 		fs_secret=*) FS_SECRET=${arg#fs_secret=} ;;
 		fsb_mib=*) FSB_MIB=${arg#fsb_mib=} ;;
 		fsb_rt=*) FSB_RT=${arg#fsb_rt=} ;;
+		fsb_only=*) FSB_ONLY=${arg#fsb_only=} ;;
 		esac
 	done
 	for t in $(echo "$1" | tr , ' '); do

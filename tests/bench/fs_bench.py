@@ -3,6 +3,7 @@
 """virtio-fs: vmm's in-process server against QEMU + virtiofsd (make bench).
 
     fs_bench.py [--qemu PATH] [--virtiofsd PATH] [--runs N] [--mib N] [--rt S]
+                [--only W,W]
 
 The same guest (the minimal 6.1 kernel, 2 vCPUs, 512M, its root the L1's
 Debian image read-only for python3, tar and fio) runs the workloads of
@@ -26,10 +27,14 @@ DIR is on a tmpfs of its own, rebuilt before every guest, so every column
 starts from the same tree. Each guest's workloads time themselves; every
 write workload ends with sync inside its time. FS_RUNS (or --runs,
 default 1) repeats every column, interleaved; the table shows medians and
-vmm / virtiofsd (above 1: vmm does more). Figures are printed, never
-asserted.
+vmm / virtiofsd (above 1: vmm does more). FS_ONLY (or --only) runs some
+workloads: stat-tree, create-unlink, untar, data (the last three rows).
+The vmm column also prints the FUSE requests its guest sent, by op (from
+vmm's --stats), which tells round trips from server time. Figures are
+printed, never asserted.
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -47,8 +52,19 @@ WORKLOADS = [("stat-tree", "entries/s"), ("create-unlink", "ops/s"),
              ("rand-read-4k", "IOPS")]
 
 
+DATA = ("seq-write", "seq-read", "rand-read-4k")
+
+
+def selected(a):
+    """The result rows the chosen workloads produce."""
+    only = set(a.only.split(",")) if a.only else None
+    return [w for w in WORKLOADS if only is None or w[0] in only or
+            (w[0] in DATA and "data" in only)]
+
+
 def guest_cmdline(tests, a):
-    return "%s test=%s fsb_mib=%d fsb_rt=%d" % (CMDLINE, tests, a.mib, a.rt)
+    return "%s test=%s fsb_mib=%d fsb_rt=%d fsb_only=%s" % (
+        CMDLINE, tests, a.mib, a.rt, a.only)
 
 
 def vmm_common(serial):
@@ -84,21 +100,37 @@ def parse(text):
     return out
 
 
-def run_guest(label, argv, serial, limit):
+def run_guest(a, label, argv, serial, limit):
     """One L2 running the workloads; its results, or {} and a note."""
     rc, err, text, secs = boot(argv, serial, limit)
     res = parse(text)
-    if rc != 0 or "FSB_DONE" not in text or len(res) < len(WORKLOADS):
-        keep_failed("fs_bench", label, rc, secs, len(res), len(WORKLOADS), err, text)
+    want = len(selected(a))
+    if rc != 0 or "FSB_DONE" not in text or len(res) < want:
+        keep_failed("fs_bench", label, rc, secs, len(res), want, err, text)
     return res
+
+
+def print_ops(stats):
+    """The FUSE requests by op from vmm's --stats document."""
+    try:
+        with open(stats) as f:
+            ops = json.load(f)["fs"][0]["ops"]
+    except (OSError, ValueError, KeyError, IndexError):
+        print("    (no op counts: %s unreadable)" % stats)
+        return
+    top = sorted(ops.items(), key=lambda kv: -kv[1])
+    print("    FUSE requests: " + ", ".join("%s %d" % kv for kv in top), flush=True)
 
 
 def col_vmm(a, share, serial, limit):
     make_tree(share)
+    stats = os.path.join(WORK, "vmm-stats.json")
     argv = vmm_common(serial) + [
-        "--fs", "tag=share,path=" + share,
+        "--fs", "tag=share,path=" + share, "--stats", stats,
         "--cmdline", guest_cmdline("fs-mount,fs-bench,fs-umount", a)]
-    return run_guest("vmm", argv, serial, limit)
+    res = run_guest(a, "vmm", argv, serial, limit)
+    print_ops(stats)
+    return res
 
 
 def col_blk(a, share, serial, limit):
@@ -112,7 +144,7 @@ def col_blk(a, share, serial, limit):
         "--disk", "path=%s,serial=scratch" % img,
         "--cmdline", guest_cmdline("fs-mount-blk,fs-bench,fs-umount", a)]
     try:
-        return run_guest("blk ext4", argv, serial, limit)
+        return run_guest(a, "blk ext4", argv, serial, limit)
     finally:
         os.unlink(img)
 
@@ -152,7 +184,7 @@ def col_virtiofsd(a, share, serial, limit):
                 "-device", "virtio-blk-device,drive=root,serial=root",
                 "-chardev", "socket,id=vfs,path=" + sock,
                 "-device", "vhost-user-fs-device,chardev=vfs,tag=share"]
-        return run_guest("virtiofsd", argv, serial, limit)
+        return run_guest(a, "virtiofsd", argv, serial, limit)
     finally:
         if d.poll() is None:
             d.terminate()
@@ -171,6 +203,7 @@ def main():
     ap.add_argument("--runs", type=int, default=int(os.environ.get("FS_RUNS", "1")))
     ap.add_argument("--mib", type=int, default=int(os.environ.get("FS_MIB", "1024")))
     ap.add_argument("--rt", type=int, default=int(os.environ.get("FS_RT", "10")))
+    ap.add_argument("--only", default=os.environ.get("FS_ONLY", ""))
     a = ap.parse_args()
 
     title = "== virtio-fs: file-system workloads in the L2"
@@ -204,6 +237,7 @@ def main():
     print("   and virtio-blk ext4 as the reference; the shared directory on a tmpfs "
           "of L1; %d MiB file, %d s of random reads, %d run%s of each, medians" %
           (a.mib, a.rt, a.runs, "" if a.runs == 1 else "s"), flush=True)
+    rows_wanted = selected(a)
     vals = {c: {w[0]: [] for w in WORKLOADS} for c, _ in cols}
     t0 = time.monotonic()
     try:
@@ -216,7 +250,7 @@ def main():
                         vals[c][name].append(v)
                 # As it goes: a run that dies later still leaves these.
                 print("  %s (%.0f s): %s" % (c, time.monotonic() - t1, ", ".join(
-                    "%s %.1f" % (n, res[n]) for n, _ in WORKLOADS if n in res) or "-"),
+                    "%s %.1f" % (n, res[n]) for n, _ in rows_wanted if n in res) or "-"),
                     flush=True)
     finally:
         subprocess.run(["umount", WORK], stderr=subprocess.DEVNULL)
@@ -226,7 +260,7 @@ def main():
     if "vmm" in names and "virtiofsd" in names:
         head.append("vmm / virtiofsd")
     rows = []
-    for name, unit in WORKLOADS:
+    for name, unit in rows_wanted:
         r = [name, unit] + [fmt_median(vals[c][name]) for c in names]
         if len(head) > len(names) + 2:
             r.append(ratio(vals["vmm"][name], vals["virtiofsd"][name]))
