@@ -19,6 +19,8 @@ guests/linux/fsbench.py on one mounted directory:
 Columns:
   vmm            --fs tag=share,path=DIR: the server inside vmm, its
                  file I/O through the io thread's io_uring
+  vmm-epoll      only when FS_COLS names it: the same with --io-loop epoll,
+                 every file operation a plain syscall on the io thread
   virtiofsd      QEMU (-accel kvm, microvm, vhost-user-fs-device) with
                  Debian's /usr/lib/qemu/virtiofsd -o cache=auto on DIR
   blk ext4       the reference: vmm --disk on an ext4 image made from DIR
@@ -122,13 +124,15 @@ def print_ops(stats):
     print("    FUSE requests: " + ", ".join("%s %d" % kv for kv in top), flush=True)
 
 
-def col_vmm(a, share, serial, limit):
+def col_vmm(a, share, serial, limit, loop=None):
     make_tree(share)
     stats = os.path.join(WORK, "vmm-stats.json")
     argv = vmm_common(serial) + [
         "--fs", "tag=share,path=" + share, "--stats", stats,
         "--cmdline", guest_cmdline("fs-mount,fs-bench,fs-umount", a)]
-    res = run_guest(a, "vmm", argv, serial, limit)
+    if loop:
+        argv[1:1] = ["--io-loop", loop]
+    res = run_guest(a, "vmm" + (" " + loop if loop else ""), argv, serial, limit)
     print_ops(stats)
     return res
 
@@ -228,6 +232,11 @@ def main():
         cols.append(("virtiofsd", lambda: col_virtiofsd(a, share, serial, limit)))
     cols.append(("blk ext4", lambda: col_blk(a, share, serial, limit)))
     only = [c.strip() for c in os.environ.get("FS_COLS", "").split(",") if c.strip()]
+    if "vmm-epoll" in only:
+        # On request only: the same server with every file operation a
+        # plain syscall on the io thread (the epoll loop), against io_uring.
+        cols.insert(1, ("vmm-epoll",
+                        lambda: col_vmm(a, share, serial, limit, "epoll")))
     if only:
         cols = [c for c in cols if c[0] in only]
 

@@ -83,6 +83,7 @@ if [ -z "${L1:-}" ]; then
 			${NET_ONLY:+-e NET_ONLY="$NET_ONLY"} ${BENCH_ONLY:+-e BENCH_ONLY="$BENCH_ONLY"} \
 			${FS_RUNS:+-e FS_RUNS="$FS_RUNS"} ${FS_MIB:+-e FS_MIB="$FS_MIB"} \
 			${FS_RT:+-e FS_RT="$FS_RT"} ${FS_COLS:+-e FS_COLS="$FS_COLS"} \
+			${FS_ONLY:+-e FS_ONLY="$FS_ONLY"} \
 			--vmm "$VMM" -- "$script" &
 		pid=$!
 		tail -n +1 -F --pid=$pid "$log" 2>/dev/null |
