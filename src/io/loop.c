@@ -31,6 +31,40 @@ struct io_call {
 	struct io_call *next;
 };
 
+struct io_watch *loop_watch_link(struct io_loop *l, struct io_source *src,
+				 int *err)
+{
+	struct io_watch *w;
+
+	if (src->watch) {
+		*err = -EBUSY;
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	w->src = src;
+	src->watch = w;
+	w->all_next = l->all;
+	if (l->all)
+		l->all->all_prev = w;
+	l->all = w;
+	return w;
+}
+
+void loop_watch_unlink(struct io_loop *l, struct io_watch *w)
+{
+	if (w->all_prev)
+		w->all_prev->all_next = w->all_next;
+	else
+		l->all = w->all_next;
+	if (w->all_next)
+		w->all_next->all_prev = w->all_prev;
+	w->all_prev = w->all_next = NULL;
+}
+
 void loop_wake(struct io_loop *l)
 {
 	uint64_t one = 1;

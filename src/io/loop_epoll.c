@@ -79,12 +79,7 @@ static void ep_watch_kill(struct io_loop *l, struct io_watch *w)
 	}
 	ep_list_remove(&l->failed, w);
 	ep_list_remove(&l->always, w);
-	if (w->all_prev)
-		w->all_prev->all_next = w->all_next;
-	else
-		l->all = w->all_next;
-	if (w->all_next)
-		w->all_next->all_prev = w->all_prev;
+	loop_watch_unlink(l, w);
 	w->next = l->dead;
 	l->dead = w;
 }
@@ -123,23 +118,16 @@ static bool ep_watch_arm(struct io_loop *l, struct io_watch *w)
 
 static int ep_watch(struct io_loop *l, struct io_source *src)
 {
-	struct io_watch *w = calloc(1, sizeof(*w));
+	struct io_watch *w;
 	bool soon;
+	int err;
 
-	if (!w)
-		return -ENOMEM;
 	pthread_mutex_lock(&l->lock);
-	if (src->watch) {
+	w = loop_watch_link(l, src, &err);
+	if (!w) {
 		pthread_mutex_unlock(&l->lock);
-		free(w);
-		return -EBUSY;
+		return err;
 	}
-	w->src = src;
-	src->watch = w;
-	w->all_next = l->all;
-	if (l->all)
-		l->all->all_prev = w;
-	l->all = w;
 	soon = ep_watch_arm(l, w);
 	pthread_mutex_unlock(&l->lock);
 	/* Reported at the loop's next iteration: make there be one. */

@@ -168,6 +168,15 @@ static inline bool loop_may_submit(const struct io_loop *l)
 /* Any thread: wake the loop (a write to its eventfd). */
 void loop_wake(struct io_loop *l);
 
+/*
+ * Lock held: a new watch of @src, first on the list of all watches; NULL
+ * with -EBUSY (@src has one) or -ENOMEM in *@err.
+ */
+struct io_watch *loop_watch_link(struct io_loop *l, struct io_source *src,
+				 int *err);
+/* Lock held: @w off the list of all watches. */
+void loop_watch_unlink(struct io_loop *l, struct io_watch *w);
+
 /* Submit @op for @req: the thread check, then the back end. */
 int loop_submit(struct io_loop *l, struct io_request *req,
 		const struct loop_op *op);

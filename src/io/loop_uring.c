@@ -57,12 +57,7 @@ static void watch_enqueue(struct io_loop *l, struct io_watch *w)
 /* Lock held. */
 static void watch_free(struct io_loop *l, struct io_watch *w)
 {
-	if (w->all_prev)
-		w->all_prev->all_next = w->all_next;
-	else
-		l->all = w->all_next;
-	if (w->all_next)
-		w->all_next->all_prev = w->all_prev;
+	loop_watch_unlink(l, w);
 	free(w);
 }
 
@@ -88,22 +83,15 @@ static void watch_settle(struct io_loop *l, struct io_watch *w)
 
 static int uring_watch(struct io_loop *l, struct io_source *src)
 {
-	struct io_watch *w = calloc(1, sizeof(*w));
+	struct io_watch *w;
+	int err;
 
-	if (!w)
-		return -ENOMEM;
 	pthread_mutex_lock(&l->lock);
-	if (src->watch) {
+	w = loop_watch_link(l, src, &err);
+	if (!w) {
 		pthread_mutex_unlock(&l->lock);
-		free(w);
-		return -EBUSY;
+		return err;
 	}
-	w->src = src;
-	src->watch = w;
-	w->all_next = l->all;
-	if (l->all)
-		l->all->all_prev = w;
-	l->all = w;
 	watch_enqueue(l, w);
 	pthread_mutex_unlock(&l->lock);
 	if (!io_loop_on_thread(l))
