@@ -123,7 +123,7 @@ typedef int fuse_step_fn(struct fuse_req *r, struct fuse_meta *m, ssize_t res);
 struct fuse_meta {
 	fuse_step_fn *step;	 /* gets the result of r->io */
 	struct fuse_node *node;	 /* held: the request's node or parent */
-	struct fuse_node *node2; /* held: RENAME's new parent, or NULL */
+	struct fuse_node *node2; /* held: RENAME's new dir, LINK's old node */
 	int fd;			 /* O_PATH fd opened so far, owned, or -1 */
 	int fd2;		 /* CREATE: the open file, owned, or -1 */
 	uint32_t uid, gid;	 /* the requester's, for fuse_created() */
@@ -131,10 +131,17 @@ struct fuse_meta {
 	mode_t mode;		 /* the guest's mode for fuse_created() */
 	bool fix;		 /* new entry: apply owner and mode */
 	bool dir;		 /* RELEASEDIR */
+	void *value;		 /* xattr value, malloc'd, or NULL */
+	size_t size;		 /* its length */
 	struct open_how how;
 	struct statx stx;
+	/* The entry's name; the xattr ops' "/proc/self/fd/N" path. */
 	char name[NAME_MAX + 1];
-	char name2[PATH_MAX]; /* RENAME's new name, SYMLINK's target */
+	/*
+	 * RENAME's new name, SYMLINK's target, LINK's old node as a
+	 * "/proc/self/fd/N" path, the xattr's name.
+	 */
+	char name2[PATH_MAX];
 };
 
 /*

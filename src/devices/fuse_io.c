@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <linux/openat2.h>
@@ -37,6 +38,11 @@ static ssize_t run_meta(const struct fuse_io *io)
 			      io->flags);
 	/* io_uring's close: the fd is gone even when close() reports. */
 	case FUSE_IO_CLOSE: return close(io->fd);
+	case FUSE_IO_GETXATTR:
+		return getxattr(io->name, io->name2, io->value, io->size);
+	case FUSE_IO_SETXATTR:
+		return setxattr(io->name, io->name2, io->value, io->size,
+				io->flags);
 	default: errno = EINVAL; return -1;
 	}
 }

@@ -35,6 +35,8 @@ struct fuse_meta *fuse_meta_new(struct fuse_req *r, struct fuse_node *node)
 	m->mode = 0;
 	m->fix = false;
 	m->dir = false;
+	m->value = NULL;
+	m->size = 0;
 	m->name[0] = '\0';
 	m->name2[0] = '\0';
 	if (node)
@@ -60,6 +62,7 @@ static void meta_free(struct fuse_server *s, struct fuse_meta *m)
 		fuse_nodes_put(&s->nodes, m->node);
 	if (m->node2)
 		fuse_nodes_put(&s->nodes, m->node2);
+	free(m->value);
 	free(m);
 }
 
@@ -79,6 +82,8 @@ void fuse_meta_io(struct fuse_req *r, struct fuse_meta *m, enum fuse_io_op op,
 	io->mode = 0;
 	io->how = &m->how;
 	io->stx = &m->stx;
+	io->value = m->value;
+	io->size = m->size;
 	io->niov = 0;
 	io->unique = r->h.unique;
 	io->handle = NULL;

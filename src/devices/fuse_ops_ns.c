@@ -6,7 +6,7 @@
  * parent's fd, which never follows a final symlink: the guest can only
  * add or remove entries inside directories it already holds. The *at()
  * calls io_uring has, and the lookup of a new entry, are steps of a
- * chain (fuse_meta.c); mknodat and linkat run here first.
+ * chain (fuse_meta.c); mknodat, which it has not, runs here first.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,13 +20,13 @@
 #include "fuse_path.h"
 
 /*
- * After creating @name in @parent: open it, apply owner and @mode (not
- * for LINK: @fix false), and reply with its entry, as a chain
- * (fuse_meta_child()). If it vanished in between (a host process), the
- * guest gets that error; the file is not ours to remove.
+ * After MKNOD made @name in @parent: open it, apply owner and @mode, and
+ * reply with its entry, as a chain (fuse_meta_child()). If it vanished
+ * in between (a host process), the guest gets that error; the file is
+ * not ours to remove.
  */
 static int reply_created(struct fuse_req *r, struct fuse_node *parent,
-			 const char *name, mode_t mode, bool fix)
+			 const char *name, mode_t mode)
 {
 	struct fuse_meta *m = fuse_meta_new(r, parent);
 
@@ -34,12 +34,12 @@ static int reply_created(struct fuse_req *r, struct fuse_node *parent,
 		return -ENOMEM;
 	fuse_meta_name(m->name, name, sizeof(m->name));
 	m->mode = mode;
-	m->fix = fix;
+	m->fix = true;
 	fuse_meta_child(r, m);
 	return fuse_meta_start(r, m);
 }
 
-/* MKDIRAT or SYMLINKAT is done: on to the new entry, if it was made. */
+/* MKDIRAT, SYMLINKAT or LINKAT is done: on to the new entry, if made. */
 static int made(struct fuse_req *r, struct fuse_meta *m, ssize_t res)
 {
 	if (res < 0)
@@ -95,7 +95,7 @@ int fuse_op_mknod(struct fuse_req *r)
 	}
 	if (mknodat(parent->fd, name, m.mode & (S_IFMT | 07777), 0) < 0)
 		return -errno;
-	return reply_created(r, parent, name, m.mode, true);
+	return reply_created(r, parent, name, m.mode);
 }
 
 int fuse_op_mkdir(struct fuse_req *r)
@@ -232,13 +232,43 @@ int fuse_op_rename2(struct fuse_req *r)
 	return do_rename(r, a.newdir, a.flags, sizeof(a));
 }
 
+/*
+ * LINK's linkat(AT_EMPTY_PATH) of the old node's inode is done. That
+ * needs CAP_DAC_READ_SEARCH; without it (ENOENT), link /proc/self/fd/N
+ * (our fd, not a guest path) following it, as linkat(2) suggests,
+ * except for a symlink, which that would follow.
+ */
+static int link_tried(struct fuse_req *r, struct fuse_meta *m, ssize_t res)
+{
+	if (res != -ENOENT)
+		return made(r, m, res);
+	if (S_ISLNK(m->node2->type)) {
+		/*
+		 * Rings before Linux 6.7 (without its stable fix) refuse the
+		 * empty path itself with ENOENT: the syscall says for sure
+		 * (a repeat, where the step ran here).
+		 */
+		if (linkat(m->node2->fd, "", m->node->fd, m->name,
+			   AT_EMPTY_PATH) < 0)
+			return -errno;
+		return made(r, m, 0);
+	}
+	fuse_meta_io(r, m, FUSE_IO_LINKAT, made);
+	r->io->dirfd = AT_FDCWD;
+	r->io->name = m->name2;
+	r->io->dirfd2 = m->node->fd;
+	r->io->name2 = m->name;
+	r->io->flags = AT_SYMLINK_FOLLOW;
+	return FUSE_SERVER_IO;
+}
+
 int fuse_op_link(struct fuse_req *r)
 {
 	struct fuse_node *parent, *old;
 	struct fuse_link_in a;
+	struct fuse_meta *m;
 	size_t off = sizeof(a);
 	const char *name;
-	char path[32];
 	int err;
 
 	memcpy(&a, r->arg, sizeof(a));
@@ -250,20 +280,20 @@ int fuse_op_link(struct fuse_req *r)
 		return -ENOENT;
 	if (S_ISDIR(old->type))
 		return -EPERM;
-	/*
-	 * Link the inode the node holds. AT_EMPTY_PATH needs
-	 * CAP_DAC_READ_SEARCH; without it, follow /proc/self/fd/N (our fd,
-	 * not a guest path), as linkat(2) suggests, except for a symlink,
-	 * which that would follow.
-	 */
-	if (linkat(old->fd, "", parent->fd, name, AT_EMPTY_PATH) < 0) {
-		err = -errno;
-		if (err != -ENOENT || S_ISLNK(old->type))
-			return err;
-		fuse_fd_path(old->fd, path, sizeof(path));
-		if (linkat(AT_FDCWD, path, parent->fd, name,
-			   AT_SYMLINK_FOLLOW) < 0)
-			return -errno;
-	}
-	return reply_created(r, parent, name, 0, false);
+	m = fuse_meta_new(r, parent);
+	if (!m)
+		return -ENOMEM;
+	/* Held: its fd is linked, by number in the /proc path too. */
+	m->node2 = old;
+	fuse_node_hold(old);
+	fuse_meta_name(m->name, name, sizeof(m->name));
+	fuse_fd_path(old->fd, m->name2, sizeof(m->name2));
+	/* Then the new entry, as MKDIR's (made()), without owner or mode. */
+	fuse_meta_io(r, m, FUSE_IO_LINKAT, link_tried);
+	r->io->dirfd = old->fd;
+	r->io->name = "";
+	r->io->dirfd2 = parent->fd;
+	r->io->name2 = m->name;
+	r->io->flags = AT_EMPTY_PATH;
+	return fuse_meta_start(r, m);
 }

@@ -100,6 +100,8 @@ enum fuse_io_op {
 	FUSE_IO_SYMLINKAT, /* symlinkat(name2, dirfd, name) */
 	FUSE_IO_LINKAT,	   /* linkat(dirfd, name, dirfd2, name2, flags) */
 	FUSE_IO_CLOSE,	   /* close(fd) */
+	FUSE_IO_GETXATTR,  /* getxattr(name, name2, value, size) */
+	FUSE_IO_SETXATTR,  /* setxattr(name, name2, value, size, flags) */
 	FUSE_IO_NR_OPS
 };
 
@@ -120,16 +122,19 @@ struct fuse_io {
 	/*
 	 * Metadata ops: the fds are borrowed and stay open until completion
 	 * (the server holds their nodes); the names are NUL-terminated
-	 * copies the server owns until completion, checked as one path
-	 * component where they come from the guest; @how and @stx point to
-	 * server memory as well.
+	 * copies the server owns until completion, checked where they come
+	 * from the guest (one path component; an xattr's name: its length);
+	 * @how, @stx and @value point to server memory as well. The xattr
+	 * ops' path is "/proc/self/fd/N" of a node's fd.
 	 */
 	int dirfd, dirfd2;
 	const char *name, *name2;
-	int flags;	      /* AT_*, RENAME_* */
+	int flags;	      /* AT_*, RENAME_*, XATTR_* */
 	unsigned int mask;    /* STATX */
 	struct open_how *how; /* OPENAT2 */
 	struct statx *stx;    /* STATX: the result */
+	void *value;	      /* GETXATTR: the result; SETXATTR */
+	size_t size;	      /* of @value (GETXATTR: 0 asks the length) */
 	unsigned int niov;
 	/*
 	 * READ: the part of @out after the reply header (so the data lands

@@ -3,13 +3,13 @@
  * virtio-fs, the device (virtio_fs.h): chains off the high-priority and
  * request queues go to the FUSE server; what it prepares as file I/O
  * (READ, WRITE, FSYNC, FALLOCATE, and the steps of metadata ops whose
- * opcodes the ring has: openat2, statx, mkdirat, ...) is submitted to
- * the io loop's io_uring and answered when it completes (a completion
- * may hand back the op's next step), many requests at once. Each queue takes
- * a bounded number of chains per wakeup, and at most VFS_MAX_INFLIGHT
- * requests wait for I/O, so a guest flooding requests leaves the loop to
- * the other devices in between. A reset drops the FUSE session: the next
- * driver starts from a fresh server (its INIT).
+ * opcodes the ring has: openat2, statx, mkdirat, getxattr, ...) is
+ * submitted to the io loop's io_uring and answered when it completes (a
+ * completion may hand back the op's next step), many requests at once.
+ * Each queue takes a bounded number of chains per wakeup, and at most
+ * VFS_MAX_INFLIGHT requests wait for I/O, so a guest flooding requests
+ * leaves the loop to the other devices in between. A reset drops the
+ * FUSE session: the next driver starts from a fresh server (its INIT).
  */
 #define pr_fmt(fmt) "virtio-fs: " fmt
 
@@ -239,6 +239,12 @@ static int vfs_submit(struct vfs *f, struct vfs_req *r)
 		return io_loop_linkat(f->loop, &r->io, io->dirfd, io->name,
 				      io->dirfd2, io->name2, io->flags);
 	case FUSE_IO_CLOSE: return io_loop_close(f->loop, &r->io, io->fd);
+	case FUSE_IO_GETXATTR:
+		return io_loop_getxattr(f->loop, &r->io, io->name, io->name2,
+					io->value, io->size);
+	case FUSE_IO_SETXATTR:
+		return io_loop_setxattr(f->loop, &r->io, io->name, io->name2,
+					io->value, io->size, io->flags);
 	case FUSE_IO_NR_OPS: break;
 	}
 	return -EINVAL;
@@ -284,6 +290,8 @@ static unsigned int vfs_async_ops(struct io_loop *l)
 	    {IO_LOOP_FS_SYMLINKAT, FUSE_IO_SYMLINKAT},
 	    {IO_LOOP_FS_LINKAT, FUSE_IO_LINKAT},
 	    {IO_LOOP_FS_CLOSE, FUSE_IO_CLOSE},
+	    {IO_LOOP_FS_GETXATTR, FUSE_IO_GETXATTR},
+	    {IO_LOOP_FS_SETXATTR, FUSE_IO_SETXATTR},
 	};
 	unsigned int have = io_loop_fs_ops(l), mask = 0;
 

@@ -29,6 +29,8 @@ static const struct {
     {IO_LOOP_FS_SYMLINKAT, IORING_OP_SYMLINKAT},
     {IO_LOOP_FS_LINKAT, IORING_OP_LINKAT},
     {IO_LOOP_FS_CLOSE, IORING_OP_CLOSE},
+    {IO_LOOP_FS_GETXATTR, IORING_OP_GETXATTR},
+    {IO_LOOP_FS_SETXATTR, IORING_OP_SETXATTR},
 };
 
 void loop_fs_probe(struct io_loop *l)
@@ -142,4 +144,29 @@ int io_loop_close(struct io_loop *l, struct io_request *req, int fd)
 {
 	return fs_submit(l, IO_LOOP_FS_CLOSE, req,
 			 &(struct loop_op){.code = LOOP_OP_CLOSE, .fd = fd});
+}
+
+int io_loop_getxattr(struct io_loop *l, struct io_request *req,
+		     const char *path, const char *name, void *value,
+		     size_t size)
+{
+	return fs_submit(l, IO_LOOP_FS_GETXATTR, req,
+			 &(struct loop_op){.code = LOOP_OP_GETXATTR,
+					   .path = path,
+					   .path2 = name,
+					   .buf = value,
+					   .len = size});
+}
+
+int io_loop_setxattr(struct io_loop *l, struct io_request *req,
+		     const char *path, const char *name, const void *value,
+		     size_t size, int flags)
+{
+	return fs_submit(l, IO_LOOP_FS_SETXATTR, req,
+			 &(struct loop_op){.code = LOOP_OP_SETXATTR,
+					   .path = path,
+					   .path2 = name,
+					   .value = value,
+					   .len = size,
+					   .flags = flags});
 }

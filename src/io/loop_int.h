@@ -45,22 +45,26 @@ enum loop_opcode {
 	LOOP_OP_SYMLINKAT,
 	LOOP_OP_LINKAT,
 	LOOP_OP_CLOSE,
+	LOOP_OP_GETXATTR,
+	LOOP_OP_SETXATTR,
 };
 
 struct loop_op {
 	enum loop_opcode code;
-	int fd;			  /* the file, or the (old) directory fd */
-	int fd2;		  /* renameat/linkat: the new directory fd */
-	const char *path, *path2; /* path2: rename/link target, symlink's */
+	int fd;	 /* the file, or the (old) directory fd */
+	int fd2; /* renameat/linkat: the new directory fd */
+	/* path2: rename/link target, symlink's text, an xattr's name */
+	const char *path, *path2;
 	const struct iovec *iov;
 	unsigned int iovcnt;
 	const struct msghdr *msg;
 	int64_t offset;	   /* -1: the current position */
-	uint64_t len;	   /* fallocate */
+	uint64_t len;	   /* fallocate, xattr value */
 	int flags;	   /* datasync, fallocate mode, flags of the syscall */
 	unsigned int mask; /* poll events, statx mask */
 	mode_t mode;	   /* mkdirat */
-	void *buf;	   /* statx's struct statx, openat2's struct open_how */
+	void *buf;	   /* statx's, openat2's open_how, getxattr's value */
+	const void *value; /* setxattr's */
 };
 
 /*

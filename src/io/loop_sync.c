@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <linux/openat2.h>
@@ -123,6 +124,11 @@ static ssize_t sync_once(const struct loop_op *op)
 	case LOOP_OP_LINKAT:
 		return linkat(op->fd, op->path, op->fd2, op->path2, op->flags);
 	case LOOP_OP_CLOSE: return close(op->fd);
+	case LOOP_OP_GETXATTR:
+		return getxattr(op->path, op->path2, op->buf, (size_t)op->len);
+	case LOOP_OP_SETXATTR:
+		return setxattr(op->path, op->path2, op->value, (size_t)op->len,
+				op->flags);
 	}
 	errno = EINVAL;
 	return -1;

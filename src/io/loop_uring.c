@@ -12,6 +12,7 @@
 #include "loop_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -390,6 +391,20 @@ static void uring_prep(struct io_uring_sqe *sqe, const struct loop_op *op)
 				     op->flags);
 		break;
 	case LOOP_OP_CLOSE: io_uring_prep_close(sqe, op->fd); break;
+	/*
+	 * The SQE's length is 32 bits. Values stop at 64 KiB anyway: a
+	 * longer buffer is clamped as by getxattr(2), a longer value is
+	 * E2BIG as by setxattr(2).
+	 */
+	case LOOP_OP_GETXATTR:
+		io_uring_prep_getxattr(sqe, op->path2, op->buf, op->path,
+				       (unsigned int)MIN(op->len, UINT_MAX));
+		break;
+	case LOOP_OP_SETXATTR:
+		io_uring_prep_setxattr(sqe, op->path2, op->value, op->path,
+				       op->flags,
+				       (unsigned int)MIN(op->len, UINT_MAX));
+		break;
 	}
 }
 

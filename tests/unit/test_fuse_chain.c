@@ -3,9 +3,10 @@
  * Metadata ops as chains of prepared syscalls (fuse_meta.c), with every
  * metadata step enabled as a device on a full io_uring would: each op
  * through the test client (which runs every step with fuse_io_run()),
- * the exact steps of LOOKUP, GETATTR, MKDIR, CREATE, UNLINK, RENAME and
- * RELEASE, a FORGET of the parent while its LOOKUP is in flight, and a
- * reset in the middle of a chain, which must leave no fd open.
+ * the exact steps of LOOKUP, GETATTR, MKDIR, CREATE, UNLINK, RENAME,
+ * RELEASE, LINK (its /proc/self/fd way too), SETXATTR and GETXATTR, a
+ * FORGET of the parent while its LOOKUP is in flight, and a reset in the
+ * middle of a chain, which must leave no fd open.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -22,17 +24,56 @@
 	(FUSE_IO_BIT(FUSE_IO_STATX) | FUSE_IO_BIT(FUSE_IO_OPENAT2) |           \
 	 FUSE_IO_BIT(FUSE_IO_UNLINKAT) | FUSE_IO_BIT(FUSE_IO_MKDIRAT) |        \
 	 FUSE_IO_BIT(FUSE_IO_RENAMEAT) | FUSE_IO_BIT(FUSE_IO_SYMLINKAT) |      \
-	 FUSE_IO_BIT(FUSE_IO_LINKAT) | FUSE_IO_BIT(FUSE_IO_CLOSE))
+	 FUSE_IO_BIT(FUSE_IO_LINKAT) | FUSE_IO_BIT(FUSE_IO_CLOSE) |            \
+	 FUSE_IO_BIT(FUSE_IO_GETXATTR) | FUSE_IO_BIT(FUSE_IO_SETXATTR))
 
 static struct fuse_io io; /* 16 KiB: not on the stack */
 static uint8_t out[4096];
 static struct iovec out_iov = {out, sizeof(out)};
 
-static void setup(struct fc *c)
+static void setup_flags(struct fc *c, unsigned int flags)
 {
-	fc_setup(c, 0);
+	fc_setup(c, flags);
 	fuse_server_set_async(c->s, ALL_META);
 	c->prepared = true;
+}
+
+static void setup(struct fc *c)
+{
+	setup_flags(c, 0);
+}
+
+static void link_req(struct fc_req *q, uint64_t parent, uint64_t old,
+		     const char *name)
+{
+	struct fuse_link_in li = {.oldnodeid = old};
+
+	fc_begin(q, FUSE_LINK, parent);
+	fc_add(q, &li, sizeof(li));
+	fc_add_str(q, name);
+}
+
+/* A GETXATTR of @name asking @size bytes (0: the length). */
+static void getxattr_req(struct fc_req *q, uint64_t node, const char *name,
+			 uint32_t size)
+{
+	struct fuse_getxattr_in gi = {.size = size};
+
+	fc_begin(q, FUSE_GETXATTR, node);
+	fc_add(q, &gi, sizeof(gi));
+	fc_add_str(q, name);
+}
+
+static void setxattr_req(struct fc_req *q, uint64_t node, const char *name,
+			 const char *value, uint32_t flags)
+{
+	struct fuse_setxattr_in si = {.size = (uint32_t)strlen(value),
+				      .flags = flags};
+
+	fc_begin(q, FUSE_SETXATTR, node);
+	fc_add(q, &si, FUSE_COMPAT_SETXATTR_IN_SIZE);
+	fc_add_str(q, name);
+	fc_add(q, value, si.size);
 }
 
 static int count_fds(void)
@@ -88,6 +129,7 @@ static void test_ops(void)
 {
 	struct fuse_entry_out e, d, d2;
 	struct fuse_rename_in rn = {0};
+	struct fuse_getxattr_out go;
 	struct fuse_attr a;
 	struct fc_req q;
 	uint64_t fh;
@@ -144,6 +186,33 @@ static void test_ops(void)
 	fc_add_str(&q, "/etc/passwd");
 	CHECK_EQ(fc_send(&c, &q, &e, sizeof(e), NULL), 0);
 	CHECK(S_ISLNK(e.attr.mode));
+
+	CHECK_EQ(fc_lookup(&c, FUSE_ROOT_ID, "f", &e), 0);
+	link_req(&q, FUSE_ROOT_ID, e.nodeid, "f2");
+	CHECK_EQ(fc_send(&c, &q, &d, sizeof(d), NULL), 0);
+	CHECK_EQ(d.nodeid, e.nodeid);
+	CHECK_EQ(d.attr.nlink, 2);
+	link_req(&q, FUSE_ROOT_ID, e.nodeid, "f2");
+	CHECK_EQ(fc_send(&c, &q, &d, sizeof(d), NULL), -EEXIST);
+	link_req(&q, FUSE_ROOT_ID, FUSE_ROOT_ID, "d2");
+	CHECK_EQ(fc_send(&c, &q, &d, sizeof(d), NULL), -EPERM);
+
+	setxattr_req(&q, e.nodeid, "user.k", "v1", 0);
+	CHECK_EQ(fc_send(&c, &q, NULL, 0, NULL), 0);
+	setxattr_req(&q, e.nodeid, "user.k", "v2", XATTR_CREATE);
+	CHECK_EQ(fc_send(&c, &q, NULL, 0, NULL), -EEXIST);
+	setxattr_req(&q, e.nodeid, "trusted.k", "v", 0);
+	CHECK_EQ(fc_send(&c, &q, NULL, 0, NULL), -EPERM);
+	getxattr_req(&q, e.nodeid, "user.k", 0);
+	CHECK_EQ(fc_send(&c, &q, &go, sizeof(go), NULL), 0);
+	CHECK_EQ(go.size, 2);
+	getxattr_req(&q, e.nodeid, "user.k", sizeof(buf));
+	CHECK_EQ(fc_send(&c, &q, buf, sizeof(buf), &got), 0);
+	CHECK(got == 2 && memcmp(buf, "v1", 2) == 0);
+	getxattr_req(&q, e.nodeid, "user.k", 1);
+	CHECK_EQ(fc_send(&c, &q, buf, sizeof(buf), NULL), -ERANGE);
+	getxattr_req(&q, e.nodeid, "user.none", sizeof(buf));
+	CHECK_EQ(fc_send(&c, &q, buf, sizeof(buf), NULL), -ENODATA);
 	fc_teardown(&c);
 }
 
@@ -233,6 +302,156 @@ static void test_steps(void)
 	fc_teardown(&c);
 }
 
+/* Complete the prepared step with @res instead of running it. */
+static int step_res(struct fc *c, enum fuse_io_op op, ssize_t res)
+{
+	size_t written;
+
+	CHECK_EQ(io.op, op);
+	return fuse_server_complete(c->s, &io, res, &out_iov, 1, sizeof(out),
+				    &written);
+}
+
+/*
+ * LINK: linkat(AT_EMPTY_PATH) of the old node's fd; where that says
+ * ENOENT (no CAP_DAC_READ_SEARCH), linkat of its /proc/self/fd path
+ * following it, never for a symlink; then the new entry's lookup.
+ */
+static void test_link_steps(void)
+{
+	struct fuse_entry_out e, l, s;
+	struct fc_req q;
+	char path[32];
+	struct fc c;
+	int ret;
+
+	setup(&c);
+	fc_put_file(&c, "f", "abc", 3);
+	CHECK_EQ(symlink("f", fc_path(&c, "sl")), 0);
+	CHECK_EQ(fc_lookup(&c, FUSE_ROOT_ID, "f", &e), 0);
+	CHECK_EQ(fc_lookup(&c, FUSE_ROOT_ID, "sl", &s), 0);
+
+	link_req(&q, FUSE_ROOT_ID, e.nodeid, "h");
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+	CHECK_EQ(io.op, FUSE_IO_LINKAT);
+	CHECK_EQ(io.flags, AT_EMPTY_PATH);
+	CHECK_EQ(strcmp(io.name, ""), 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", io.dirfd);
+	CHECK_EQ(step_res(&c, FUSE_IO_LINKAT, -ENOENT), FUSE_SERVER_IO);
+	CHECK_EQ(io.op, FUSE_IO_LINKAT);
+	CHECK_EQ(io.dirfd, AT_FDCWD);
+	CHECK_EQ(strcmp(io.name, path), 0);
+	CHECK_EQ(io.flags, AT_SYMLINK_FOLLOW);
+	CHECK_EQ(strcmp(io.name2, "h"), 0);
+	CHECK_EQ(step(&c, FUSE_IO_LINKAT), FUSE_SERVER_IO);
+	CHECK_EQ(step(&c, FUSE_IO_OPENAT2), FUSE_SERVER_IO);
+	CHECK_EQ(step(&c, FUSE_IO_STATX), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), 0);
+	memcpy(&l, reply_body(), sizeof(l));
+	CHECK_EQ(l.nodeid, e.nodeid);
+	CHECK_EQ(l.attr.nlink, 2);
+
+	/* Any other error is the reply; no second way. */
+	link_req(&q, FUSE_ROOT_ID, e.nodeid, "h2");
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+	CHECK_EQ(step_res(&c, FUSE_IO_LINKAT, -EMLINK), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), -EMLINK);
+
+	/* A symlink never goes through /proc (that would follow it). */
+	link_req(&q, FUSE_ROOT_ID, s.nodeid, "sl2");
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+	ret = step_res(&c, FUSE_IO_LINKAT, -ENOENT);
+	if (ret == FUSE_SERVER_IO) { /* the syscall linked it */
+		CHECK_EQ(io.op, FUSE_IO_OPENAT2);
+		CHECK_EQ(step(&c, FUSE_IO_OPENAT2), FUSE_SERVER_IO);
+		CHECK_EQ(step(&c, FUSE_IO_STATX), FUSE_SERVER_REPLY);
+		CHECK_EQ(reply_error(), 0);
+		memcpy(&l, reply_body(), sizeof(l));
+		CHECK_EQ(l.nodeid, s.nodeid);
+	} else {
+		CHECK_EQ(ret, FUSE_SERVER_REPLY);
+		CHECK_EQ(reply_error(), -ENOENT);
+	}
+	fc_teardown(&c);
+}
+
+/*
+ * SETXATTR and GETXATTR: one step each, on the node's /proc/self/fd
+ * path, with the value copied out of the request (freed by prepare()
+ * here); checks that fail come before anything is prepared.
+ */
+static void test_xattr_steps(void)
+{
+	struct fuse_getxattr_out go;
+	struct fuse_entry_out e;
+	struct fc_req q;
+	char buf[8];
+	struct fc c;
+
+	setup(&c);
+	fc_put_file(&c, "f", "abc", 3);
+	CHECK_EQ(fc_lookup(&c, FUSE_ROOT_ID, "f", &e), 0);
+
+	setxattr_req(&q, e.nodeid, "user.k", "val", XATTR_CREATE);
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+	CHECK_EQ(io.op, FUSE_IO_SETXATTR);
+	CHECK_EQ(strncmp(io.name, "/proc/self/fd/", 14), 0);
+	CHECK_EQ(strcmp(io.name2, "user.k"), 0);
+	CHECK_EQ(io.size, 3);
+	CHECK_EQ(io.flags, XATTR_CREATE);
+	CHECK_EQ(step(&c, FUSE_IO_SETXATTR), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), 0);
+	CHECK_EQ(getxattr(fc_path(&c, "f"), "user.k", buf, sizeof(buf)), 3);
+	CHECK_EQ(memcmp(buf, "val", 3), 0);
+
+	getxattr_req(&q, e.nodeid, "user.k", 0);
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+	CHECK(io.value == NULL && io.size == 0);
+	CHECK_EQ(step(&c, FUSE_IO_GETXATTR), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), 0);
+	memcpy(&go, reply_body(), sizeof(go));
+	CHECK_EQ(go.size, 3);
+
+	getxattr_req(&q, e.nodeid, "user.k", 64);
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+	CHECK_EQ(step(&c, FUSE_IO_GETXATTR), FUSE_SERVER_REPLY);
+	CHECK_EQ(((struct fuse_out_header *)out)->len,
+		 sizeof(struct fuse_out_header) + 3);
+	CHECK_EQ(memcmp(reply_body(), "val", 3), 0);
+
+	getxattr_req(&q, e.nodeid, "user.k", 2);
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+	CHECK_EQ(step(&c, FUSE_IO_GETXATTR), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), -ERANGE);
+
+	/* Refused before a step: namespace, name, flags. */
+	setxattr_req(&q, e.nodeid, "security.capability", "x", 0);
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), -EPERM);
+	setxattr_req(&q, e.nodeid, "", "x", 0);
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), -EINVAL);
+	setxattr_req(&q, e.nodeid, "user.k", "x", 0x80);
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), -EINVAL);
+	{
+		char name[XATTR_NAME_MAX + 2];
+
+		memset(name, 'a', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		getxattr_req(&q, e.nodeid, name, 0);
+		CHECK_EQ(prepare(&c, &q), FUSE_SERVER_REPLY);
+		CHECK_EQ(reply_error(), -ERANGE);
+	}
+	fc_teardown(&c);
+
+	setup_flags(&c, FUSE_SERVER_READONLY);
+	setxattr_req(&q, FUSE_ROOT_ID, "user.k", "x", 0);
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), -EROFS);
+	fc_teardown(&c);
+}
+
 /* FORGET of the parent while its child's LOOKUP is prepared. */
 static void test_forget_parent(void)
 {
@@ -285,7 +504,7 @@ static void test_reset_midway(void)
 {
 	struct fuse_create_in cr = {.flags = O_RDWR, .mode = 0600};
 	struct fuse_mkdir_in mk = {.mode = 0700};
-	struct fuse_entry_out d;
+	struct fuse_entry_out d, x;
 	struct fc_req q;
 	struct fc c;
 	int fds;
@@ -293,6 +512,7 @@ static void test_reset_midway(void)
 	setup(&c);
 	CHECK_EQ(fc_mkdir(&c, FUSE_ROOT_ID, "d", 0755, &d), 0);
 	fc_put_file(&c, "d/x", "1", 1);
+	CHECK_EQ(fc_lookup(&c, d.nodeid, "x", &x), 0);
 	fds = count_fds();
 	for (int steps = 0; steps < 2; steps++) {
 		char name[8];
@@ -320,6 +540,21 @@ static void test_reset_midway(void)
 		reset_after(&c, &q, steps);
 		CHECK_EQ(count_fds(), fds);
 	}
+	/* LINK: after LINKAT, OPENAT2 (its fd in res), STATX. */
+	for (int steps = 0; steps < 3; steps++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "h%d", steps);
+		link_req(&q, d.nodeid, x.nodeid, name);
+		reset_after(&c, &q, steps);
+		CHECK_EQ(count_fds(), fds);
+	}
+	/* The xattr ops' one step, whose buffers go with the state. */
+	setxattr_req(&q, x.nodeid, "user.k", "v", 0);
+	reset_after(&c, &q, 0);
+	getxattr_req(&q, x.nodeid, "user.k", 64);
+	reset_after(&c, &q, 0);
+	CHECK_EQ(count_fds(), fds);
 	/* A FORGET in between: the held parent goes with the reset. */
 	fc_begin(&q, FUSE_LOOKUP, d.nodeid);
 	fc_add_str(&q, "x");
@@ -341,6 +576,8 @@ int main(void)
 {
 	test_ops();
 	test_steps();
+	test_link_steps();
+	test_xattr_steps();
 	test_forget_parent();
 	test_reset_midway();
 	return check_done("test_fuse_chain");

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The io loop's file-system submissions (io/loop_fs.h) on a real
- * io_uring: the probe, then mkdirat, openat2, statx, symlinkat,
- * linkat, renameat, unlinkat and close in a temp directory, each
+ * io_uring and on the epoll loop: the probe, then mkdirat, openat2,
+ * statx, symlinkat, linkat, renameat, unlinkat, setxattr and getxattr
+ * (through the O_PATH fd's /proc/self/fd path, as the FUSE server does;
+ * the size probe, the value, ERANGE) and close in a temp directory, each
  * submitted from the loop thread and checked in its done(). An opcode
  * the kernel lacks must be refused with -EOPNOTSUPP.
  */
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <linux/openat2.h>
@@ -31,7 +34,12 @@ struct fs_test {
 	int fd;
 	struct open_how how;
 	struct statx stx;
+	char path[32]; /* /proc/self/fd/N of fd */
+	char val[8];
 };
+
+#define XATTRS	   (IO_LOOP_FS_GETXATTR | IO_LOOP_FS_SETXATTR)
+#define STEP_CLOSE 12
 
 static void next(struct fs_test *t);
 
@@ -55,7 +63,14 @@ static void done(struct io_request *req, int res)
 	case 5: CHECK_EQ(res, 0); break;       /* renameat */
 	case 6: CHECK_EQ(res, -EEXIST); break; /* renameat, NOREPLACE */
 	case 7: CHECK_EQ(res, 0); break;       /* unlinkat */
-	case 8: CHECK_EQ(res, 0); break;       /* close */
+	case 8: CHECK_EQ(res, 0); break;       /* setxattr */
+	case 9: CHECK_EQ(res, 3); break;       /* getxattr, size 0 */
+	case 10:			       /* getxattr */
+		CHECK_EQ(res, 3);
+		CHECK(memcmp(t->val, "red", 3) == 0);
+		break;
+	case 11: CHECK_EQ(res, -ERANGE); break; /* getxattr, too small */
+	case STEP_CLOSE: CHECK_EQ(res, 0); break;
 	}
 	t->step++;
 	next(t);
@@ -92,8 +107,28 @@ static void next(struct fs_test *t)
 				     RENAME_NOREPLACE);
 		break;
 	case 7: r = io_loop_unlinkat(l, &t->req, t->dir, "moved", 0); break;
-	case 8: r = io_loop_close(l, &t->req, t->fd); break;
+	case 8:
+		snprintf(t->path, sizeof(t->path), "/proc/self/fd/%d", t->fd);
+		r = io_loop_setxattr(l, &t->req, t->path, "user.c", "red", 3,
+				     XATTR_CREATE);
+		break;
+	case 9:
+		r = io_loop_getxattr(l, &t->req, t->path, "user.c", NULL, 0);
+		break;
+	case 10:
+	case 11:
+		r = io_loop_getxattr(l, &t->req, t->path, "user.c", t->val,
+				     t->step == 10 ? sizeof(t->val) : 2);
+		break;
+	case STEP_CLOSE: r = io_loop_close(l, &t->req, t->fd); break;
 	default: io_loop_stop(l); return;
+	}
+	if (r == -EOPNOTSUPP && t->step >= 8 && t->step < STEP_CLOSE &&
+	    !(io_loop_fs_ops(l) & XATTRS)) {
+		/* A ring before 5.19: refused, not submitted. */
+		t->step = STEP_CLOSE;
+		next(t);
+		return;
 	}
 	CHECK_EQ(r, 0);
 	if (r)
@@ -136,10 +171,13 @@ int main(void)
 	t.req.done = done;
 	CHECK_EQ(io_loop_call(t.loop, start, &t), 0);
 	CHECK_EQ(io_loop_run(t.loop), 0);
-	CHECK_EQ(t.step, 9);
+	CHECK_EQ(t.step, STEP_CLOSE + 1);
 	CHECK(fcntl(t.fd, F_GETFD) < 0); /* closed by the ring */
 	snprintf(path, sizeof(path), "%s/sub/hard", base);
 	CHECK(lstat(path, &st) < 0);
+	snprintf(path, sizeof(path), "%s/sub", base);
+	if (io_loop_fs_ops(t.loop) & XATTRS)
+		CHECK_EQ(getxattr(path, "user.c", t.val, sizeof(t.val)), 3);
 	snprintf(path, sizeof(path), "%s/ln", base);
 	CHECK(lstat(path, &st) == 0 && S_ISLNK(st.st_mode));
 	CHECK(unlink(path) == 0);

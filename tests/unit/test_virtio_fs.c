@@ -6,9 +6,10 @@
  * comes through io_uring into the guest's buffers; a flood of READs (more
  * than the device keeps in flight and more than one wakeup's budget) all
  * answered byte-exact; FORGET on the high-priority queue answered with no
- * reply; a chain with no room for a reply returned empty and counted; a
- * device reset with READs in flight, after which a new driver gets a
- * fresh session (INIT again, the old node ids unknown).
+ * reply; a chain with no room for a reply returned empty and counted;
+ * LINK, SETXATTR and GETXATTR, chains on the loop's ring too; a device
+ * reset with READs in flight, after which a new driver gets a fresh
+ * session (INIT again, the old node ids unknown).
  */
 #include "devices/virtio_fs.h"
 
@@ -303,6 +304,48 @@ static void test_forget_and_bad_chain(void)
 	CHECK_EQ(st.ops[FUSE_GETATTR], st0.ops[FUSE_GETATTR] + 1);
 }
 
+/* LINK "data" as "hl", then an xattr on it, set and read back. */
+static void test_link_and_xattr(void)
+{
+	struct fuse_link_in li;
+	struct fuse_setxattr_in si = {.size = 2};
+	struct fuse_getxattr_in gi = {.size = 0};
+	struct fuse_getxattr_out go;
+	struct fuse_entry_out e;
+	uint8_t args[64];
+	char val[16];
+	uint64_t node, fh;
+
+	open_data(&node, &fh);
+	li.oldnodeid = node;
+	memcpy(args, &li, sizeof(li));
+	memcpy(args + sizeof(li), "hl", 3);
+	CHECK_EQ(
+	    call(FUSE_LINK, FUSE_ROOT_ID, args, sizeof(li) + 3, &e, sizeof(e))
+		.error,
+	    0);
+	CHECK_EQ(e.nodeid, node);
+	CHECK_EQ(e.attr.nlink, 2);
+	memcpy(args, &si, FUSE_COMPAT_SETXATTR_IN_SIZE);
+	memcpy(args + FUSE_COMPAT_SETXATTR_IN_SIZE, "user.t\0ok", 9);
+	CHECK_EQ(call(FUSE_SETXATTR, node, args,
+		      FUSE_COMPAT_SETXATTR_IN_SIZE + 9, NULL, 0)
+		     .error,
+		 0);
+	memcpy(args, &gi, sizeof(gi));
+	memcpy(args + sizeof(gi), "user.t", 7);
+	CHECK_EQ(
+	    call(FUSE_GETXATTR, node, args, sizeof(gi) + 7, &go, sizeof(go))
+		.error,
+	    0);
+	CHECK_EQ(go.size, 2);
+	gi.size = sizeof(val);
+	memcpy(args, &gi, sizeof(gi));
+	CHECK_EQ(call(FUSE_GETXATTR, node, args, sizeof(gi) + 7, val, 2).error,
+		 0);
+	CHECK_EQ(memcmp(val, "ok", 2), 0);
+}
+
 static void test_reset_in_flight(void)
 {
 	struct fuse_read_in ri = {.size = CHUNK};
@@ -338,6 +381,7 @@ static void *guest(void *arg)
 	driver_init(8 * MiB);
 	test_read_and_flood();
 	test_forget_and_bad_chain();
+	test_link_and_xattr();
 	test_reset_in_flight();
 	io_loop_stop(T.loop);
 	return NULL;
@@ -366,6 +410,8 @@ static void remove_dir(void)
 	char path[96];
 
 	snprintf(path, sizeof(path), "%s/data", T.dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/hl", T.dir);
 	unlink(path);
 	rmdir(T.dir);
 }
