@@ -31,8 +31,8 @@
 #include "base/iov.h"
 #include "base/log.h"
 #include "fuse_server.h"
+#include "fuse_submit.h"
 #include "io/loop.h"
-#include "io/loop_fs.h"
 #include "virtio/device.h"
 
 #define VFS_HIPRIO     0
@@ -197,59 +197,6 @@ static void vfs_batch_end(struct io_request *req, int res)
 	pthread_mutex_unlock(&f->vd.lock);
 }
 
-static int vfs_submit(struct vfs *f, struct vfs_req *r)
-{
-	const struct fuse_io *io = &r->fio;
-
-	r->io.done = vfs_io_done;
-	switch (io->op) {
-	case FUSE_IO_READ:
-		return io_loop_readv(f->loop, &r->io, io->fd, io->iov, io->niov,
-				     io->off);
-	case FUSE_IO_WRITE:
-		return io_loop_writev(f->loop, &r->io, io->fd, io->iov,
-				      io->niov, io->off);
-	case FUSE_IO_FSYNC:
-	case FUSE_IO_FDATASYNC:
-		return io_loop_fsync(f->loop, &r->io, io->fd,
-				     io->op == FUSE_IO_FDATASYNC);
-	case FUSE_IO_FALLOCATE:
-		return io_loop_fallocate(f->loop, &r->io, io->fd, io->mode,
-					 (uint64_t)io->off, (uint64_t)io->len);
-	case FUSE_IO_STATX:
-		return io_loop_statx(f->loop, &r->io, io->dirfd, io->name,
-				     io->flags, io->mask, io->stx);
-	case FUSE_IO_OPENAT2:
-		return io_loop_openat2(f->loop, &r->io, io->dirfd, io->name,
-				       io->how);
-	case FUSE_IO_UNLINKAT:
-		return io_loop_unlinkat(f->loop, &r->io, io->dirfd, io->name,
-					io->flags);
-	case FUSE_IO_MKDIRAT:
-		return io_loop_mkdirat(f->loop, &r->io, io->dirfd, io->name,
-				       (mode_t)io->mode);
-	case FUSE_IO_RENAMEAT:
-		return io_loop_renameat(f->loop, &r->io, io->dirfd, io->name,
-					io->dirfd2, io->name2,
-					(unsigned int)io->flags);
-	case FUSE_IO_SYMLINKAT:
-		return io_loop_symlinkat(f->loop, &r->io, io->name2, io->dirfd,
-					 io->name);
-	case FUSE_IO_LINKAT:
-		return io_loop_linkat(f->loop, &r->io, io->dirfd, io->name,
-				      io->dirfd2, io->name2, io->flags);
-	case FUSE_IO_CLOSE: return io_loop_close(f->loop, &r->io, io->fd);
-	case FUSE_IO_GETXATTR:
-		return io_loop_getxattr(f->loop, &r->io, io->name, io->name2,
-					io->value, io->size);
-	case FUSE_IO_SETXATTR:
-		return io_loop_setxattr(f->loop, &r->io, io->name, io->name2,
-					io->value, io->size, io->flags);
-	case FUSE_IO_NR_OPS: break;
-	}
-	return -EINVAL;
-}
-
 /*
  * Submit @r's prepared I/O. A data op the ring refuses fails (the guest
  * hears the error); a metadata step runs here instead, so that a chain
@@ -264,7 +211,8 @@ static int vfs_start_io(struct vfs *f, struct vfs_req *r, size_t *written)
 	ssize_t res;
 
 	while (ret == FUSE_SERVER_IO) {
-		err = vfs_submit(f, r);
+		r->io.done = vfs_io_done;
+		err = fuse_io_submit(f->loop, &r->io, &r->fio);
 		if (!err)
 			return FUSE_SERVER_IO;
 		res = r->fio.op >= FUSE_IO_STATX ? fuse_io_run(&r->fio) : err;
@@ -275,32 +223,6 @@ static int vfs_start_io(struct vfs *f, struct vfs_req *r, size_t *written)
 	return ret;
 }
 
-/* The metadata syscalls the loop's ring has, as FUSE_IO_BIT()s. */
-static unsigned int vfs_async_ops(struct io_loop *l)
-{
-	static const struct {
-		unsigned int loop_bit;
-		enum fuse_io_op op;
-	} map[] = {
-	    {IO_LOOP_FS_STATX, FUSE_IO_STATX},
-	    {IO_LOOP_FS_OPENAT2, FUSE_IO_OPENAT2},
-	    {IO_LOOP_FS_UNLINKAT, FUSE_IO_UNLINKAT},
-	    {IO_LOOP_FS_MKDIRAT, FUSE_IO_MKDIRAT},
-	    {IO_LOOP_FS_RENAMEAT, FUSE_IO_RENAMEAT},
-	    {IO_LOOP_FS_SYMLINKAT, FUSE_IO_SYMLINKAT},
-	    {IO_LOOP_FS_LINKAT, FUSE_IO_LINKAT},
-	    {IO_LOOP_FS_CLOSE, FUSE_IO_CLOSE},
-	    {IO_LOOP_FS_GETXATTR, FUSE_IO_GETXATTR},
-	    {IO_LOOP_FS_SETXATTR, FUSE_IO_SETXATTR},
-	};
-	unsigned int have = io_loop_fs_ops(l), mask = 0;
-
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-		if (have & map[i].loop_bit)
-			mask |= FUSE_IO_BIT(map[i].op);
-	return mask;
-}
-
 /* A fresh server for f->dir that prepares what the ring can run. */
 static int vfs_server_create(struct vfs *f, char *err, size_t err_len)
 {
@@ -308,7 +230,7 @@ static int vfs_server_create(struct vfs *f, char *err, size_t err_len)
 	    fuse_server_create(&f->srv, f->dir, f->srv_flags, err, err_len);
 
 	if (!ret)
-		fuse_server_set_async(f->srv, vfs_async_ops(f->loop));
+		fuse_server_set_async(f->srv, fuse_io_async_ops(f->loop));
 	return ret;
 }
 
