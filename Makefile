@@ -31,6 +31,11 @@ VERSION = 0.2.0
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 DESTDIR ?=
+# crun's handler directory (Debian 12's crun 1.8.1 loads every file there)
+# and where the handler finds the runner's kernel and init.
+CRUN_HANDLER_DIR ?= /usr/lib/x86_64-linux-gnu/crun/handlers
+CRUN ?= /usr/bin/crun
+RUNNER_DIR = $(PREFIX)/share/vmm/runner
 
 CC ?= gcc
 WERROR ?= 1
@@ -67,18 +72,21 @@ else
 Q = @
 endif
 
-# The library is every .c under src/ (one folder a layer; see README).
-# The CLI (cli/, main() in cli/main.c) and the benchmarks (bench/) are its
-# clients, kept in an archive of their own that the unit tests link too.
-LIB_SRCS = $(wildcard src/*/*.c src/arch/*/*.c)
+# The library is every .c under src/ (one folder a layer; see README) but
+# src/crun/, the crun handler plugin, a client like the CLI (cli/, main()
+# in cli/main.c) and the benchmarks (bench/): these are kept in archives of
+# their own that the unit tests link too.
+CRUN_SRCS = $(wildcard src/crun/*.c)
+LIB_SRCS = $(filter-out $(CRUN_SRCS),$(wildcard src/*/*.c src/arch/*/*.c))
 LIB_OBJS = $(LIB_SRCS:%.c=$(O)/obj/%.o)
 APP_SRCS = $(filter-out cli/main.c,$(wildcard cli/*.c bench/*.c))
 APP_OBJS = $(APP_SRCS:%.c=$(O)/obj/%.o)
+CRUN_OBJS = $(CRUN_SRCS:%.c=$(O)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_HELPERS = $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
 
-all: $(O)/vmm $(O)/libvmm.so.0 $(O)/libvmm.pc
+all: $(O)/vmm $(O)/libvmm.so.0 $(O)/libvmm.pc $(O)/crun-vmm.so
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -121,11 +129,47 @@ $(O)/libvmm.pc: src/libvmm.pc.in Makefile
 $(O)/libvmm-app.a: $(APP_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# The crun handler plugin: a client of the library (the public header
+# only), linked with a position-independent copy of it, liburing and
+# json-c into one .so that needs nothing but libc, since crun loads it for
+# every command and a file there that does not load breaks them all. It
+# exports run_oci_handler_get_handler() alone. The runner's directory is
+# compiled in (a header rewritten only when PREFIX changes).
+CRUN_PIC_OBJS = $(CRUN_SRCS:%.c=$(O)/obj-pic/%.o)
+CRUN_CFLAGS = $(filter-out -Isrc,$(CFLAGS)) -I$(O)/gen
+
+$(O)/gen/crun_paths.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define VMM_CRUN_RUNNER_DIR "$(RUNNER_DIR)"' >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
+$(O)/obj/src/crun/%.o: src/crun/%.c | $(O)/gen/crun_paths.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CRUN_CFLAGS) -c -o $@ $<
+
+$(O)/obj-pic/src/crun/%.o: src/crun/%.c | $(O)/gen/crun_paths.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC [pic] $<")
+	$(Q)$(CC) $(CRUN_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(O)/libvmm-pic.a: $(LIB_PIC_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/libcrun-vmm.a: $(CRUN_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/crun-vmm.so: $(CRUN_PIC_OBJS) $(O)/libvmm-pic.a src/crun/crun-vmm.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--version-script=src/crun/crun-vmm.map \
+		-Wl,-z,defs -Wl,-z,now -o $@ $(CRUN_PIC_OBJS) $(O)/libvmm-pic.a \
+		-Wl,-Bstatic -luring -ljson-c -Wl,-Bdynamic -lpthread -lm
+
 $(O)/vmm: $(O)/obj/cli/main.o $(O)/libvmm-app.a $(O)/libvmm.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $(if $(filter 1,$(STATIC)),-static) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS:%.c=$(O)/obj/%.o) $(O)/libvmm-app.a $(O)/libvmm.a
+$(O)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS:%.c=$(O)/obj/%.o) $(O)/libvmm-app.a $(O)/libcrun-vmm.a $(O)/libvmm.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -137,7 +181,10 @@ $(KVM_PROBE): tools/kvm-probe.c
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-unit-tests: $(UNIT_BINS) $(KVM_PROBE)
+# test_crun_plugin dlopen()s the plugin: built first, not linked in.
+$(O)/tests/unit/test_crun_plugin: | $(O)/crun-vmm.so
+
+unit-tests: $(UNIT_BINS) $(KVM_PROBE) $(O)/crun-vmm.so
 
 -include guests/guests.mk
 
@@ -196,9 +243,11 @@ clean:
 
 .SECONDARY:
 
+FORCE:
+
 .PHONY: all test test-unit test-guest test-guest-epoll test-linux test-linux-epoll unit-tests bench run deps \
 	format check-format check-headers clean guests guests-linux \
-	install uninstall
+	install uninstall FORCE
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/vmm \
@@ -210,6 +259,9 @@ install: all
 	install -m 644 $(O)/libvmm.a $(DESTDIR)$(LIBDIR)/libvmm.a
 	$(PC_SED) src/libvmm.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/libvmm.pc
 	install -m 644 docs/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
+	install -d $(DESTDIR)$(CRUN_HANDLER_DIR)
+	install -m 644 $(O)/crun-vmm.so $(DESTDIR)$(CRUN_HANDLER_DIR)/crun-vmm.so
+	ln -sfn $(CRUN) $(DESTDIR)$(PREFIX)/bin/crun-vmm
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vmm \
@@ -217,8 +269,11 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libvmm.so \
 		$(DESTDIR)$(LIBDIR)/libvmm.a \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/libvmm.pc \
-		$(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
+		$(DESTDIR)$(PREFIX)/share/man/man1/vmm.1 \
+		$(DESTDIR)$(CRUN_HANDLER_DIR)/crun-vmm.so \
+		$(DESTDIR)$(PREFIX)/bin/crun-vmm
 	-rmdir $(DESTDIR)$(PREFIX)/include/vmm 2>/dev/null
 
 -include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(APP_OBJS:.o=.d) $(O)/obj/cli/main.d \
+	$(CRUN_OBJS:.o=.d) $(CRUN_PIC_OBJS:.o=.d) \
 	$(UNIT_HELPERS:%.c=$(O)/obj/%.d)

@@ -82,7 +82,8 @@ static int exit_status(const struct vmm_exit *ex, int signo)
 	case VMM_EXIT_POWEROFF: return CLI_STATUS_POWEROFF;
 	case VMM_EXIT_RESET: return CLI_STATUS_RESET;
 	case VMM_EXIT_CRASH: return CLI_STATUS_CRASH;
-	case VMM_EXIT_DEBUG: return ex->status;
+	case VMM_EXIT_DEBUG:
+	case VMM_EXIT_WORKLOAD: return ex->status;
 	/* The shell's convention for a process ended by a signal. */
 	case VMM_EXIT_STOPPED: return signo ? 128 + signo : CLI_STATUS_POWEROFF;
 	case VMM_EXIT_NONE:

@@ -76,11 +76,19 @@ enum vmm_exit_reason {
 	VMM_EXIT_ERROR,	   /* the VMM failed; vmm_last_error() says why */
 	VMM_EXIT_DEBUG,	   /* the guest wrote its status to the debug port */
 	VMM_EXIT_STOPPED,  /* vmm_stop() ended it */
+	/*
+	 * The runner reported the workload's exit status in status (0..255),
+	 * then powered off (vmm_add_runner_control()).
+	 */
+	VMM_EXIT_WORKLOAD,
 };
 
 struct vmm_exit {
 	enum vmm_exit_reason reason;
-	/* VMM_EXIT_DEBUG: the byte the guest wrote; otherwise 0. */
+	/*
+	 * VMM_EXIT_DEBUG: the byte the guest wrote; VMM_EXIT_WORKLOAD: the
+	 * workload's exit status; otherwise 0.
+	 */
 	int status;
 };
 
@@ -139,6 +147,30 @@ int vmm_add_serial(struct vmm *vm, const char *backend);
  * /dev/virtio-ports/NAME with udev). Up to 16 ports.
  */
 int vmm_add_console(struct vmm *vm, const char *name, const char *backend);
+
+/*
+ * The size of port 0's terminal (hvc0) as the guest sees it
+ * (VIRTIO_CONSOLE_F_SIZE, or a resize control message with named ports):
+ * @cols x @rows, 1..65535 each. Before vmm_start() it is the size the
+ * guest starts with, unless port 0's backend is a terminal, which reports
+ * its own; after it, any thread, the guest hears of the change at once
+ * (a configuration change interrupt), as when a terminal backend is
+ * resized. -EINVAL for a size out of range; -ENODEV after vmm_start()
+ * when the VM has no console port 0.
+ */
+int vmm_set_console_size(struct vmm *vm, unsigned int cols, unsigned int rows);
+
+/*
+ * The runner control port (docs/runner-protocol.md): a named console port
+ * "vmm.ctl" served by the library, which reads the runner init's control
+ * lines ("started PID", "exit STATUS") and writes vmm_signal_workload()'s.
+ * A guest that reports "exit STATUS" and then powers off ends the VM with
+ * VMM_EXIT_WORKLOAD and that status (a power-off without it stays
+ * VMM_EXIT_POWEROFF). Adds console port 0 ("none") if none was added.
+ * Counts as one of the VMM_MAX_CONSOLE_PORTS named ports. Once. 0 or
+ * -errno (-EEXIST: added already, or a port named "vmm.ctl"; -ENOSPC).
+ */
+int vmm_add_runner_control(struct vmm *vm);
 
 /* vmm_add_disk() flags. */
 #define VMM_DISK_READONLY 0x1u /* the guest may not write (VIRTIO_BLK_F_RO) */
@@ -315,6 +347,18 @@ int vmm_wait(struct vmm *vm, struct vmm_exit *exit);
  * signal handler. -EINVAL before vmm_start().
  */
 int vmm_stop(struct vmm *vm);
+
+/*
+ * Ask the runner to send signal @signo (1..64, the guest's numbering,
+ * which is x86 Linux's as the host's) to the workload: a "signal N" line
+ * on the runner control port. Any thread after vmm_start(), not from a
+ * signal handler. A signal sent before the workload started waits in the
+ * port until the runner reads it. Returns 0 once the line is queued to
+ * the guest, -EINVAL (a bad signal, no vmm_add_runner_control(), not
+ * started), -ESRCH (the workload exited or the VM ended) or -EAGAIN (the
+ * runner is not reading its control port and the queue is full).
+ */
+int vmm_signal_workload(struct vmm *vm, int signo);
 
 /*
  * Pause or resume vCPU @vcpu (0-based), or all with -1. vmm_pause()

@@ -3,7 +3,8 @@
  * fd:IN,OUT console backend: two descriptors the application opened (a
  * pipe, a socketpair end, a tty; the same one twice is fine). From open()
  * on the console owns them: it makes them close-on-exec, reads IN
- * nonblocking and closes both at the end. IN may be -1 for output only.
+ * nonblocking and closes both at the end. IN may be -1 for output only,
+ * OUT -1 for input only (output is then discarded, as with "none").
  */
 #include "console.h"
 
@@ -14,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* "3,4" -> 3, 4; "-1,4" is allowed (no input). */
+/* "3,4" -> 3, 4; "-1,4" (no input) and "3,-1" (no output) are allowed. */
 static int parse_fds(const char *arg, int *in, int *out)
 {
 	char *end;
@@ -26,7 +27,7 @@ static int parse_fds(const char *arg, int *in, int *out)
 		return -EINVAL;
 	arg = end + 1;
 	b = strtol(arg, &end, 10);
-	if (end == arg || *end || errno || b < 0 || b > INT32_MAX)
+	if (end == arg || *end || errno || b < -1 || b > INT32_MAX)
 		return -EINVAL;
 	*in = (int)a;
 	*out = (int)b;
@@ -53,12 +54,12 @@ static int fd_open(struct console *c, const char *arg)
 
 	if (parse_fds(arg, &in, &out)) {
 		console_set_error(c,
-				  "fd:%s: want fd:IN,OUT (numbers; IN may "
-				  "be -1)",
+				  "fd:%s: want fd:IN,OUT (numbers; either "
+				  "may be -1)",
 				  arg);
 		return -EINVAL;
 	}
-	r = take_fd(c, out, false);
+	r = out >= 0 ? take_fd(c, out, false) : 0;
 	if (!r && in >= 0)
 		r = take_fd(c, in, true);
 	if (r)

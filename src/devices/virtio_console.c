@@ -111,6 +111,14 @@ static void vcon_rx_fill(struct vcon_port *p)
 	}
 	if (pushed)
 		virtio_dev_notify(vd, q);
+	/*
+	 * The input ended: a named port tells the driver its host side
+	 * closed, so the guest's reader gets EOF once it has read what was
+	 * pushed above (Linux reads the used ring before it looks at
+	 * host_connected).
+	 */
+	if (p->in_eof && !p->host_closed)
+		vcon_ctrl_host_open(p->vc, p, false);
 	vcon_rx_update(p);
 }
 
@@ -187,6 +195,27 @@ static void vcon_tx_kick(struct vcon_port *p)
 			vq_push(vq, p->tx_heads[i], 0);
 		virtio_dev_notify(vd, vcon_txq(p->id));
 	}
+}
+
+void vcon_flush(struct vcon *vc)
+{
+	pthread_mutex_lock(&vc->vd.lock);
+	for (unsigned int i = 0; i < vc->nr_ports; i++)
+		if (virtio_dev_live(&vc->vd))
+			vcon_tx_kick(&vc->ports[i]);
+	pthread_mutex_unlock(&vc->vd.lock);
+}
+
+bool vcon_busy(void *arg)
+{
+	struct vcon *vc = arg;
+	bool busy = false;
+
+	pthread_mutex_lock(&vc->vd.lock);
+	for (unsigned int i = 0; i < vc->nr_ports; i++)
+		busy = busy || vc->ports[i].tx_busy;
+	pthread_mutex_unlock(&vc->vd.lock);
+	return busy;
 }
 
 /* ---- device ops ----------------------------------------------------- */
@@ -278,6 +307,7 @@ static void vcon_reset(struct virtio_dev *vd)
 			(void)io_loop_unwatch(vc->loop, &p->in_src);
 		p->rx_held = false;
 		p->in_eof = false;
+		p->host_closed = false;
 		p->guest_open = false;
 	}
 	vcon_ctrl_reset(vc);
@@ -347,23 +377,66 @@ static void vcon_console_event(struct console *con, enum console_event ev,
 
 	pthread_mutex_lock(&vc->vd.lock);
 	if (ev == CONSOLE_EV_INPUT) {
+		/* A new reader (pty, socket): its input has not ended. */
 		p->in_eof = false;
+		if (p->host_closed)
+			vcon_ctrl_host_open(vc, p, true);
 		vcon_rx_fill(p); /* also re-decides the watch */
 	} else if (ev == CONSOLE_EV_RESIZE && p->id == 0 &&
-		   !console_get_winsize(con, &rows, &cols) &&
-		   (rows != vc->rows || cols != vc->cols)) {
-		vc->rows = rows;
-		vc->cols = cols;
-		if (virtio_dev_has(&vc->vd, VIRTIO_CONSOLE_F_SIZE))
-			virtio_dev_config_changed(&vc->vd);
-		if (vcon_multiport(vc) && vc->driver_ready) {
-			uint16_t size[2] = {rows, cols};
-
-			vcon_ctrl_send(vc, 0, VIRTIO_CONSOLE_RESIZE, 0, size,
-				       sizeof(size));
-		}
+		   !console_get_winsize(con, &rows, &cols)) {
+		vcon_size_changed(vc, rows, cols);
 	}
 	pthread_mutex_unlock(&vc->vd.lock);
+}
+
+void vcon_size_changed(struct vcon *vc, uint16_t rows, uint16_t cols)
+{
+	if (rows == vc->rows && cols == vc->cols)
+		return;
+	vc->rows = rows;
+	vc->cols = cols;
+	if (virtio_dev_has(&vc->vd, VIRTIO_CONSOLE_F_SIZE))
+		virtio_dev_config_changed(&vc->vd);
+	if (vcon_multiport(vc) && vc->driver_ready) {
+		uint16_t size[2] = {rows, cols};
+
+		vcon_ctrl_send(vc, 0, VIRTIO_CONSOLE_RESIZE, 0, size,
+			       sizeof(size));
+	}
+}
+
+/* Loop thread: apply the size vcon_set_size() posted. */
+static void vcon_size_apply(void *arg)
+{
+	struct vcon *vc = arg;
+
+	pthread_mutex_lock(&vc->vd.lock);
+	vc->size_posted = false;
+	vcon_size_changed(vc, vc->want_rows, vc->want_cols);
+	pthread_mutex_unlock(&vc->vd.lock);
+}
+
+int vcon_set_size(struct vcon *vc, uint16_t rows, uint16_t cols)
+{
+	bool post;
+	int r = 0;
+
+	pthread_mutex_lock(&vc->vd.lock);
+	vc->want_rows = rows;
+	vc->want_cols = cols;
+	/* Sizes set before the loop's next turn coalesce into the last. */
+	post = !vc->size_posted;
+	vc->size_posted = true;
+	pthread_mutex_unlock(&vc->vd.lock);
+	if (post) {
+		r = io_loop_call(vc->loop, vcon_size_apply, vc);
+		if (r) {
+			pthread_mutex_lock(&vc->vd.lock);
+			vc->size_posted = false;
+			pthread_mutex_unlock(&vc->vd.lock);
+		}
+	}
+	return r;
 }
 
 /* ---- life cycle ------------------------------------------------------ */
@@ -421,8 +494,11 @@ int vcon_create(struct vcon **out, const struct vcon_config *cfg,
 		if (r)
 			goto err_close;
 	}
-	if (console_get_winsize(&vc->ports[0].con, &vc->rows, &vc->cols))
-		vc->rows = vc->cols = 0;
+	/* A terminal reports its own size; otherwise the configured one. */
+	if (console_get_winsize(&vc->ports[0].con, &vc->rows, &vc->cols)) {
+		vc->rows = cfg->rows;
+		vc->cols = cfg->cols;
+	}
 	*out = vc;
 	return 0;
 

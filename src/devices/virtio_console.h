@@ -18,7 +18,9 @@
 #ifndef VIRTIO_CONSOLE_H
 #define VIRTIO_CONSOLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct exit_ctl;
 struct io_loop;
@@ -38,6 +40,8 @@ struct vcon_config {
 	/* ports[0] is the console; NULL backend means "none". */
 	struct vcon_port_config ports[VCON_MAX_PORTS];
 	unsigned int nr_ports; /* 1..VCON_MAX_PORTS */
+	/* Port 0's size unless its backend is a terminal; 0: unknown. */
+	uint16_t rows, cols;
 };
 
 /*
@@ -56,6 +60,25 @@ int vcon_create(struct vcon **out, const struct vcon_config *cfg,
  * port. Any thread.
  */
 void vcon_shutdown(struct vcon *vc, unsigned int grace_ms);
+
+/*
+ * Port 0's terminal size is now @rows x @cols: the driver hears of it as
+ * of a terminal backend's resize (F_SIZE's configuration change, or a
+ * RESIZE control message), from the loop thread at its next iteration.
+ * Any thread. 0 or -ENOMEM.
+ */
+int vcon_set_size(struct vcon *vc, uint16_t rows, uint16_t cols);
+
+/*
+ * The VM has ended (the loop stopped, the vCPUs parked; on the loop's
+ * thread): start writing out what the guest left in its transmit queues.
+ * A guest's writes to a named port do not wait for the host, so a guest
+ * that writes and powers off leaves its last output there. Then
+ * io_loop_drain() while vcon_busy(@vc): each finished write starts the
+ * next until the queues are empty.
+ */
+void vcon_flush(struct vcon *vc);
+bool vcon_busy(void *vc);
 
 /* Ctrl-A x on any port's stdio terminal ends the VM through @quit. */
 void vcon_set_quit(struct vcon *vc, struct exit_ctl *quit);

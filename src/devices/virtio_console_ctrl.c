@@ -4,7 +4,9 @@
  * driver says DEVICE_READY; we announce every port (PORT_ADD); for each
  * PORT_READY we make port 0 the console (CONSOLE_PORT), name the others
  * (PORT_NAME) and report the host side open (PORT_OPEN). The driver's
- * PORT_OPEN gates input to named ports. Outgoing messages wait in a small
+ * PORT_OPEN gates input to named ports; ours says 0 once a named port's
+ * input has ended (the guest's reader then gets EOF), 1 when a new
+ * reader brings input again. Outgoing messages wait in a small
  * queue until the driver posts control receive buffers.
  */
 #define pr_fmt(fmt) "virtio-console: " fmt
@@ -130,8 +132,23 @@ static void vcon_port_ready(struct vcon *vc, struct vcon_port *p)
 		vcon_ctrl_send(vc, p->id, VIRTIO_CONSOLE_PORT_NAME, 0, p->name,
 			       (uint16_t)strlen(p->name));
 	}
-	/* The VMM side of every port is always open (ring or reader). */
-	vcon_ctrl_send(vc, p->id, VIRTIO_CONSOLE_PORT_OPEN, 1, NULL, 0);
+	/*
+	 * The VMM side of every port is open (ring or reader) until its
+	 * input ends (vcon_ctrl_host_open()).
+	 */
+	vcon_ctrl_send(vc, p->id, VIRTIO_CONSOLE_PORT_OPEN, !p->host_closed,
+		       NULL, 0);
+}
+
+void vcon_ctrl_host_open(struct vcon *vc, struct vcon_port *p, bool open)
+{
+	/* Port 0 is a console: hvc has no notion of a closed host side. */
+	if (!p->id || !vcon_multiport(vc))
+		return;
+	p->host_closed = !open;
+	if (vc->driver_ready)
+		vcon_ctrl_send(vc, p->id, VIRTIO_CONSOLE_PORT_OPEN, open, NULL,
+			       0);
 }
 
 static void vcon_ctrl_msg(struct vcon *vc,

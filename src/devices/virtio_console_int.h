@@ -40,7 +40,8 @@ struct vcon_port {
 	struct iovec rx_iov[VCON_QUEUE_SIZE];
 	struct vq_chain rx_chain;
 	bool rx_held;
-	bool in_eof; /* stdin hit EOF: stop watching */
+	bool in_eof;	  /* stdin hit EOF: stop watching */
+	bool host_closed; /* ... and the driver was told (PORT_OPEN 0) */
 	/* Transmit: one gathered writev in flight. */
 	struct console_req tx_req;
 	struct iovec tx_iov[VCON_TX_IOV + VCON_QUEUE_SIZE];
@@ -62,6 +63,9 @@ struct vcon {
 	unsigned int nr_ports;
 	unsigned int gen; /* bumped by every reset */
 	uint16_t rows, cols;
+	/* vcon_set_size(): a size for the loop thread to apply. */
+	uint16_t want_rows, want_cols;
+	bool size_posted;
 	/* Control queue state (F_MULTIPORT). */
 	bool driver_ready; /* DEVICE_READY received */
 	struct vcon_ctrl_msg ctrl_q[VCON_CTRL_QLEN];
@@ -92,6 +96,9 @@ static inline unsigned int vcon_txq(unsigned int port)
 /* console.c: re-decide whether to watch @p's input. */
 void vcon_rx_update(struct vcon_port *p);
 
+/* console.c: tell the driver port 0's size changed (lock held, loop). */
+void vcon_size_changed(struct vcon *vc, uint16_t rows, uint16_t cols);
+
 /* console_ctrl.c */
 bool vcon_multiport(const struct vcon *vc);
 void vcon_ctrl_send(struct vcon *vc, uint32_t id, uint16_t event,
@@ -99,5 +106,6 @@ void vcon_ctrl_send(struct vcon *vc, uint32_t id, uint16_t event,
 void vcon_ctrl_flush(struct vcon *vc);
 void vcon_ctrl_handle(struct vcon *vc);
 void vcon_ctrl_reset(struct vcon *vc);
+void vcon_ctrl_host_open(struct vcon *vc, struct vcon_port *p, bool open);
 
 #endif /* VIRTIO_CONSOLE_INT_H */

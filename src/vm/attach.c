@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "vm.h"
+#include "runner_ctl.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/layout.h"
 #include "devices/virtio_blk.h"
@@ -38,6 +39,8 @@ _Static_assert(1 + VMM_MAX_DISKS + 1 + VMM_MAX_NETS + 1 + VMM_MAX_FS <=
 
 /* How long a stopping VM waits for its disks' requests in flight. */
 #define ATTACH_DRAIN_MS 10000
+/* ... and for the guest's last console output (a reader may be gone). */
+#define ATTACH_CONSOLE_DRAIN_MS 3000
 
 struct vm_virtio {
 	struct vcon *vcon;
@@ -115,18 +118,32 @@ int attach_virtio_console(struct vm *vm, char *err, size_t err_len,
 			  bool *bad_input)
 {
 	const struct vm_config *cfg = vm->cfg;
-	struct vcon_config vc = {.nr_ports = 1 + cfg->nr_ports};
+	struct vcon_config vc = {
+	    .nr_ports = 1 + cfg->nr_ports,
+	    .rows = cfg->console_rows,
+	    .cols = cfg->console_cols,
+	};
 	int r;
 
-	if (!cfg->console)
+	if (!cfg->console && !vm->runner)
 		return 0;
 	if (!virtio_of(vm))
 		return -ENOMEM;
-	vc.ports[0].backend = cfg->console;
+	vc.ports[0].backend = cfg->console; /* NULL: "none" */
 	for (unsigned int i = 0; i < cfg->nr_ports; i++)
 		vc.ports[i + 1] = (struct vcon_port_config){
 		    .name = cfg->ports[i].name,
 		    .backend = cfg->ports[i].backend,
+		};
+	/*
+	 * The runner's port comes last: should vcon_create() fail, it
+	 * failed before the console took that port's descriptor, which the
+	 * runner then still owns.
+	 */
+	if (vm->runner)
+		vc.ports[vc.nr_ports++] = (struct vcon_port_config){
+		    .name = RUNNER_CTL_PORT,
+		    .backend = runner_ctl_backend(vm->runner),
 		};
 	r = vcon_create(&vm->virtio->vcon, &vc, &vm->mem, vm->loop, err,
 			err_len);
@@ -134,11 +151,18 @@ int attach_virtio_console(struct vm *vm, char *err, size_t err_len,
 		*bad_input = true;
 		return r;
 	}
+	if (vm->runner)
+		runner_ctl_handed_over(vm->runner);
 	vcon_set_quit(vm->virtio->vcon, &vm->exit);
 	r = plan_virtio(vm, vcon_dev(vm->virtio->vcon));
 	if (r)
 		snprintf(err, err_len, "virtio-console: %s", strerror(-r));
 	return r;
+}
+
+struct vcon *attach_console(struct vm *vm)
+{
+	return vm->virtio ? vm->virtio->vcon : NULL;
 }
 
 /* Every disk's request queues: one per vCPU, as far as they go. */
@@ -374,6 +398,14 @@ void attach_collect_stats(struct vm *vm, struct vm_stats *st)
 void attach_drain(struct vm *vm)
 {
 	struct vm_virtio *x = vm->virtio;
+
+	if (x && x->vcon) {
+		vcon_flush(x->vcon);
+		if (io_loop_drain(vm->loop, vcon_busy, x->vcon,
+				  ATTACH_CONSOLE_DRAIN_MS))
+			pr_warn("console: output still unwritten after %d ms",
+				ATTACH_CONSOLE_DRAIN_MS);
+	}
 
 	for (unsigned int i = 0; x && i < x->nr_disks; i++)
 		if (io_loop_drain(vm->loop, vblk_busy, x->disks[i],

@@ -15,6 +15,7 @@
 
 struct vm;
 struct acpi_config;
+struct vcon;
 
 /*
  * The virtio-console of cfg->console and cfg->ports: open every port's
@@ -23,6 +24,9 @@ struct acpi_config;
  */
 int attach_virtio_console(struct vm *vm, char *err, size_t err_len,
 			  bool *bad_input);
+
+/* The virtio-console, or NULL. */
+struct vcon *attach_console(struct vm *vm);
 
 /* Create the transports of every planned device (KVM fd and RAM exist). */
 /* The disks (vda, vdb, ... in order) and the rng device, as the console. */
@@ -37,9 +41,10 @@ int attach_virtio_vsock(struct vm *vm, char *err, size_t err_len,
 			bool *bad_input);
 
 /*
- * The loop has stopped (on its thread, vCPUs parked): wait for the I/O
- * still in flight that points into guest RAM and bounce buffers (disks,
- * net transmissions, vsock).
+ * The loop has stopped (on its thread, vCPUs parked): write out the
+ * consoles' transmit queues (vcon_flush()), and wait for the I/O still
+ * in flight that points into guest RAM and bounce buffers (disks, net
+ * transmissions, vsock).
  */
 void attach_drain(struct vm *vm);
 

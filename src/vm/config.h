@@ -59,6 +59,10 @@ struct vm_config {
 	const char *console; /* virtio-console port 0 backend; NULL: none */
 	struct vm_port ports[VM_MAX_PORTS];
 	unsigned int nr_ports;
+	/* Port 0's size when its backend is no terminal; 0: unknown. */
+	uint16_t console_rows, console_cols;
+	/* The runner control port (vm/runner_ctl.h), after the ports. */
+	bool runner_ctl;
 	struct vm_disk disks[VMM_MAX_DISKS]; /* vda, vdb, ... in order */
 	unsigned int nr_disks;
 	struct net_spec nets[VMM_MAX_NETS]; /* eth0, eth1, ... in order */

@@ -21,7 +21,10 @@
 #include "backends/console.h"
 #include "backends/net.h"
 #include "base/log.h"
+#include "attach.h"
 #include "control.h"
+#include "devices/virtio_console.h"
+#include "runner_ctl.h"
 #include "vcpu/runstate.h"
 #include "vcpu/vcpu.h"
 #include "vcpu/vcpu_stats.h"
@@ -260,7 +263,10 @@ int vmm_add_console(struct vmm *vm, const char *name, const char *backend)
 	n = vm->cfg.nr_ports;
 	if (!*name)
 		return fail(vm, -EINVAL, "an empty console port name");
-	if (n == VM_MAX_PORTS)
+	if (vm->cfg.runner_ctl && !strcmp(name, RUNNER_CTL_PORT))
+		return fail(vm, -EEXIST,
+			    "console port %s is the runner control port", name);
+	if (n + vm->cfg.runner_ctl == VM_MAX_PORTS)
 		return fail(vm, -ENOSPC, "more than %u named console ports",
 			    VM_MAX_PORTS);
 	if (set_string(&vm->port_names[n], name) ||
@@ -271,6 +277,50 @@ int vmm_add_console(struct vmm *vm, const char *name, const char *backend)
 	    .backend = vm->port_backends[n],
 	};
 	vm->cfg.nr_ports = n + 1;
+	return 0;
+}
+
+int vmm_set_console_size(struct vmm *vm, unsigned int cols, unsigned int rows)
+{
+	struct vcon *vc;
+	int r;
+
+	if (!vm)
+		return -EINVAL;
+	vm->err[0] = '\0';
+	if (!cols || !rows || cols > UINT16_MAX || rows > UINT16_MAX)
+		return fail(vm, -EINVAL, "console size %ux%u: 1..65535 each",
+			    cols, rows);
+	if (!started(vm)) {
+		vm->cfg.console_cols = (uint16_t)cols;
+		vm->cfg.console_rows = (uint16_t)rows;
+		return 0;
+	}
+	vc = attach_console(&vm->vm);
+	if (!vc)
+		return fail(vm, -ENODEV, "the VM has no console port 0");
+	r = vcon_set_size(vc, (uint16_t)rows, (uint16_t)cols);
+	return r ? fail(vm, r, "console size: %s", strerror(-r)) : 0;
+}
+
+int vmm_add_runner_control(struct vmm *vm)
+{
+	CONFIG_ONLY(vm);
+	if (vm->cfg.runner_ctl)
+		return fail(vm, -EEXIST,
+			    "the runner control port was added "
+			    "already");
+	for (unsigned int i = 0; i < vm->cfg.nr_ports; i++)
+		if (!strcmp(vm->cfg.ports[i].name, RUNNER_CTL_PORT))
+			return fail(vm, -EEXIST,
+				    "a console port is named %s already",
+				    RUNNER_CTL_PORT);
+	if (vm->cfg.nr_ports == VM_MAX_PORTS)
+		return fail(vm, -ENOSPC,
+			    "no room for the runner control port: %u named "
+			    "console ports",
+			    VM_MAX_PORTS);
+	vm->cfg.runner_ctl = true;
 	return 0;
 }
 
@@ -591,6 +641,34 @@ int vmm_stop(struct vmm *vm)
 	vm_request_exit(&vm->vm, VMM_EXIT_STOPPED, 0, "stopped by its owner");
 	log_sink_enter(prev);
 	return 0;
+}
+
+int vmm_signal_workload(struct vmm *vm, int signo)
+{
+	const struct log_sink *prev;
+	enum vmm_phase p;
+	int r;
+
+	if (!vm)
+		return -EINVAL;
+	pthread_mutex_lock(&vm->lock);
+	p = vm->phase;
+	pthread_mutex_unlock(&vm->lock);
+	if (p == PHASE_CONFIG || !vm->vm.runner)
+		return fail(vm, -EINVAL,
+			    p == PHASE_CONFIG ? "the VM was not started"
+					      : "no runner control port");
+	/* An ended VM's runner answers -ESRCH (runner_ctl_finish()). */
+	prev = log_sink_enter(&vm->log);
+	r = runner_ctl_signal(vm->vm.runner, signo);
+	log_sink_enter(prev);
+	if (r == -EINVAL)
+		return fail(vm, r, "signal %d: want 1..64", signo);
+	if (r == -ESRCH)
+		return fail(vm, r, "the workload has exited");
+	if (r == -EAGAIN)
+		return fail(vm, r, "the runner does not read its control port");
+	return r ? fail(vm, r, "signal %d: %s", signo, strerror(-r)) : 0;
 }
 
 /* vCPU @vcpu (or all, -1) of a running VM? */

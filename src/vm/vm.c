@@ -22,6 +22,7 @@
 #include "kvm/kvm.h"
 #include "base/log.h"
 #include "attach.h"
+#include "runner_ctl.h"
 #include "arch/x86/acpi.h"
 #include "arch/arch.h"
 #include "arch/x86/layout.h"
@@ -347,6 +348,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	if (r)
 		return r;
 	(void)io_loop_set_polling(vm->loop, cfg->io_poll_ns); /* not run */
+	if (cfg->runner_ctl) {
+		r = runner_ctl_create(&vm->runner, vm->loop, err, err_len);
+		if (r)
+			return r;
+	}
 	*bad_input = true;
 	r = console_open(&vm->serial_con, cfg->serial, err, err_len);
 	vm->serial_con.quit_to = &vm->exit; /* Ctrl-A x */
@@ -390,6 +396,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	r = attach_virtio_windows(vm, err, err_len);
 	if (r)
 		return r;
+	if (vm->runner)
+		STEP(runner_ctl_start(vm->runner), "runner control");
 	return vm_setup_vcpus(vm, err, err_len);
 }
 
@@ -467,6 +475,10 @@ struct vmm_exit vm_run(struct vm *vm)
 		vm_report_memory(vm);
 	/* The loop only ends on a request; anything else is our failure. */
 	vm_request_exit(vm, VMM_EXIT_ERROR, 0, "the io loop ended");
+	/* After attach_drain(): the consoles have written the guest's last
+	 * lines, the runner's exit line among them. */
+	if (vm->runner)
+		return runner_ctl_finish(vm->runner, exit_ctl_get(&vm->exit));
 	return exit_ctl_get(&vm->exit);
 }
 
@@ -488,6 +500,9 @@ void vm_destroy(struct vm *vm)
 	if (vm->loop)
 		io_loop_destroy(vm->loop);
 	vm->loop = NULL;
+	/* After the loop, which clears the watch of the runner's source. */
+	runner_ctl_destroy(vm->runner);
+	vm->runner = NULL;
 	free(vm->cmdline);
 	free(vm->cpuid);
 	mem_destroy(&vm->mem);

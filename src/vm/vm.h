@@ -30,6 +30,7 @@ struct acpi_pm;
 struct debug_exit;
 struct kvm_cpuid2;
 struct vm_virtio;
+struct runner_ctl;
 
 struct vm {
 	const struct vm_config *cfg;
@@ -55,6 +56,7 @@ struct vm {
 	struct debug_exit *debug_exit;
 	struct vm_virtio *virtio;  /* virtio devices (attach.c) */
 	struct vm_control control; /* --api, --stats, the sampler */
+	struct runner_ctl *runner; /* the runner control port, or NULL */
 
 	struct exit_ctl exit; /* why it ends; the first request wins */
 };

@@ -2,8 +2,9 @@
 /*
  * Unit tests of the fd:IN,OUT console backend: output arrives on OUT,
  * the descriptors become close-on-exec and IN nonblocking, the console
- * closes what it took, and malformed or closed descriptors are refused
- * with a reason.
+ * closes what it took, an input-only console (OUT -1) reads IN, sees its
+ * EOF and discards output, and malformed or closed descriptors are
+ * refused with a reason.
  */
 #include "backends/console.h"
 
@@ -39,10 +40,32 @@ static void test_pipe_pair(void)
 	close(out[0]);
 }
 
+static void test_input_only(void)
+{
+	struct console con = {0};
+	char spec[64], err[256] = "", got[16] = "";
+	int in[2];
+
+	CHECK_EQ(pipe(in), 0);
+	snprintf(spec, sizeof(spec), "fd:%d,-1", in[0]);
+	CHECK_EQ(console_open(&con, spec, err, sizeof(err)), 0);
+	CHECK_EQ(console_in_fd(&con), in[0]);
+	CHECK_EQ(console_read(&con, got, sizeof(got)), -EAGAIN);
+	CHECK_EQ(write(in[1], "abc", 3), 3);
+	CHECK_EQ(console_read(&con, got, sizeof(got)), 3);
+	CHECK(memcmp(got, "abc", 3) == 0);
+	/* Output has nowhere to go: taken and dropped. */
+	CHECK_EQ(console_write(&con, "lost", 4), 4);
+	close(in[1]);
+	CHECK_EQ(console_read(&con, got, sizeof(got)), 0); /* EOF */
+	console_close(&con);
+	CHECK_EQ(fcntl(in[0], F_GETFD), -1);
+}
+
 static void test_bad_specs(void)
 {
 	static const char *const bad[] = {"fd:",   "fd:1",    "fd:a,b",
-					  "fd:1,", "fd:-2,1", "fd:0,-1"};
+					  "fd:1,", "fd:-2,1", "fd:0,-2"};
 	char err[256];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -69,6 +92,7 @@ static void test_bad_specs(void)
 int main(void)
 {
 	test_pipe_pair();
+	test_input_only();
 	test_bad_specs();
 	return check_done("test_console_fd");
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The public API's configuration calls for disks, nets, vsock, file
- * systems and the io loop, without KVM: what they accept, what they
- * refuse (status and vmm_last_error()), and that a refused call leaves
- * the VM as it was.
+ * systems, the io loop, the runner control port and the console size,
+ * without KVM: what they accept, what they refuse (status and
+ * vmm_last_error()), and that a refused call leaves the VM as it was.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -117,6 +117,55 @@ static void test_io_loop(void)
 	vmm_destroy(vm);
 }
 
+static void test_runner(void)
+{
+	char name[16];
+	struct vmm *vm;
+
+	CHECK_EQ(vmm_create(&vm), 0);
+	/* Before the start there is nothing to signal. */
+	CHECK_EQ(vmm_signal_workload(vm, 15), -EINVAL);
+	CHECK(strstr(vmm_last_error(vm), "not started"));
+	CHECK_EQ(vmm_add_console(vm, "vmm.ctl", "none"), 0);
+	CHECK_EQ(vmm_add_runner_control(vm), -EEXIST);
+	CHECK(strstr(vmm_last_error(vm), "vmm.ctl"));
+	vmm_destroy(vm);
+
+	CHECK_EQ(vmm_create(&vm), 0);
+	CHECK_EQ(vmm_add_runner_control(vm), 0);
+	CHECK_EQ(vmm_add_runner_control(vm), -EEXIST);
+	CHECK_EQ(vmm_add_console(vm, "vmm.ctl", "none"), -EEXIST);
+	/* The control port takes one of the 16 named ports. */
+	for (int i = 0; i < VMM_MAX_CONSOLE_PORTS - 1; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		CHECK_EQ(vmm_add_console(vm, name, "none"), 0);
+	}
+	CHECK_EQ(vmm_add_console(vm, "one-more", "none"), -ENOSPC);
+	vmm_destroy(vm);
+
+	CHECK_EQ(vmm_create(&vm), 0);
+	for (int i = 0; i < VMM_MAX_CONSOLE_PORTS; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		CHECK_EQ(vmm_add_console(vm, name, "none"), 0);
+	}
+	CHECK_EQ(vmm_add_runner_control(vm), -ENOSPC);
+	vmm_destroy(vm);
+}
+
+static void test_console_size(void)
+{
+	struct vmm *vm;
+
+	CHECK_EQ(vmm_create(&vm), 0);
+	CHECK_EQ(vmm_set_console_size(vm, 80, 24), 0);
+	CHECK_EQ(vmm_set_console_size(vm, 65535, 1), 0);
+	CHECK_EQ(vmm_set_console_size(vm, 0, 24), -EINVAL);
+	CHECK(strstr(vmm_last_error(vm), "0x24"));
+	CHECK_EQ(vmm_set_console_size(vm, 80, 65536), -EINVAL);
+	CHECK_EQ(vmm_set_console_size(NULL, 80, 24), -EINVAL);
+	vmm_destroy(vm);
+}
+
 int main(void)
 {
 	test_fs();
@@ -124,5 +173,7 @@ int main(void)
 	test_vsock();
 	test_disks();
 	test_io_loop();
+	test_runner();
+	test_console_size();
 	return check_done("test_libvmm_config");
 }
