@@ -141,6 +141,44 @@ unit-tests: $(UNIT_BINS) $(KVM_PROBE)
 
 -include guests/guests.mk
 
+# The runner image (docs/runner-protocol.md, guests/runner/): a kernel
+# configured for containers (guests/runner/build.sh; minutes once, then
+# cached like the minimal guest's) and a static init in C. The init's
+# parts but main() (init.c) also go, built with the host flags (and
+# sanitizers), into an archive that the unit tests test_runner_* link
+# instead of libvmm: the init is a guest program, not part of the library.
+RUNNER_DIR = $(O)/guests/runner
+RUNNER_SRCS = $(wildcard guests/runner/*.c)
+RUNNER_INIT_OBJS = $(RUNNER_SRCS:guests/runner/%.c=$(RUNNER_DIR)/obj/%.o)
+RUNNER_LIB_OBJS = $(patsubst %.c,$(O)/obj/%.o,$(filter-out \
+	guests/runner/init.c,$(RUNNER_SRCS)))
+RUNNER_CFLAGS = -std=gnu11 -O2 -D_GNU_SOURCE $(WARNINGS) \
+	-fstack-protector-strong -MMD -MP -I.
+
+$(RUNNER_DIR)/obj/%.o: guests/runner/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC [runner] $<")
+	$(Q)$(CC) $(RUNNER_CFLAGS) -c -o $@ $<
+
+# glibc's static libc (libc6-dev): no loader in an initramfs of two files.
+$(RUNNER_DIR)/init: $(RUNNER_INIT_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -static -s -o $@ $^
+
+$(O)/librunner.a: $(RUNNER_LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# More specific than the rule above, so make takes it for these tests.
+$(O)/tests/unit/test_runner_%: tests/unit/test_runner_%.c $(O)/librunner.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+guests: $(RUNNER_DIR)/init
+
+guest-runner: $(RUNNER_DIR)/init
+	$(Q)guests/runner/build.sh $(RUNNER_DIR)
+
 # Real Linux guests (built from Debian packages; the kernel build takes a
 # few minutes once, then is cached) and the nested L1 that runs them on
 # hosts whose /dev/kvm cannot run Linux; the three build at once.
@@ -187,7 +225,7 @@ check-format:
 
 # Every header must compile on its own.
 check-headers:
-	$(Q)for h in $$(git ls-files 'src/*.h' 'cli/*.h' 'bench/*.h'); do \
+	$(Q)for h in $$(git ls-files 'src/*.h' 'cli/*.h' 'bench/*.h' 'guests/runner/*.h'); do \
 		echo "#include \"$$h\"" | $(CC) $(filter-out -MMD -MP,$(CFLAGS)) -fsyntax-only \
 			-x c - || exit 1; done
 
@@ -198,9 +236,14 @@ clean:
 
 .PHONY: all test test-unit test-guest test-guest-epoll test-linux test-linux-epoll unit-tests bench run deps \
 	format check-format check-headers clean guests guests-linux \
-	install uninstall
+	guest-runner install uninstall
 
-install: all
+# RUNNER=0: vmm and libvmm only, without the runner image (whose kernel
+# takes minutes to build the first time).
+RUNNER ?= 1
+RUNNER_SHARE = $(DESTDIR)$(PREFIX)/share/vmm/runner
+
+install: all $(if $(filter 1,$(RUNNER)),guest-runner)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/vmm \
 		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(O)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
@@ -210,6 +253,11 @@ install: all
 	install -m 644 $(O)/libvmm.a $(DESTDIR)$(LIBDIR)/libvmm.a
 	$(PC_SED) src/libvmm.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/libvmm.pc
 	install -m 644 docs/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
+ifeq ($(RUNNER),1)
+	install -d $(RUNNER_SHARE)
+	install -m 644 $(RUNNER_DIR)/bzImage $(RUNNER_SHARE)/bzImage
+	install -m 755 $(RUNNER_DIR)/init $(RUNNER_SHARE)/init
+endif
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vmm \
@@ -217,8 +265,11 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libvmm.so \
 		$(DESTDIR)$(LIBDIR)/libvmm.a \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/libvmm.pc \
-		$(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
-	-rmdir $(DESTDIR)$(PREFIX)/include/vmm 2>/dev/null
+		$(DESTDIR)$(PREFIX)/share/man/man1/vmm.1 \
+		$(RUNNER_SHARE)/bzImage $(RUNNER_SHARE)/init
+	-rmdir $(DESTDIR)$(PREFIX)/include/vmm $(RUNNER_SHARE) \
+		$(DESTDIR)$(PREFIX)/share/vmm 2>/dev/null
 
 -include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(APP_OBJS:.o=.d) $(O)/obj/cli/main.d \
-	$(UNIT_HELPERS:%.c=$(O)/obj/%.d)
+	$(UNIT_HELPERS:%.c=$(O)/obj/%.d) $(RUNNER_INIT_OBJS:.o=.d) \
+	$(RUNNER_LIB_OBJS:.o=.d)
