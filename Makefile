@@ -35,7 +35,7 @@ DESTDIR ?=
 # and where the handler finds the runner's kernel and init.
 CRUN_HANDLER_DIR ?= /usr/lib/x86_64-linux-gnu/crun/handlers
 CRUN ?= /usr/bin/crun
-RUNNER_DIR = $(PREFIX)/share/vmm/runner
+RUNNER_INSTALL_DIR = $(PREFIX)/share/vmm/runner
 
 CC ?= gcc
 WERROR ?= 1
@@ -140,7 +140,7 @@ CRUN_CFLAGS = $(filter-out -Isrc,$(CFLAGS)) -I$(O)/gen
 
 $(O)/gen/crun_paths.h: FORCE
 	@mkdir -p $(dir $@)
-	@echo '#define VMM_CRUN_RUNNER_DIR "$(RUNNER_DIR)"' >$@.tmp
+	@echo '#define VMM_CRUN_RUNNER_DIR "$(RUNNER_INSTALL_DIR)"' >$@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
 
 $(O)/obj/src/crun/%.o: src/crun/%.c | $(O)/gen/crun_paths.h
@@ -188,6 +188,44 @@ unit-tests: $(UNIT_BINS) $(KVM_PROBE) $(O)/crun-vmm.so
 
 -include guests/guests.mk
 
+# The runner image (docs/runner-protocol.md, guests/runner/): a kernel
+# configured for containers (guests/runner/build.sh; minutes once, then
+# cached like the minimal guest's) and a static init in C. The init's
+# parts but main() (init.c) also go, built with the host flags (and
+# sanitizers), into an archive that the unit tests test_runner_* link
+# instead of libvmm: the init is a guest program, not part of the library.
+RUNNER_DIR = $(O)/guests/runner
+RUNNER_SRCS = $(wildcard guests/runner/*.c)
+RUNNER_INIT_OBJS = $(RUNNER_SRCS:guests/runner/%.c=$(RUNNER_DIR)/obj/%.o)
+RUNNER_LIB_OBJS = $(patsubst %.c,$(O)/obj/%.o,$(filter-out \
+	guests/runner/init.c,$(RUNNER_SRCS)))
+RUNNER_CFLAGS = -std=gnu11 -O2 -D_GNU_SOURCE $(WARNINGS) \
+	-fstack-protector-strong -MMD -MP -I.
+
+$(RUNNER_DIR)/obj/%.o: guests/runner/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC [runner] $<")
+	$(Q)$(CC) $(RUNNER_CFLAGS) -c -o $@ $<
+
+# glibc's static libc (libc6-dev): no loader in an initramfs of two files.
+$(RUNNER_DIR)/init: $(RUNNER_INIT_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -static -s -o $@ $^
+
+$(O)/librunner.a: $(RUNNER_LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# More specific than the rule above, so make takes it for these tests.
+$(O)/tests/unit/test_runner_%: tests/unit/test_runner_%.c $(O)/librunner.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+guests: $(RUNNER_DIR)/init
+
+guest-runner: $(RUNNER_DIR)/init
+	$(Q)guests/runner/build.sh $(RUNNER_DIR)
+
 # Real Linux guests (built from Debian packages; the kernel build takes a
 # few minutes once, then is cached) and the nested L1 that runs them on
 # hosts whose /dev/kvm cannot run Linux; the three build at once.
@@ -234,7 +272,7 @@ check-format:
 
 # Every header must compile on its own.
 check-headers:
-	$(Q)for h in $$(git ls-files 'src/*.h' 'cli/*.h' 'bench/*.h'); do \
+	$(Q)for h in $$(git ls-files 'src/*.h' 'cli/*.h' 'bench/*.h' 'guests/runner/*.h'); do \
 		echo "#include \"$$h\"" | $(CC) $(filter-out -MMD -MP,$(CFLAGS)) -fsyntax-only \
 			-x c - || exit 1; done
 
@@ -247,9 +285,14 @@ FORCE:
 
 .PHONY: all test test-unit test-guest test-guest-epoll test-linux test-linux-epoll unit-tests bench run deps \
 	format check-format check-headers clean guests guests-linux \
-	install uninstall FORCE
+	guest-runner install uninstall FORCE
 
-install: all
+# RUNNER=0: vmm and libvmm only, without the runner image (whose kernel
+# takes minutes to build the first time).
+RUNNER ?= 1
+RUNNER_SHARE = $(DESTDIR)$(RUNNER_INSTALL_DIR)
+
+install: all $(if $(filter 1,$(RUNNER)),guest-runner)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/vmm \
 		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(O)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
@@ -262,6 +305,11 @@ install: all
 	install -d $(DESTDIR)$(CRUN_HANDLER_DIR)
 	install -m 644 $(O)/crun-vmm.so $(DESTDIR)$(CRUN_HANDLER_DIR)/crun-vmm.so
 	ln -sfn $(CRUN) $(DESTDIR)$(PREFIX)/bin/crun-vmm
+ifeq ($(RUNNER),1)
+	install -d $(RUNNER_SHARE)
+	install -m 644 $(RUNNER_DIR)/bzImage $(RUNNER_SHARE)/bzImage
+	install -m 755 $(RUNNER_DIR)/init $(RUNNER_SHARE)/init
+endif
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vmm \
@@ -271,9 +319,12 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/pkgconfig/libvmm.pc \
 		$(DESTDIR)$(PREFIX)/share/man/man1/vmm.1 \
 		$(DESTDIR)$(CRUN_HANDLER_DIR)/crun-vmm.so \
-		$(DESTDIR)$(PREFIX)/bin/crun-vmm
-	-rmdir $(DESTDIR)$(PREFIX)/include/vmm 2>/dev/null
+		$(DESTDIR)$(PREFIX)/bin/crun-vmm \
+		$(RUNNER_SHARE)/bzImage $(RUNNER_SHARE)/init
+	-rmdir $(DESTDIR)$(PREFIX)/include/vmm $(RUNNER_SHARE) \
+		$(DESTDIR)$(PREFIX)/share/vmm 2>/dev/null
 
 -include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(APP_OBJS:.o=.d) $(O)/obj/cli/main.d \
 	$(CRUN_OBJS:.o=.d) $(CRUN_PIC_OBJS:.o=.d) \
-	$(UNIT_HELPERS:%.c=$(O)/obj/%.d)
+	$(UNIT_HELPERS:%.c=$(O)/obj/%.d) $(RUNNER_INIT_OBJS:.o=.d) \
+	$(RUNNER_LIB_OBJS:.o=.d)

@@ -16,91 +16,37 @@
 # The kernel is Debian's linux-source-6.1 (/usr/src/linux-source-6.1.tar.xz),
 # configured as `make tinyconfig` + the fragment guests/linux/config, then
 # `make olddefconfig`; every line of the fragment is then checked against the
-# final .config and the build stops if Kconfig dropped one. The source is
-# extracted once into OUTDIR/src and built out of tree in OUTDIR/obj, so a
-# second run only re-runs make (seconds). Needs: linux-source-6.1 gcc make
-# flex bison bc libelf-dev libssl-dev lz4 cpio busybox-static.
+# final .config and the build stops if Kconfig dropped one (guests/linux/
+# kernel.sh, shared with guests/runner). The source is extracted once into
+# OUTDIR/../kernel-src, next to the other guests built from it, and built
+# out of tree in OUTDIR/obj, so a second run only re-runs make (seconds).
+# Needs: linux-source-6.1 gcc make flex bison bc libelf-dev libssl-dev lz4
+# cpio busybox-static.
 #
 # Environment: JOBS (default nproc), KEEP_GOING=0.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
+. "$here/kernel.sh"
 
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
-tarball=/usr/src/linux-source-6.1.tar.xz
-fragment=$here/config
-jobs=${JOBS:-$(nproc)}
 
-[ -f "$tarball" ] || die "$tarball missing; install it with: apt-get install -y linux-source-6.1"
-for c in gcc:gcc make:make flex:flex bison:bison bc:bc lz4:lz4 cpio:cpio \
-	readelf:binutils perl:perl; do
-	need_cmd "${c%%:*}" "${c#*:}"
-done
-[ -f /usr/include/libelf.h ] || die "libelf.h missing; apt-get install -y libelf-dev"
-[ -f /usr/include/openssl/ssl.h ] || die "openssl headers missing; apt-get install -y libssl-dev"
+kernel_need
+need_cmd cpio cpio
 
-# --- 1. source, extracted once ---------------------------------------------
-src=$out/src/linux-source-6.1
-if [ ! -f "$out/src/.extracted" ]; then
-	echo "[linux] extracting $tarball"
-	rm -rf "$out/src"
-	mkdir -p "$out/src"
-	tar -C "$out/src" -xJf "$tarball"
-	touch "$out/src/.extracted"
-fi
-[ -f "$src/Makefile" ] || die "unexpected layout: $src/Makefile missing"
+# --- 1. source, extracted once (and the copy of the older layout dropped) -----
+kernel_source "$out/../kernel-src"
+rm -rf "$out/src"
 
 # --- 2. configuration: tinyconfig + fragment, verified ------------------------
 obj=$out/obj
-kmake() { make -C "$src" O="$obj" ARCH=x86_64 -j"$jobs" "$@"; }
-cfg_id="$(sha256sum "$fragment" | cut -d' ' -f1) $(sha256sum "$tarball" | cut -d' ' -f1)"
-if ! stamp_ok "$obj/.fragment-stamp" "$cfg_id" || [ ! -f "$obj/.config" ]; then
-	echo "[linux] configuring: tinyconfig + $fragment"
-	mkdir -p "$obj"
-	rm -f "$obj/.fragment-stamp"
-	{
-		kmake tinyconfig &&
-			# -m: merge only; olddefconfig then resolves the dependencies.
-			"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment" &&
-			kmake olddefconfig
-	} >"$obj/config.log" 2>&1 || {
-		tail -n 30 "$obj/config.log" >&2
-		die "kernel configuration failed (full log: $obj/config.log)"
-	}
-fi
-
-# Every option in the fragment must have survived olddefconfig.
-bad=0
-while IFS= read -r line; do
-	if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
-		grep -qxF "$line" "$obj/.config" || {
-			echo "[linux] config check FAILED: want '$line', got '$(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$obj/.config" || echo "<absent>")'" >&2
-			bad=1
-		}
-	elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
-		if grep -qE "^${BASH_REMATCH[1]}=" "$obj/.config"; then
-			echo "[linux] config check FAILED: want '${BASH_REMATCH[1]}' off, got '$(grep -E "^${BASH_REMATCH[1]}=" "$obj/.config")'" >&2
-			bad=1
-		fi
-	fi
-done <"$fragment"
-[ $bad = 0 ] || die "kernel config fragment did not apply (see above); fix guests/linux/config"
-echo "$cfg_id" >"$obj/.fragment-stamp"
+kernel_configure "$obj" "$here/config"
 
 # --- 3. kernel ----------------------------------------------------------------
-# The source is a fixed tarball: once built for this configuration, a
-# no-op kbuild pass (12 s here) is all make would do.
-if ! stamp_ok "$obj/.build-stamp" "$cfg_id" || [ ! -f "$obj/arch/x86/boot/bzImage" ]; then
-	echo "[linux] building kernel with -j$jobs (obj: $obj)"
-	start=$(date +%s)
-	rm -f "$obj/.build-stamp"
-	kmake -s bzImage
-	echo "$cfg_id" >"$obj/.build-stamp"
-	echo "[linux] kernel built in $(($(date +%s) - start)) s"
-fi
+kernel_build "$obj"
 
 # PVH entry: ELF note "Xen", type XEN_ELFNOTE_PHYS32_ENTRY (18 = 0x12).
 notes=$(LC_ALL=C readelf -n "$obj/vmlinux")

@@ -1,227 +1,187 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The runner control port's host end (vm/runner_ctl.c) without KVM: the
- * line parser on good and hostile lines, the exit mapping, and the whole
- * path over its socketpair with a real io loop: lines split across
- * writes, a flood of junk logged through a rate limit, an overlong line,
- * a second exit line ignored, "signal N" lines written, and the exit
- * status read at the end even when the loop never saw it.
+ * The runner's control lines (guests/runner/ctl.c) and the statuses they
+ * carry (guests/runner/status.c): the two guest lines, the host's bytes
+ * split into lines however they arrive, "signal N" and what is not, and
+ * wait statuses of real children turned into exit statuses.
  */
-#include "vm/runner_ctl.h"
+#include "guests/runner/ctl.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include "base/log.h"
-#include "io/loop.h"
-#include "capture.h"
 #include "check.h"
-#include "loop_kinds.h"
-#include "waits.h"
+#include "guests/runner/status.h"
 
-static int parse(const char *s, struct runner_msg *m)
+static void test_format(void)
 {
-	return runner_ctl_parse(s, strlen(s), m);
+	char b[CTL_LINE_MAX];
+
+	CHECK_EQ(ctl_format_started(b, sizeof(b), 42), 11);
+	CHECK(!strcmp(b, "started 42\n"));
+	CHECK_EQ(ctl_format_started(b, sizeof(b), 4194304), 16);
+	CHECK(!strcmp(b, "started 4194304\n"));
+	CHECK_EQ(ctl_format_exit(b, sizeof(b), 0), 7);
+	CHECK(!strcmp(b, "exit 0\n"));
+	CHECK_EQ(ctl_format_exit(b, sizeof(b), 255), 9);
+	CHECK(!strcmp(b, "exit 255\n"));
+	CHECK_EQ(ctl_format_exit(b, sizeof(b), 256), -EINVAL);
+	CHECK_EQ(ctl_format_exit(b, sizeof(b), -1), -EINVAL);
+	CHECK_EQ(ctl_format_started(b, sizeof(b), -1), -EINVAL);
+	CHECK_EQ(ctl_format_exit(b, 7, 0), -ENOSPC); /* no room for NUL */
+}
+
+struct lines {
+	int n;
+	char got[8][CTL_LINE_MAX];
+	size_t len[8];
+};
+
+static void collect(const char *line, size_t len, void *opaque)
+{
+	struct lines *l = opaque;
+
+	if (l->n < 8) {
+		memcpy(l->got[l->n], line, len + 1);
+		l->len[l->n] = len;
+	}
+	l->n++;
+}
+
+static void test_reader(void)
+{
+	static const char two[] = "signal 15\nsignal 9\n";
+	struct ctl_reader r = {0};
+	struct lines l = {0};
+	char longl[80];
+	size_t i;
+
+	ctl_feed(&r, two, sizeof(two) - 1, collect, &l);
+	CHECK_EQ(l.n, 2);
+	CHECK(!strcmp(l.got[0], "signal 15"));
+	CHECK(!strcmp(l.got[1], "signal 9"));
+
+	/* One byte at a time; a line without its '\n' waits. */
+	memset(&l, 0, sizeof(l));
+	for (i = 0; i < sizeof(two) - 1; i++)
+		ctl_feed(&r, two + i, 1, collect, &l);
+	ctl_feed(&r, "signal 1", 8, collect, &l);
+	CHECK_EQ(l.n, 2);
+	CHECK(!strcmp(l.got[1], "signal 9"));
+	ctl_feed(&r, "\n", 1, collect, &l);
+	CHECK_EQ(l.n, 3);
+	CHECK(!strcmp(l.got[2], "signal 1"));
+
+	/* 63 bytes and '\n' fit; 64 and '\n' are dropped, whole. */
+	memset(&l, 0, sizeof(l));
+	memset(longl, 'x', sizeof(longl));
+	longl[63] = '\n';
+	ctl_feed(&r, longl, 64, collect, &l);
+	CHECK_EQ(l.n, 1);
+	CHECK_EQ(l.len[0], 63);
+	longl[63] = 'x';
+	longl[64] = '\n';
+	ctl_feed(&r, longl, 33, collect, &l);
+	ctl_feed(&r, longl + 33, 32, collect, &l);
+	CHECK_EQ(l.n, 1);
+	CHECK_EQ(r.dropped, 1);
+	ctl_feed(&r, "signal 2\n", 9, collect, &l);
+	CHECK_EQ(l.n, 2);
+	CHECK(!strcmp(l.got[1], "signal 2"));
+
+	/* An empty line is a line; a NUL in one is passed on with LEN. */
+	memset(&l, 0, sizeof(l));
+	ctl_feed(&r, "\nsignal 3\0junk\n", 15, collect, &l);
+	CHECK_EQ(l.n, 2);
+	CHECK_EQ(l.len[0], 0);
+	CHECK_EQ(l.len[1], 13);
 }
 
 static void test_parse(void)
 {
 	static const char *const bad[] = {
 	    "",
-	    "started",
-	    "started ",
-	    "started 0",
-	    "started 01",
-	    "started -1",
-	    "started +1",
-	    "started 2147483648",
-	    "started 1 ",
-	    "started  1",
-	    "started 12345678901",
-	    "exit",
-	    "exit ",
-	    "exit 256",
-	    "exit 00",
-	    "exit x",
-	    "Exit 1",
-	    "exit 1\r",
-	    " exit 1",
-	    "signal 9",
-	    "exit\t1",
-	    "exited 1",
+	    "signal",
+	    "signal ",
+	    "signal 0",
+	    "signal 65",
+	    "signal -1",
+	    "signal +1",
+	    "signal  1",
+	    "signal 1 ",
+	    "signal 1\r",
+	    "Signal 1",
+	    "SIGNAL 1",
+	    "kill 1",
+	    "signal TERM",
+	    "signal 0x0f",
+	    "exit 0",
+	    "started 1",
+	    " signal 1",
+	    "signal 99999999999999999999",
 	};
-	struct runner_msg m;
+	int s = -1;
+	size_t i;
 
-	CHECK_EQ(parse("started 1", &m), 0);
-	CHECK_EQ(m.kind, RUNNER_MSG_STARTED);
-	CHECK_EQ(m.value, 1);
-	CHECK_EQ(parse("started 2147483647", &m), 0);
-	CHECK_EQ(m.value, 2147483647);
-	CHECK_EQ(parse("exit 0", &m), 0);
-	CHECK_EQ(m.kind, RUNNER_MSG_EXIT);
-	CHECK_EQ(m.value, 0);
-	CHECK_EQ(parse("exit 255", &m), 0);
-	CHECK_EQ(m.value, 255);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (parse(bad[i], &m) != -EINVAL)
-			fprintf(stderr, "accepted: '%s'\n", bad[i]);
-		CHECK_EQ(parse(bad[i], &m), -EINVAL);
+	CHECK_EQ(ctl_parse("signal 15", 9, &s), CTL_SIGNAL);
+	CHECK_EQ(s, 15);
+	CHECK_EQ(ctl_parse("signal 1", 8, &s), CTL_SIGNAL);
+	CHECK_EQ(s, 1);
+	CHECK_EQ(ctl_parse("signal 64", 9, &s), CTL_SIGNAL);
+	CHECK_EQ(s, 64);
+	CHECK_EQ(ctl_parse("signal 09", 9, &s), CTL_SIGNAL);
+	CHECK_EQ(s, 9);
+	s = -1;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_EQ(ctl_parse(bad[i], strlen(bad[i]), &s), -EINVAL);
+	/* "signal 3" then a NUL and more: not what the host meant. */
+	CHECK_EQ(ctl_parse("signal 3\0junk", 13, &s), -EINVAL);
+	CHECK_EQ(s, -1);
+}
+
+/* The wait status of a child that does WHAT: exit code, or a signal. */
+static int child_status(int code, int sig)
+{
+	int ws = -1;
+	pid_t pid = fork();
+
+	if (!pid) {
+		if (sig) {
+			signal(sig, SIG_DFL);
+			raise(sig);
+		}
+		_exit(code);
 	}
-	/* A NUL inside the line is not the end of it. */
-	CHECK_EQ(runner_ctl_parse("exit 1\0", 7, &m), -EINVAL);
-	CHECK_EQ(runner_ctl_parse("exit 12", 6, &m), 0);
-	CHECK_EQ(m.value, 1);
+	CHECK_EQ(waitpid(pid, &ws, 0), pid);
+	return ws;
 }
 
-static void test_map(void)
+static void test_status(void)
 {
-	const struct vmm_exit off = {VMM_EXIT_POWEROFF, 0};
-	struct vmm_exit e;
+	CHECK_EQ(status_from_wait(child_status(0, 0)), 0);
+	CHECK_EQ(status_from_wait(child_status(3, 0)), 3);
+	CHECK_EQ(status_from_wait(child_status(255, 0)), 255);
+	CHECK_EQ(status_from_wait(child_status(0, SIGKILL)), 137);
+	CHECK_EQ(status_from_wait(child_status(0, SIGTERM)), 143);
+	CHECK_EQ(status_from_wait(child_status(0, SIGINT)), 130);
+	CHECK_EQ(status_from_wait(W_STOPCODE(SIGSTOP)), STATUS_SETUP);
 
-	e = runner_ctl_map_exit(off, true, 42);
-	CHECK_EQ(e.reason, VMM_EXIT_WORKLOAD);
-	CHECK_EQ(e.status, 42);
-	e = runner_ctl_map_exit(off, false, 42);
-	CHECK_EQ(e.reason, VMM_EXIT_POWEROFF);
-	CHECK_EQ(e.status, 0);
-	/* Only a power-off: the rest stays what it was. */
-	for (int r = VMM_EXIT_RESET; r <= VMM_EXIT_STOPPED; r++) {
-		e = runner_ctl_map_exit((struct vmm_exit){r, 7}, true, 42);
-		CHECK_EQ(e.reason, r);
-		CHECK_EQ(e.status, 7);
-	}
-}
-
-struct t {
-	struct io_loop *loop;
-	struct runner_ctl *rc;
-	int peer; /* the guest's end */
-	pthread_t thread;
-};
-
-static void *loop_main(void *arg)
-{
-	struct t *t = arg;
-
-	CHECK_EQ(io_loop_run(t->loop), 0);
-	return NULL;
-}
-
-static void stop(void *arg)
-{
-	io_loop_stop(arg);
-}
-
-/* Write all of @s, waiting for room as the console's writes do. */
-static void put(struct t *t, const char *s)
-{
-	struct pollfd p = {.fd = t->peer, .events = POLLOUT};
-	ssize_t n;
-
-	while ((n = write(t->peer, s, strlen(s))) < 0 && errno == EAGAIN)
-		CHECK_EQ(poll(&p, 1, WAIT_S * 1000), 1);
-	CHECK_EQ(n, (ssize_t)strlen(s));
-}
-
-/* Until the exit line was handled (signals are refused from then on). */
-static bool wait_exited(struct t *t)
-{
-	for (int i = 0; i < WAIT_S * 1000; i++) {
-		if (runner_ctl_signal(t->rc, SIGTERM) == -ESRCH)
-			return true;
-		usleep(1000);
-	}
-	return false;
-}
-
-static void test_port(void)
-{
-	struct t t = {0};
-	char err[256], got[64] = "", *log;
-	struct vmm_exit e;
-	int a, b;
-
-	CHECK_EQ(test_loop_create(&t.loop), 0);
-	CHECK_EQ(runner_ctl_create(&t.rc, t.loop, err, sizeof(err)), 0);
-	CHECK_EQ(sscanf(runner_ctl_backend(t.rc), "fd:%d,%d", &a, &b), 2);
-	CHECK_EQ(a, b);
-	CHECK(fcntl(a, F_GETFD) & FD_CLOEXEC);
-	t.peer = a;
-	CHECK_EQ(runner_ctl_start(t.rc), 0);
-	pthread_create(&t.thread, NULL, loop_main, &t);
-
-	put(&t, "started 42\n");
-	CHECK_EQ(runner_ctl_signal(t.rc, 0), -EINVAL);
-	CHECK_EQ(runner_ctl_signal(t.rc, 65), -EINVAL);
-	CHECK_EQ(runner_ctl_signal(t.rc, SIGWINCH), 0);
-	CHECK_EQ(runner_ctl_signal(t.rc, 64), 0);
-	CHECK_EQ(read_for(t.peer, got, 20), 20);
-	CHECK(!memcmp(got, "signal 28\nsignal 64\n", 20));
-
-	capture_begin();
-	put(&t, "x");
-	for (int i = 0; i < 70; i++)
-		put(&t, "y"); /* 71 bytes before the newline */
-	put(&t, "\n");
-	for (int i = 0; i < 300; i++)
-		put(&t, "junk\n");
-	put(&t, "ex");
-	put(&t, "it 3");
-	put(&t, "\nexit 4\n");
-	CHECK(wait_exited(&t));
-	log = capture_end();
-	CHECK_EQ(capture_count(log, "longer than 64 bytes"), 1);
-	CHECK_EQ(capture_count(log, "'junk'"), LOG_RATELIMIT_BURST - 1);
-	CHECK(capture_count(log, "") <= LOG_RATELIMIT_BURST + 1);
-	free(log);
-
-	CHECK_EQ(io_loop_call(t.loop, stop, t.loop), 0);
-	pthread_join(t.thread, NULL);
-	e = runner_ctl_finish(t.rc, (struct vmm_exit){VMM_EXIT_POWEROFF, 0});
-	CHECK_EQ(e.reason, VMM_EXIT_WORKLOAD);
-	CHECK_EQ(e.status, 3);
-	CHECK_EQ(runner_ctl_signal(t.rc, SIGTERM), -ESRCH);
-	/* The loop first: it clears the watch of the runner's source. */
-	io_loop_destroy(t.loop);
-	runner_ctl_destroy(t.rc); /* not handed over: closes the peer too */
-	CHECK_EQ(fcntl(a, F_GETFD), -1);
-}
-
-/* The exit line only reached the socket: finish() still reads it. */
-static void test_late_exit(void)
-{
-	struct io_loop *loop;
-	struct runner_ctl *rc;
-	char err[256];
-	struct vmm_exit e;
-	int a, b;
-
-	CHECK_EQ(test_loop_create(&loop), 0);
-	CHECK_EQ(runner_ctl_create(&rc, loop, err, sizeof(err)), 0);
-	CHECK_EQ(sscanf(runner_ctl_backend(rc), "fd:%d,%d", &a, &b), 2);
-	CHECK_EQ(write(a, "started 7\nexit 137\n", 19), 19);
-	e = runner_ctl_finish(rc, (struct vmm_exit){VMM_EXIT_POWEROFF, 0});
-	CHECK_EQ(e.reason, VMM_EXIT_WORKLOAD);
-	CHECK_EQ(e.status, 137);
-	io_loop_destroy(loop);
-	runner_ctl_destroy(rc);
+	CHECK_EQ(status_from_exec_errno(ENOENT), 127);
+	CHECK_EQ(status_from_exec_errno(ENOTDIR), 127);
+	CHECK_EQ(status_from_exec_errno(EACCES), 126);
+	CHECK_EQ(status_from_exec_errno(ENOEXEC), 126);
+	CHECK_EQ(status_from_exec_errno(E2BIG), 126);
+	CHECK_EQ(STATUS_SETUP, 125);
 }
 
 int main(void)
 {
-	test_loop_kinds();
-	alarm(60);
-	signal(SIGPIPE, SIG_IGN);
+	test_format();
+	test_reader();
 	test_parse();
-	test_map();
-	test_port();
-	test_late_exit();
+	test_status();
 	return check_done("test_runner_ctl");
 }
