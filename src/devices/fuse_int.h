@@ -42,6 +42,7 @@ struct fuse_server {
 	uint32_t minor;	    /* the negotiated protocol minor */
 	unsigned int async; /* FUSE_IO_BIT()s the caller runs (set_async) */
 	bool root_local;    /* the root's files need no FLUSH (open flags) */
+	bool inline_stat;   /* fuse_server_set_inline_stat() */
 	dev_t root_dev;
 };
 

@@ -177,14 +177,26 @@ void fuse_meta_child(struct fuse_req *r, struct fuse_meta *m)
 	r->io->dirfd = m->node->fd;
 }
 
-static bool caller_runs(const struct fuse_server *s, enum fuse_io_op op)
+/*
+ * Whether the caller's loop takes this step. A STATX under a node on the
+ * local root file system (fuse_open_flags()) copies an inode already in
+ * memory, while io_uring hands every STATX to a worker thread, a hand-off
+ * that costs far more than the call (README, "Shared directories"): it
+ * runs here. Elsewhere (NFS, FUSE below the root) a stat may wait on the
+ * network, and the ring takes it.
+ */
+static bool caller_runs(const struct fuse_server *s, const struct fuse_meta *m,
+			enum fuse_io_op op)
 {
+	if (op == FUSE_IO_STATX && s->inline_stat && s->root_local && m->node &&
+	    m->node->dev == s->root_dev)
+		return false;
 	return s->async & FUSE_IO_BIT(op);
 }
 
 static int meta_go(struct fuse_req *r, struct fuse_meta *m, int ret)
 {
-	while (ret == FUSE_SERVER_IO && !caller_runs(r->s, r->io->op))
+	while (ret == FUSE_SERVER_IO && !caller_runs(r->s, m, r->io->op))
 		ret = m->step(r, m, fuse_io_run(r->io));
 	if (ret != FUSE_SERVER_IO) {
 		r->io->meta = NULL;

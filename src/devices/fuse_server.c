@@ -443,6 +443,11 @@ int fuse_server_complete(struct fuse_server *s, struct fuse_io *io, ssize_t res,
 	return ret;
 }
 
+void fuse_server_set_inline_stat(struct fuse_server *s, bool on)
+{
+	s->inline_stat = on;
+}
+
 void fuse_server_set_async(struct fuse_server *s, unsigned int mask)
 {
 	s->async = mask;

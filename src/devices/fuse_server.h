@@ -27,6 +27,7 @@
 #ifndef DEVICES_FUSE_SERVER_H
 #define DEVICES_FUSE_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -156,6 +157,14 @@ struct fuse_io {
  * FALLOCATE are always prepared. Not while I/O is outstanding.
  */
 void fuse_server_set_async(struct fuse_server *s, unsigned int mask);
+
+/*
+ * With @on, a STATX step under a node on the shared directory's own file
+ * system, when that is a local one, runs inside prepare or complete even
+ * if its bit is in the async mask: it copies an inode already in memory,
+ * and io_uring hands every STATX to a worker thread. Off at creation.
+ */
+void fuse_server_set_inline_stat(struct fuse_server *s, bool on);
 
 /*
  * As fuse_server_handle(), except that READ, WRITE, FSYNC and FALLOCATE

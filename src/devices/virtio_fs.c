@@ -229,8 +229,10 @@ static int vfs_server_create(struct vfs *f, char *err, size_t err_len)
 	int ret =
 	    fuse_server_create(&f->srv, f->dir, f->srv_flags, err, err_len);
 
-	if (!ret)
+	if (!ret) {
 		fuse_server_set_async(f->srv, fuse_io_async_ops(f->loop));
+		fuse_server_set_inline_stat(f->srv, true);
+	}
 	return ret;
 }
 

@@ -17,6 +17,11 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <stdio.h>
+#include <sys/statfs.h>
+
+#include <linux/magic.h>
+
 #include "check.h"
 #include "fuse_client.h"
 
@@ -572,8 +577,65 @@ static void test_reset_midway(void)
 	fc_teardown(&c);
 }
 
+/* Is @path on a file system the server counts as local? */
+static bool local_fs(const char *path)
+{
+	static const unsigned long local[] = {
+	    EXT4_SUPER_MAGIC, XFS_SUPER_MAGIC,	 BTRFS_SUPER_MAGIC,
+	    TMPFS_MAGIC,      F2FS_SUPER_MAGIC, OVERLAYFS_SUPER_MAGIC,
+	};
+	struct statfs sfs;
+
+	CHECK_EQ(statfs(path, &sfs), 0);
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		if ((unsigned long)sfs.f_type == local[i])
+			return true;
+	return false;
+}
+
+/* With inline stats, a local tree's STATX steps run inside the server. */
+static void test_inline_stat(void)
+{
+	struct fuse_getattr_in ga = {0};
+	struct fuse_entry_out e;
+	struct fc_req q;
+	struct fc c;
+
+	setup(&c);
+	if (!local_fs(c.shared)) {
+		printf("test_inline_stat: %s is not a local file system\n",
+		       c.shared);
+		fc_teardown(&c);
+		return;
+	}
+	fc_put_file(&c, "f", "abcd", 4);
+	fuse_server_set_inline_stat(c.s, true);
+	/* LOOKUP: the open through the ring, its stat here. */
+	fc_begin(&q, FUSE_LOOKUP, FUSE_ROOT_ID);
+	fc_add_str(&q, "f");
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+	CHECK_EQ(step(&c, FUSE_IO_OPENAT2), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), 0);
+	memcpy(&e, reply_body(), sizeof(e));
+	CHECK_EQ(e.attr.size, 4);
+	/* GETATTR: answered by prepare itself. */
+	fc_begin(&q, FUSE_GETATTR, e.nodeid);
+	fc_add(&q, &ga, sizeof(ga));
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), 0);
+	/* Off again: the stat is a step of its own. */
+	fuse_server_set_inline_stat(c.s, false);
+	fc_begin(&q, FUSE_GETATTR, e.nodeid);
+	fc_add(&q, &ga, sizeof(ga));
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+	CHECK_EQ(step(&c, FUSE_IO_STATX), FUSE_SERVER_REPLY);
+	fc_forget(&c, e.nodeid, 1);
+	fc_teardown(&c);
+}
+
 int main(void)
 {
+	test_inline_stat();
 	test_ops();
 	test_steps();
 	test_link_steps();
