@@ -104,7 +104,7 @@ def parse(text):
 
 def run_guest(a, label, argv, serial, limit):
     """One L2 running the workloads; its results, or {} and a note."""
-    rc, err, text, secs = boot(argv, serial, limit)
+    rc, err, text, secs = boot(argv, serial, limit, progress=r"FSB_RESULT ")
     res = parse(text)
     want = len(selected(a))
     if rc != 0 or "FSB_DONE" not in text or len(res) < want:

@@ -7,6 +7,7 @@ import os
 import re
 import statistics
 import subprocess
+import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -29,25 +30,56 @@ def missing_input():
     return None
 
 
-def boot(argv, serial, limit):
+def boot(argv, serial, limit, progress=None):
     """Run one L2 to its end (stopped after @limit s): its status (or
     "timeout"), its stderr, the text of its serial file @serial (removed
-    first) and the seconds it took."""
+    first) and the seconds it took. With @progress (a regex), serial lines
+    matching it are printed as they come, and a line every 120 s says the
+    guest still runs: a long run then never looks like a frozen L1 to the
+    harness, which stops an L1 whose console stays silent for 600 s."""
     if os.path.exists(serial):
         os.unlink(serial)
     t0 = time.monotonic()
-    try:
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                           timeout=limit)
-        rc, err = p.returncode, p.stderr.decode(errors="replace")
-    except subprocess.TimeoutExpired as e:
-        rc, err = "timeout", (e.stderr or b"").decode(errors="replace")
-    text = ""
-    if os.path.exists(serial):
-        with open(serial, errors="replace") as f:
-            text = f.read()
-    return rc, err, text, time.monotonic() - t0
+    with tempfile.TemporaryFile() as errf:
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=errf)
+        seen, last = 0, t0
+        while True:
+            try:
+                p.wait(timeout=5)
+                rc = p.returncode
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.monotonic()
+            if now - t0 > limit:
+                p.kill()
+                p.wait()
+                rc = "timeout"
+                break
+            if progress is None:
+                continue
+            text = _read(serial)
+            for ln in text[seen:].splitlines(keepends=True):
+                if ln[-1] not in "\r\n":
+                    break
+                seen += len(ln)
+                if re.search(progress, ln):
+                    print("    " + ln.strip(), flush=True)
+                    last = now
+            if now - last >= 120:
+                print("    (still running after %.0f s)" % (now - t0), flush=True)
+                last = now
+        errf.seek(0)
+        err = errf.read().decode(errors="replace")
+    return rc, err, _read(serial), time.monotonic() - t0
+
+
+def _read(path):
+    if not os.path.exists(path):
+        return ""
+    with open(path, errors="replace") as f:
+        return f.read()
 
 
 def keep_failed(bench, label, rc, secs, got, want, err, text):
