@@ -41,7 +41,7 @@ struct fuse_server {
 	bool initialized;   /* INIT seen (and no DESTROY since) */
 	uint32_t minor;	    /* the negotiated protocol minor */
 	unsigned int async; /* FUSE_IO_BIT()s the caller runs (set_async) */
-	bool root_local;    /* the root's files need no FLUSH (open flags) */
+	bool root_local;    /* the root's file system: fuse_dev_is_local() */
 	bool inline_stat;   /* fuse_server_set_inline_stat() */
 	dev_t root_dev;
 };
@@ -68,6 +68,13 @@ struct fuse_req {
  * r->io, or -errno for the dispatcher to send as an error reply.
  */
 typedef int fuse_op_fn(struct fuse_req *r);
+
+/*
+ * Whether a file of device @dev is on the shared directory's own file
+ * system and that is a local one (not another mount below the root):
+ * closing it needs no FLUSH, and a stat of it copies an in-memory inode.
+ */
+bool fuse_dev_is_local(const struct fuse_server *s, dev_t dev);
 
 /* fuse_open_out.open_flags for a file handle on a file of device @dev. */
 uint32_t fuse_open_flags(const struct fuse_server *s, dev_t dev);

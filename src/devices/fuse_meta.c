@@ -179,7 +179,7 @@ void fuse_meta_child(struct fuse_req *r, struct fuse_meta *m)
 
 /*
  * Whether the caller's loop takes this step. A STATX under a node on the
- * local root file system (fuse_open_flags()) copies an inode already in
+ * local root file system (fuse_dev_is_local()) copies an inode already in
  * memory, while io_uring hands every STATX to a worker thread, a hand-off
  * that costs far more than the call (README, "Shared directories"): it
  * runs here. Elsewhere (NFS, FUSE below the root) a stat may wait on the
@@ -188,8 +188,8 @@ void fuse_meta_child(struct fuse_req *r, struct fuse_meta *m)
 static bool caller_runs(const struct fuse_server *s, const struct fuse_meta *m,
 			enum fuse_io_op op)
 {
-	if (op == FUSE_IO_STATX && s->inline_stat && s->root_local && m->node &&
-	    m->node->dev == s->root_dev)
+	if (op == FUSE_IO_STATX && s->inline_stat && m->node &&
+	    fuse_dev_is_local(s, m->node->dev))
 		return false;
 	return s->async & FUSE_IO_BIT(op);
 }

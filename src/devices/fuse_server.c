@@ -46,10 +46,14 @@ static bool is_local(int root)
 	return false;
 }
 
+bool fuse_dev_is_local(const struct fuse_server *s, dev_t dev)
+{
+	return s->root_local && dev == s->root_dev;
+}
+
 uint32_t fuse_open_flags(const struct fuse_server *s, dev_t dev)
 {
-	/* A file on another mount below the root keeps FLUSH. */
-	return s->root_local && dev == s->root_dev ? FOPEN_NOFLUSH : 0;
+	return fuse_dev_is_local(s, dev) ? FOPEN_NOFLUSH : 0;
 }
 
 int fuse_server_create(struct fuse_server **out, const char *dir,
