@@ -33,7 +33,7 @@
 static bool is_local(int root)
 {
 	static const unsigned long local[] = {
-	    EXT4_SUPER_MAGIC, XFS_SUPER_MAGIC,	 BTRFS_SUPER_MAGIC,
+	    EXT4_SUPER_MAGIC, XFS_SUPER_MAGIC,	BTRFS_SUPER_MAGIC,
 	    TMPFS_MAGIC,      F2FS_SUPER_MAGIC, OVERLAYFS_SUPER_MAGIC,
 	};
 	struct statfs sfs;
@@ -251,7 +251,7 @@ static int op_destroy(struct fuse_req *r)
 
 struct fuse_op {
 	fuse_op_fn *fn;
-	const char *name; /* without FUSE_ */
+	const char *name;  /* without FUSE_ */
 	uint16_t in_size;  /* the op's fixed arguments */
 	uint16_t out_size; /* the smallest reply body it needs */
 	bool modifies;	   /* refused with EROFS when read-only */
@@ -259,7 +259,7 @@ struct fuse_op {
 
 #define OP(code, f, in, out, m)                                                \
 	[code] = {.fn = f,                                                     \
-		  .name = &#code[sizeof("FUSE_") - 1],                          \
+		  .name = &#code[sizeof("FUSE_") - 1],                         \
 		  .in_size = in,                                               \
 		  .out_size = out,                                             \
 		  .modifies = m}

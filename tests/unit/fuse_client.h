@@ -25,9 +25,9 @@ struct fc {
 	char shared[96];  /* base/shared: the served directory */
 	char outside[96]; /* base/outside */
 	uint64_t unique;
-	bool split;    /* cut requests and replies into odd pieces */
-	bool prepared; /* fuse_server_prepare() + I/O here */
-	int last_ret;  /* what handle/prepare returned */
+	bool split;		  /* cut requests and replies into odd pieces */
+	bool prepared;		  /* fuse_server_prepare() + I/O here */
+	int last_ret;		  /* what handle/prepare returned */
 	uint32_t last_open_flags; /* of the last OPEN or CREATE reply */
 	size_t last_written;
 };

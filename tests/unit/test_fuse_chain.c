@@ -581,7 +581,7 @@ static void test_reset_midway(void)
 static bool local_fs(const char *path)
 {
 	static const unsigned long local[] = {
-	    EXT4_SUPER_MAGIC, XFS_SUPER_MAGIC,	 BTRFS_SUPER_MAGIC,
+	    EXT4_SUPER_MAGIC, XFS_SUPER_MAGIC,	BTRFS_SUPER_MAGIC,
 	    TMPFS_MAGIC,      F2FS_SUPER_MAGIC, OVERLAYFS_SUPER_MAGIC,
 	};
 	struct statfs sfs;

@@ -499,7 +499,8 @@ static void test_noflush(void)
 	fuse_server_destroy(c.s);
 
 	if (statfs("/dev/shm", &sfs) < 0 || sfs.f_type != TMPFS_MAGIC) {
-		printf("test_noflush: /dev/shm is no tmpfs, local case not run\n");
+		printf(
+		    "test_noflush: /dev/shm is no tmpfs, local case not run\n");
 		return;
 	}
 	CHECK(mkdtemp(dir) != NULL);
