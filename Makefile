@@ -232,7 +232,7 @@ guest-runner: $(RUNNER_DIR)/init
 guests-linux:
 	$(Q)guests/build-linux-guests.sh $(O)/guests
 
-test: deps all unit-tests guests guests-linux
+test: deps all unit-tests guests guests-linux guest-runner
 	$(Q)O=$(O) SAN_FLAGS="$(SAN_FLAGS)" tests/run.sh all
 
 test-unit: all unit-tests guests
@@ -251,11 +251,15 @@ test-guest-epoll: all guests $(KVM_PROBE) | $(filter test-unit,$(MAKECMDGOALS))
 test-linux: all guests-linux
 	$(Q)O=$(O) tests/run.sh linux
 
+# crun and podman running containers through the crun handler (nested L1).
+test-containers: all guests-linux guest-runner
+	$(Q)O=$(O) tests/run.sh containers
+
 # The Linux tier with every L2's vmm on the epoll io loop.
 test-linux-epoll: all guests-linux
 	$(Q)O=$(O) VMM_TEST_IO_LOOP=epoll tests/run.sh linux
 
-bench: all guests guests-linux $(KVM_PROBE)
+bench: all guests guests-linux guest-runner $(KVM_PROBE)
 	$(Q)O=$(O) tests/bench/run.sh
 
 run: deps all guests-linux
@@ -283,7 +287,8 @@ clean:
 
 FORCE:
 
-.PHONY: all test test-unit test-guest test-guest-epoll test-linux test-linux-epoll unit-tests bench run deps \
+.PHONY: all test test-unit test-guest test-guest-epoll test-linux test-linux-epoll \
+	test-containers unit-tests bench run deps \
 	format check-format check-headers clean guests guests-linux \
 	guest-runner install uninstall FORCE
 

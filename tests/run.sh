@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Test runner: unit tests (build/tests/unit/test_*), guest tests
-# (tests/guest/*.sh, real KVM) and the Linux tier (tests/linux/run.sh, in a
-# nested L1). Every test runs under a timeout; exit 0 = pass, 77 = skip,
+# (tests/guest/*.sh, real KVM), the Linux tier (tests/linux/run.sh, in a
+# nested L1) and the container tier (tests/containers/run.sh: crun and
+# podman through the crun handler, in a nested L1). Every test runs under a timeout; exit 0 = pass, 77 = skip,
 # anything else = fail. Ends with "N passed, N failed, N skipped", after
 # the reason of every skip.
-#   tests/run.sh [unit|guest|linux|all]...
+#   tests/run.sh [unit|guest|linux|containers|all]...
 #
 # The platform is chosen once per run: the host's /dev/kvm when it can run
 # a guest ($O/tools/kvm-probe), otherwise the nested L1 (guests/l1/run.sh,
@@ -265,6 +266,18 @@ run_linux() {
 	fi
 }
 
+run_containers() {
+	local log="$log_dir/containers.log"
+	echo "container tier: nested L1 (QEMU TCG + kvm-amd), Debian's crun and podman"
+	timeout --kill-after=10 2600 tests/containers/run.sh >"$log" 2>&1
+	local rc=$?
+	count_results < <(grep -E '^(PASS|FAIL|SKIP) |^    ' "$log")
+	if ! grep -qE '^(PASS|FAIL|SKIP) ' "$log"; then
+		if [ $rc = 77 ]; then skipped=$((skipped + 1)); echo "SKIP containers: $(tail -n 1 "$log")"
+		else failed=$((failed + 1)); failures+=(containers); echo "FAIL containers (rc=$rc, log $log)"; tail -n 20 "$log" | sed 's/^/    /'; fi
+	fi
+}
+
 [ $# -eq 0 ] && set -- all
 for what in "$@"; do
 	case $what in
@@ -273,8 +286,9 @@ for what in "$@"; do
 	guests:*) IFS=, read -ra u <<<"${what#guests:}"; run_guest "${u[@]}" ;;
 	guest) run_guest ;;
 	linux) run_in_l1; run_linux ;;
-	all) run_unit; run_guest; run_in_l1; run_linux ;;
-	*) echo "usage: $0 [unit|guest|linux|all|units:T,..|guests:S,..]..." >&2; exit 2 ;;
+	containers) run_in_l1; run_containers ;;
+	all) run_unit; run_guest; run_in_l1; run_linux; run_containers ;;
+	*) echo "usage: $0 [unit|guest|linux|containers|all|units:T,..|guests:S,..]..." >&2; exit 2 ;;
 	esac
 done
 run_in_l1

@@ -14,12 +14,14 @@
 #                       as /etc/fsbench.py
 #
 # The kernel is Debian's linux-source-6.1 (/usr/src/linux-source-6.1.tar.xz),
-# configured as `make tinyconfig` + the fragment guests/linux/config, then
-# `make olddefconfig`; every line of the fragment is then checked against the
-# final .config and the build stops if Kconfig dropped one (guests/linux/
-# kernel.sh, shared with guests/runner). The source is extracted once into
-# OUTDIR/../kernel-src, next to the other guests built from it, and built
-# out of tree in OUTDIR/obj, so a second run only re-runs make (seconds).
+# configured as `make tinyconfig` + the fragments guests/linux/config and
+# guests/runner/config, then `make olddefconfig`; every line of the fragments
+# is then checked against the final .config and the build stops if Kconfig
+# dropped one (guests/linux/kernel.sh). It is the container runner's kernel
+# too (guests/runner/build.sh): one kernel, compiled once, serves the Linux
+# tier and the containers. The source is extracted once into
+# OUTDIR/../kernel-src and built out of tree in OUTDIR/../kernel-obj, so a
+# second run only re-runs make (seconds).
 # Needs: linux-source-6.1 gcc make flex bison bc libelf-dev libssl-dev lz4
 # cpio busybox-static.
 #
@@ -42,11 +44,14 @@ kernel_source "$out/../kernel-src"
 rm -rf "$out/src"
 
 # --- 2. configuration: tinyconfig + fragment, verified ------------------------
-obj=$out/obj
-kernel_configure "$obj" "$here/config"
+obj=$out/../kernel-obj
+kernel_lock "$obj"
+kernel_configure "$obj" "$here/config" "$here/../runner/config"
 
 # --- 3. kernel ----------------------------------------------------------------
 kernel_build "$obj"
+kernel_unlock
+rm -rf "$out/obj"
 
 # PVH entry: ELF note "Xen", type XEN_ELFNOTE_PHYS32_ENTRY (18 = 0x12).
 notes=$(LC_ALL=C readelf -n "$obj/vmlinux")

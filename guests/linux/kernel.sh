@@ -16,6 +16,9 @@
 #                                is already configured for the same inputs.
 #   kernel_build OBJ             `make bzImage` in OBJ, skipped when it was
 #                                built for kcfg_id
+#   kernel_lock OBJ / kernel_unlock
+#                                hold OBJ for one build: the two guests
+#                                built from the same OBJ may start at once
 #
 # The kernel is built out of tree (O=OBJ), so several configurations share
 # one source tree. Environment: JOBS (default nproc).
@@ -50,6 +53,16 @@ kernel_source() {
 	fi
 	exec {lock}>&-
 	[ -f "$ksrc/Makefile" ] || die "unexpected layout: $ksrc/Makefile missing"
+}
+
+kernel_lock() {
+	mkdir -p "$(dirname "$1")"
+	exec {_klock}>"$1.lock"
+	flock "$_klock"
+}
+
+kernel_unlock() {
+	exec {_klock}>&-
 }
 
 _kmake() {

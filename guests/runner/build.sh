@@ -4,9 +4,10 @@
 # Produces OUTDIR/bzImage: Debian's linux-source-6.1 configured as
 # `make tinyconfig` + guests/linux/config (what booting under vmm needs) +
 # guests/runner/config (what a container needs), every option checked after
-# `make olddefconfig`. Built out of tree in OUTDIR/obj from the source tree
-# the minimal guest uses too (OUTDIR/../kernel-src, extracted once), with the
-# same stamps, so a second run takes seconds. The runner's init is C and the
+# `make olddefconfig`. It is the same kernel as the Linux tier's test guest
+# (guests/linux/build.sh), built in the same place (OUTDIR/../kernel-obj,
+# from OUTDIR/../kernel-src), so whichever of the two runs second finds it
+# built and takes seconds. The runner's init is C and the
 # Makefile builds it (`make guest-runner` does both).
 #
 # Environment: JOBS (default nproc).
@@ -23,9 +24,12 @@ out=$(cd "$1" && pwd)
 
 kernel_need
 kernel_source "$out/../kernel-src"
-obj=$out/obj
+obj=$out/../kernel-obj
+kernel_lock "$obj"
 kernel_configure "$obj" "$linux/config" "$here/config"
 kernel_build "$obj"
+kernel_unlock
+rm -rf "$out/obj"
 
 cmp -s "$obj/arch/x86/boot/bzImage" "$out/bzImage" ||
 	{ cp "$obj/arch/x86/boot/bzImage" "$out/bzImage.tmp" &&

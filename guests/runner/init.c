@@ -292,6 +292,7 @@ static void start(struct runner *r, const struct process *p,
 	close(report[0]);
 	if (got)
 		return; /* its status comes with SIGCHLD */
+	log_info("started %ld", (long)pid);
 	n = ctl_format_started(line, sizeof(line), (long)pid);
 	rc = n > 0 ? ctl_write(r, line, (size_t)n) : n;
 	if (rc)

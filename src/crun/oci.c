@@ -352,6 +352,10 @@ static int parse_annotations(json_object *root, struct oci_spec *s,
 	if (!r)
 		r = get_string(ann, OCI_ANN_INIT, "annotations." OCI_ANN_INIT,
 			       &s->ann_init, e);
+	if (!r)
+		r = get_string(ann, OCI_ANN_SERIAL,
+			       "annotations." OCI_ANN_SERIAL, &s->ann_serial,
+			       e);
 	return r;
 }
 
@@ -482,5 +486,6 @@ void oci_spec_free(struct oci_spec *s)
 	free(s->ann_mem);
 	free(s->ann_kernel);
 	free(s->ann_init);
+	free(s->ann_serial);
 	memset(s, 0, sizeof(*s));
 }

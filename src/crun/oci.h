@@ -17,6 +17,8 @@
 #define OCI_ANN_MEM    "vmm.mem"
 #define OCI_ANN_KERNEL "vmm.kernel"
 #define OCI_ANN_INIT   "vmm.init"
+/* The guest's kernel log: a file in the container's view (none if absent). */
+#define OCI_ANN_SERIAL "vmm.serial"
 
 /* config.json's size limit: real ones are a few KiB. */
 #define OCI_SPEC_MAX (4u << 20)
@@ -49,7 +51,7 @@ struct oci_spec {
 	uint64_t cpu_period; /* cpu.period, us */
 	char *cpuset;	     /* cpu.cpus, "0-3,7"; NULL: none */
 	/* annotations, NULL when absent */
-	char *ann_cpus, *ann_mem, *ann_kernel, *ann_init;
+	char *ann_cpus, *ann_mem, *ann_kernel, *ann_init, *ann_serial;
 };
 
 /*

@@ -177,6 +177,25 @@ static int add_consoles(struct run *r)
 	return e;
 }
 
+/*
+ * The 16550 carries the guest kernel's messages: nowhere, or written to
+ * the file the annotation vmm.serial names in the container's view (the
+ * workload's output never goes there).
+ */
+static int add_serial(struct vmm *vm, const char *path)
+{
+	char *spec;
+	int e;
+
+	if (!path || !*path)
+		return vmm_add_serial(vm, "none");
+	if (asprintf(&spec, "file:%s", path) < 0)
+		return -ENOMEM;
+	e = vmm_add_serial(vm, spec);
+	free(spec);
+	return e;
+}
+
 /* Everything before vmm_start(). 0, or the library's -errno. */
 static int configure(struct run *r, struct vmm_crun *h, const uint8_t *initrd,
 		     size_t initrd_len)
@@ -188,9 +207,11 @@ static int configure(struct run *r, struct vmm_crun *h, const uint8_t *initrd,
 	if (!e)
 		e = vmm_set_kernel_mem(r->vm, h->files.kernel,
 				       h->files.kernel_len, initrd, initrd_len,
-				       RUNNER_CMDLINE);
+				       h->spec.ann_serial
+					   ? RUNNER_CMDLINE_VERBOSE
+					   : RUNNER_CMDLINE);
 	if (!e)
-		e = vmm_add_serial(r->vm, "none");
+		e = add_serial(r->vm, h->spec.ann_serial);
 	if (!e)
 		e = vmm_add_fs(r->vm, RUNNER_ROOT_TAG, "/",
 			       h->spec.root_readonly ? VMM_FS_READONLY : 0);

@@ -14,6 +14,11 @@
 /* The guest's command line: kernel messages on ttyS0, never the
  * workload's stdout; no restart after a panic. */
 #define RUNNER_CMDLINE "console=ttyS0 quiet panic=-1 reboot=k"
+/*
+ * With a kernel log to read (the vmm.serial annotation): every message up
+ * to info, the runner's own included (a later loglevel= overrides quiet).
+ */
+#define RUNNER_CMDLINE_VERBOSE RUNNER_CMDLINE " loglevel=7"
 /* The virtio-fs tag of the container's root. */
 #define RUNNER_ROOT_TAG "vmm-root"
 /* The largest kernel or init the handler reads. */

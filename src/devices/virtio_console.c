@@ -397,12 +397,8 @@ void vcon_size_changed(struct vcon *vc, uint16_t rows, uint16_t cols)
 	vc->cols = cols;
 	if (virtio_dev_has(&vc->vd, VIRTIO_CONSOLE_F_SIZE))
 		virtio_dev_config_changed(&vc->vd);
-	if (vcon_multiport(vc) && vc->driver_ready) {
-		uint16_t size[2] = {rows, cols};
-
-		vcon_ctrl_send(vc, 0, VIRTIO_CONSOLE_RESIZE, 0, size,
-			       sizeof(size));
-	}
+	if (vcon_multiport(vc) && vc->driver_ready)
+		vcon_ctrl_send_size(vc);
 }
 
 /* Loop thread: apply the size vcon_set_size() posted. */

@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) "virtio-console: " fmt
 
+#include <endian.h>
 #include <string.h>
 
 #include <linux/virtio_console.h>
@@ -54,6 +55,21 @@ void vcon_ctrl_send(struct vcon *vc, uint32_t id, uint16_t event,
 		memcpy(m->extra, extra, m->extra_len);
 	vc->ctrl_len++;
 	vcon_ctrl_flush(vc);
+}
+
+/*
+ * RESIZE for port 0: struct virtio_console_resize is { le16 cols; le16
+ * rows; } (virtio 1.2, 5.3.6.2), columns first as in the configuration
+ * space. Linux's driver long read rows first; the fix reached the stable
+ * kernels (Debian 12's 6.1 reads columns first, checked in the container
+ * tier): an older guest sees the two swapped, as from any device that
+ * follows the specification.
+ */
+void vcon_ctrl_send_size(struct vcon *vc)
+{
+	uint16_t size[2] = {htole16(vc->cols), htole16(vc->rows)};
+
+	vcon_ctrl_send(vc, 0, VIRTIO_CONSOLE_RESIZE, 0, size, sizeof(size));
 }
 
 /* Copy @len bytes into the writable part of @c; returns bytes copied. */
@@ -122,12 +138,8 @@ static void vcon_port_ready(struct vcon *vc, struct vcon_port *p)
 	if (p->id == 0) {
 		vcon_ctrl_send(vc, 0, VIRTIO_CONSOLE_CONSOLE_PORT, 1, NULL, 0);
 		/* The console's size, as F_SIZE gives it without multiport. */
-		if (vc->rows && vc->cols) {
-			uint16_t size[2] = {vc->rows, vc->cols};
-
-			vcon_ctrl_send(vc, 0, VIRTIO_CONSOLE_RESIZE, 0, size,
-				       sizeof(size));
-		}
+		if (vc->rows && vc->cols)
+			vcon_ctrl_send_size(vc);
 	} else if (p->name[0]) {
 		vcon_ctrl_send(vc, p->id, VIRTIO_CONSOLE_PORT_NAME, 0, p->name,
 			       (uint16_t)strlen(p->name));

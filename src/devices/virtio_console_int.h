@@ -103,6 +103,7 @@ void vcon_size_changed(struct vcon *vc, uint16_t rows, uint16_t cols);
 bool vcon_multiport(const struct vcon *vc);
 void vcon_ctrl_send(struct vcon *vc, uint32_t id, uint16_t event,
 		    uint16_t value, const void *extra, uint16_t extra_len);
+void vcon_ctrl_send_size(struct vcon *vc);
 void vcon_ctrl_flush(struct vcon *vc);
 void vcon_ctrl_handle(struct vcon *vc);
 void vcon_ctrl_reset(struct vcon *vc);

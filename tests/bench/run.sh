@@ -75,6 +75,15 @@ if [ -z "${L1:-}" ]; then
 		# 6 GiB: the virtio-fs comparison keeps a 1 GiB file (and QEMU
 		# its 512M memfd) in the L1's RAM; in 4 GiB khugepaged stalled.
 		: >"$log"
+		# The container benchmark installs vmm in the L1 from this tree
+		# (tests/bench/bench_crun.sh), when the runner image is built.
+		ct_root=
+		if [ -f build/guests/runner/bzImage ] && [ -f build/guests/runner/init ]; then
+			ct_root=$ob/bench/ct-root
+			rm -rf "$ct_root"
+			make -s O="$O" DESTDIR="$ct_root" install >"$ob/bench/ct-install.log" 2>&1 ||
+				{ echo "== make install for the container benchmark failed ($ob/bench/ct-install.log)"; ct_root=; }
+		fi
 		guests/l1/run.sh -q -t 5400 -m 6144M -a 'watchdog_thresh=60' -l "$log" \
 			${VMM_PREV:+-e VMM_PREV="$VMM_PREV" -e VMM_PREV_REF="${VMM_PREV_REF:-prev}"} \
 			${LINUX_GUEST:+-e LINUX_GUEST="$LINUX_GUEST"} \
@@ -83,7 +92,8 @@ if [ -z "${L1:-}" ]; then
 			${NET_ONLY:+-e NET_ONLY="$NET_ONLY"} ${BENCH_ONLY:+-e BENCH_ONLY="$BENCH_ONLY"} \
 			${FS_RUNS:+-e FS_RUNS="$FS_RUNS"} ${FS_MIB:+-e FS_MIB="$FS_MIB"} \
 			${FS_RT:+-e FS_RT="$FS_RT"} ${FS_COLS:+-e FS_COLS="$FS_COLS"} \
-			${FS_ONLY:+-e FS_ONLY="$FS_ONLY"} \
+			${FS_ONLY:+-e FS_ONLY="$FS_ONLY"} ${ct_root:+-e CT_ROOT="$ct_root"} \
+			${CT_RUNS:+-e CT_RUNS="$CT_RUNS"} \
 			--vmm "$VMM" -- "$script" &
 		pid=$!
 		tail -n +1 -F --pid=$pid "$log" 2>/dev/null |

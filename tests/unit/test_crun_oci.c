@@ -36,7 +36,7 @@ static const char full[] =
     " \"linux\": {\"resources\": {\"memory\": {\"limit\": 1073741824},\n"
     "   \"cpu\": {\"quota\": 150000, \"period\": 100000, \"cpus\": "
     "\"0-3\"}}},\n"
-    " \"annotations\": {\"vmm.cpus\": \"3\", \"vmm.mem\": \"1G\",\n"
+    " \"annotations\": {\"vmm.cpus\": \"3\", \"vmm.mem\": \"1G\", \"vmm.serial\": \"/k.log\",\n"
     "   \"run.oci.handler\": \"vmm\", \"other\": \"x\"}}\n";
 
 static const char *const full_records[] = {
@@ -101,6 +101,7 @@ static void test_full(void)
 	CHECK(!strcmp(s.ann_cpus, "3"));
 	CHECK(!strcmp(s.ann_mem, "1G"));
 	CHECK(!s.ann_kernel && !s.ann_init);
+	CHECK(s.ann_serial && !strcmp(s.ann_serial, "/k.log"));
 	CHECK_EQ(s.rlimits[1].hard, UINT64_MAX);
 	/* The spec has no HOME: crun's (from the container's passwd) is
 	 * added after the spec's variables. */
@@ -197,6 +198,8 @@ static void test_malformed(void)
 		"\"1G\"}}}}",
 		"linux.resources.memory.limit");
 	refused("{\"annotations\": {\"vmm.mem\": 512}}", "annotations.vmm.mem");
+	refused("{\"annotations\": {\"vmm.serial\": true}}",
+		"annotations.vmm.serial");
 	/* Trailing white space is fine. */
 	CHECK_EQ(parse("{}\n \t\r\n", &s, err), 0);
 	/* A spec without a process has nothing to run. */

@@ -170,8 +170,8 @@ static void driver_start(struct t *t)
 			CHECK_EQ(m.value, 1);
 			opened++;
 		} else if (m.event == VIRTIO_CONSOLE_RESIZE) {
-			CHECK_EQ(size[0], 24);
-			CHECK_EQ(size[1], 80);
+			CHECK_EQ(size[0], 80); /* columns, then rows */
+			CHECK_EQ(size[1], 24);
 			resized++;
 		}
 	}
@@ -220,8 +220,8 @@ static void test_resize(struct t *t)
 	m = ctrl_get(t, size);
 	CHECK_EQ(m.event, VIRTIO_CONSOLE_RESIZE);
 	CHECK_EQ(m.id, 0);
-	CHECK_EQ(size[0], 50); /* rows, then columns */
-	CHECK_EQ(size[1], 132);
+	CHECK_EQ(size[0], 132); /* columns, then rows (virtio 1.2 5.3.6.2) */
+	CHECK_EQ(size[1], 50);
 	cfg = rd(t, VIRTIO_MMIO_CONFIG); /* cols, rows */
 	CHECK_EQ(cfg & 0xffff, 132);
 	CHECK_EQ(cfg >> 16, 50);

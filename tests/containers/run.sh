@@ -1,0 +1,56 @@
+#!/bin/bash
+# tests/containers/run.sh [TEST...]: the container tier. Debian's crun and
+# podman run OCI containers through vmm's crun handler, in ONE nested L1
+# (guests/l1/run.sh; its image has crun, podman and busybox-static).
+#
+# Installs vmm the way a user does (`make install DESTDIR=$O/containers/root`:
+# vmm, libvmm, the crun handler and its crun-vmm link, the runner image),
+# then runs tests/containers/l1-containers.sh in the L1, which copies that
+# tree onto the L1's root and runs the tests (all, or the named ones:
+# status kill stdio process alias terminal podman bad). Prints one
+# PASS/FAIL line per test and exits 0 only if all passed; 77 with a SKIP
+# line if a part is missing.
+# Environment: O (build), VMM ($O/vmm), CT_LOGDIR ($O/test-logs/containers).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+O=${O:-build}
+case $O in /*) ob=$O ;; *) ob=$top/$O ;; esac
+vmm=${VMM:-$ob/vmm}
+logdir=${CT_LOGDIR:-$ob/test-logs/containers}
+
+skip_all() {
+	echo "SKIP containers: $*"
+	exit 77
+}
+command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not installed"
+for f in "$vmm" "$ob/crun-vmm.so" "$top/build/guests/runner/bzImage" "$top/build/guests/runner/init" \
+	"$top/build/guests/l1/root.img"; do
+	[ -f "$f" ] || skip_all "$f missing (make all guest-runner guests-linux)"
+done
+
+rm -rf "$logdir"
+mkdir -p "$logdir"
+root=$ob/containers/root
+rm -rf "$root"
+# The runner image is always build/guests/runner (the Makefile's RUNNER_DIR).
+if ! make -s -C "$top" O="$O" DESTDIR="$root" install >"$logdir/install.log" 2>&1; then
+	echo "FAIL containers/install: make install DESTDIR=$root failed (log $logdir/install.log)"
+	tail -n 5 "$logdir/install.log" | sed 's/^/    /'
+	exit 1
+fi
+
+set +e
+"$top/guests/l1/run.sh" -q -t 2400 -l "$logdir/l1.log" --vmm "$vmm" -m 3072M \
+	-e CT_ROOT="$root" -e CT_TOP="$top" -e CT_ONLY="$*" \
+	-- "$here/l1-containers.sh" 2>"$logdir/harness.err"
+l1rc=$?
+set -e
+tr -d '\r' <"$logdir/l1.log" >"$logdir/l1.clean.log"
+grep -E '^(PASS|FAIL|SKIP) |^    ' "$logdir/l1.clean.log" || true
+fails=$(grep -cE '^FAIL ' "$logdir/l1.clean.log" || true)
+if ! grep -q '^CONTAINERS_DONE' "$logdir/l1.clean.log"; then
+	echo "FAIL containers: the L1 run ended early (rc=$l1rc: $(tail -n 1 "$logdir/harness.err"); console log $logdir/l1.log)"
+	exit 1
+fi
+[ "$fails" = 0 ]
