@@ -36,7 +36,8 @@ static const char full[] =
     " \"linux\": {\"resources\": {\"memory\": {\"limit\": 1073741824},\n"
     "   \"cpu\": {\"quota\": 150000, \"period\": 100000, \"cpus\": "
     "\"0-3\"}}},\n"
-    " \"annotations\": {\"vmm.cpus\": \"3\", \"vmm.mem\": \"1G\", \"vmm.serial\": \"/k.log\",\n"
+    " \"annotations\": {\"vmm.cpus\": \"3\", \"vmm.mem\": \"1G\", "
+    "\"vmm.serial\": \"/k.log\",\n"
     "   \"run.oci.handler\": \"vmm\", \"other\": \"x\"}}\n";
 
 static const char *const full_records[] = {
