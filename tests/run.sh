@@ -250,32 +250,30 @@ l1_boot() {
 	return 0
 }
 
-run_linux() {
-	# The Linux tier prints one PASS/FAIL/SKIP line per case.
-	local log="$log_dir/linux.log"
-	echo "linux tier: nested L1 (QEMU TCG + kvm-amd; Linux guests always boot there)"
-	if [ ! -x tests/linux/run.sh ]; then
-		skipped=$((skipped + 1)); echo "SKIP linux: tests/linux/run.sh missing"; return
+# run_tier NAME SCRIPT LIMIT: a tier that boots its own nested L1 and
+# prints one PASS/FAIL/SKIP line per case (then indented details).
+run_tier() {
+	local name=$1 script=$2 limit=$3 log="$log_dir/$1.log" rc
+	if [ ! -x "$script" ]; then
+		skipped=$((skipped + 1)); echo "SKIP $name: $script missing"; return
 	fi
-	timeout --kill-after=10 3000 tests/linux/run.sh >"$log" 2>&1
-	local rc=$?
-	count_results < <(grep -E '^(PASS|FAIL|SKIP) ' "$log")
+	timeout --kill-after=10 "$limit" "$script" >"$log" 2>&1
+	rc=$?
+	count_results < <(grep -E '^(PASS|FAIL|SKIP) |^    ' "$log")
 	if ! grep -qE '^(PASS|FAIL|SKIP) ' "$log"; then
-		if [ $rc = 77 ]; then skipped=$((skipped + 1)); echo "SKIP linux: $(tail -n 1 "$log")"
-		else failed=$((failed + 1)); failures+=(linux); echo "FAIL linux (rc=$rc, log $log)"; tail -n 20 "$log" | sed 's/^/    /'; fi
+		if [ $rc = 77 ]; then skipped=$((skipped + 1)); echo "SKIP $name: $(tail -n 1 "$log")"
+		else failed=$((failed + 1)); failures+=("$name"); echo "FAIL $name (rc=$rc, log $log)"; tail -n 20 "$log" | sed 's/^/    /'; fi
 	fi
 }
 
+run_linux() {
+	echo "linux tier: nested L1 (QEMU TCG + kvm-amd; Linux guests always boot there)"
+	run_tier linux tests/linux/run.sh 3000
+}
+
 run_containers() {
-	local log="$log_dir/containers.log"
 	echo "container tier: nested L1 (QEMU TCG + kvm-amd), Debian's crun and podman"
-	timeout --kill-after=10 2600 tests/containers/run.sh >"$log" 2>&1
-	local rc=$?
-	count_results < <(grep -E '^(PASS|FAIL|SKIP) |^    ' "$log")
-	if ! grep -qE '^(PASS|FAIL|SKIP) ' "$log"; then
-		if [ $rc = 77 ]; then skipped=$((skipped + 1)); echo "SKIP containers: $(tail -n 1 "$log")"
-		else failed=$((failed + 1)); failures+=(containers); echo "FAIL containers (rc=$rc, log $log)"; tail -n 20 "$log" | sed 's/^/    /'; fi
-	fi
+	run_tier containers tests/containers/run.sh 2600
 }
 
 [ $# -eq 0 ] && set -- all

@@ -37,6 +37,18 @@ stats() {
 		printf "%d [%d-%d]", m, lo, hi }'
 }
 
+# table PREFIX NATIVE-HEADING VMM-HEADING: the two workloads' rows from
+# $work/PREFIX-{nat,vmm}-{true,echo}.ms, with vmm's median over native's.
+table() {
+	local w n v
+	printf '   %-10s %22s %22s %7s\n' workload "$2" "$3" ratio
+	for w in true echo; do
+		n=$(stats "$work/$1-nat-$w.ms") v=$(stats "$work/$1-vmm-$w.ms")
+		printf '   %-10s %22s %22s %6sx\n' "$([ $w = true ] && echo /bin/true || echo 'echo hi')" "$n" "$v" \
+			"$(awk -v a="${v%% *}" -v b="${n%% *}" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')"
+	done
+}
+
 # timed FILE CMD...: CMD's wall time in ms appended to FILE; a failing run
 # is reported and not counted.
 timed() {
@@ -75,12 +87,7 @@ for ((i = 0; i < runs; i++)); do
 		timed "$work/crun-$b.ms" crun_one $b
 	done
 done
-printf '   %-10s %22s %22s %7s\n' workload "native crun (ms)" "crun + vmm (ms)" ratio
-for w in true echo; do
-	n=$(stats "$work/crun-nat-$w.ms") v=$(stats "$work/crun-vmm-$w.ms")
-	printf '   %-10s %22s %22s %6sx\n' "$([ $w = true ] && echo /bin/true || echo 'echo hi')" "$n" "$v" \
-		"$(awk -v a="${v%% *}" -v b="${n%% *}" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')"
-done
+table crun "native crun (ms)" "crun + vmm (ms)"
 
 echo "== containers: podman run --rm --rootfs, start to exit (median of $runs)"
 if command -v podman >/dev/null; then
@@ -90,12 +97,7 @@ if command -v podman >/dev/null; then
 		timed "$work/pm-nat-echo.ms" podman_one nat echo hi
 		timed "$work/pm-vmm-echo.ms" podman_one vmm echo hi
 	done
-	printf '   %-10s %22s %22s %7s\n' workload "podman (ms)" "podman + vmm (ms)" ratio
-	for w in true echo; do
-		n=$(stats "$work/pm-nat-$w.ms") v=$(stats "$work/pm-vmm-$w.ms")
-		printf '   %-10s %22s %22s %6sx\n' "$([ $w = true ] && echo /bin/true || echo 'echo hi')" "$n" "$v" \
-			"$(awk -v a="${v%% *}" -v b="${n%% *}" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')"
-	done
+	table pm "podman (ms)" "podman + vmm (ms)"
 else
 	echo "   skipped: podman not installed"
 fi
