@@ -101,11 +101,18 @@ print('FS_FSYNC ok')
 	dd if=/dev/zero of=$w/big.bin bs=1M count="$FS_BIG_MIB" conv=fsync 2>/dev/null
 	echo "FS_BIG bytes=$(stat -c %s $w/big.bin)"
 	mkdir $w/small && cd $w/small || { fs_fail small; return 1; }
-	i=1
-	while [ $i -le 10000 ]; do
-		echo $i >f$i
-		i=$((i + 1))
+	# Two writers at once, one per vCPU: requests from both in flight
+	# (and half the wall time of the FUSE round trips under TCG).
+	for half in 0 5000; do
+		(
+			i=$((half + 1))
+			while [ $i -le $((half + 5000)) ]; do
+				echo $i >f$i
+				i=$((i + 1))
+			done
+		) &
 	done
+	wait
 	cd /
 	echo "FS_SMALL count=$(ls $w/small | wc -l)"
 	[ "$(find $w/small -type f | wc -l)" = "$(ls -a $w/small | grep -c '^f')" ] &&

@@ -111,6 +111,9 @@ t_status() {
 		[ "$rc" = "$want_rc" ] || bad "exit $want_rc: crun run returned $rc"
 		in_vm "$work/st.out"
 	done
+	# A program the guest cannot find: 127, as a shell says it.
+	bundle st "${VMM_ANN[@]}" -- /no/such/program && run_ct st 180 crun
+	[ "$rc" = 127 ] || bad "a missing program: crun run returned $rc, want 127"
 	t_end "$work/st.out" "$work/st.err"
 }
 
