@@ -30,7 +30,10 @@ vmm=${VMM:-$ob/vmm}
 guests=${GUESTS:-$top/build/guests} # the same images for every $O
 logdir=${LINUX_LOGDIR:-$ob/test-logs/linux}
 cases_file=${CASES:-$here/cases}
-base_cmdline="console=ttyS0 panic=-1 reboot=acpi"
+# quiet: an L2 prints its boot log through the emulated 16550, two exits
+# per byte; quiet saves about 1.5 s of each boot in the L1 (6.4 -> 5.0 s,
+# measured). Warnings, errors and panics still print, and so does /init.
+base_cmdline="console=ttyS0 quiet panic=-1 reboot=acpi"
 
 verbose=0
 if [ "${1:-}" = -v ]; then verbose=1; shift; fi
