@@ -432,8 +432,55 @@ def mmio_seeds():
           mw("STATUS", 0xf) + mr("CONFIG", 4) + mr(0x1004, 2))
 
 
+# ---- blk: u8 flags, then as mmio (its image and ops); op 2 rings the
+# doorbell and turns the loop.
+def blk_seeds():
+    ram = bytearray(0x3800)
+    reqs = [  # (type, sector, data length, data writable)
+        (0, 0, 512, True),      # IN
+        (1, 1, 1024, False),    # OUT
+        (4, 0, 0, False),       # FLUSH
+        (8, 0, 20, True),       # GET_ID
+        (11, 0, 16, False),     # DISCARD: one segment
+        (13, 0, 16, False),     # WRITE_ZEROES
+        (0, 2047, 1024, True),  # IN past the end
+    ]
+    d = 0
+    for i, (typ, sector, ln, w) in enumerate(reqs):
+        hdr, data, status = 0x2000 + 16 * i, 0x2100 + 0x400 * i, 0x3700 + i
+        struct.pack_into("<IIQ", ram, hdr, typ, 0, sector)
+        if typ in (11, 13):
+            struct.pack_into("<QII", ram, data, 8, 8, 0)
+        head = d
+        struct.pack_into("<QIHH", ram, 0x1000 + 16 * d, hdr, 16, 1, d + 1)
+        d += 1
+        if ln:
+            struct.pack_into("<QIHH", ram, 0x1000 + 16 * d, data, ln,
+                             1 | (2 if w else 0), d + 1)
+            d += 1
+        struct.pack_into("<QIHH", ram, 0x1000 + 16 * d, status, 1, 2, 0)
+        d += 1
+        struct.pack_into("<H", ram, 0x1204 + 2 * i, head)
+    struct.pack_into("<HH", ram, 0x1200, 0, len(reqs))
+
+    def hello(ro):
+        feat = (1 << 9) | (0 if ro else (1 << 13) | (1 << 14))
+        return (mw("STATUS", 0) + mw("STATUS", 1) + mw("STATUS", 3) +
+                mw("DRV_FEAT_SEL", 0) + mw("DRV_FEAT", feat) +
+                mw("DRV_FEAT_SEL", 1) + mw("DRV_FEAT", 1) +
+                mw("STATUS", 0xb) + mr("CONFIG", 3))
+    queue = (mw("QSEL", 0) + mw("QNUM", 32) + mw("DESC_LO", 0x1000) +
+             mw("AVAIL_LO", 0x1200) + mw("USED_LO", 0x1400) +
+             mw("QREADY", 1) + mw("STATUS", 0xf))
+    img = struct.pack("<H", len(ram)) + bytes(ram)
+    for flags in (0, 1, 2, 8):
+        write("blk", "requests-%d" % flags, bytes([flags]) + img +
+              hello(flags & 1) + queue + b"\x02\x00" + mr("ISTATUS") +
+              mw("IACK", 1) + mw("STATUS", 0))
+
+
 if __name__ == "__main__":
     for seeds in (fuse_seeds, virtqueue_seeds, loader_seeds, vsock_seeds,
                   api_seeds, cli_seeds, crun_seeds, serial_seeds,
-                  mmio_seeds):
+                  mmio_seeds, blk_seeds):
         seeds()
