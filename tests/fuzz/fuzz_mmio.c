@@ -73,8 +73,10 @@ static void fake_queue_notify(struct virtio_dev *vd, unsigned int q)
 	bool pushed = false;
 
 	while (virtio_dev_pop(vd, q, &c) == 1) {
+		/* A zero-length descriptor is a NULL iovec: skip it. */
 		for (unsigned int i = c.n_out; i < c.n_out + c.n_in; i++)
-			memset(iov[i].iov_base, 0xab, iov[i].iov_len);
+			if (iov[i].iov_len)
+				memset(iov[i].iov_base, 0xab, iov[i].iov_len);
 		vq_push(&vd->vqs[q], c.head, c.in_len);
 		pushed = true;
 	}

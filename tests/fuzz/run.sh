@@ -33,12 +33,14 @@ for t in "$@"; do
 		continue
 	fi
 	# Fuzzing writes new inputs to the first directory only: $work.
+	start=$(date +%s)
 	nice -n 19 "$bin" "${opts[@]}" -max_total_time="$seconds" \
 		"$work" "$src/corpus/$t" >>"$log" 2>&1
 	rc=$?
+	took=$(($(date +%s) - start))
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n1)
-	line="fuzz $t: ${runs:-?} executions, ${rate:-?} exec/s in ${seconds} s"
+	line="fuzz $t: ${runs:-?} executions, ${rate:-?} exec/s in $took s"
 	if [ $rc -ne 0 ]; then
 		line+=" FAILED (status $rc; see $log and $crashes/)"
 		failed+=("$t")
