@@ -18,6 +18,15 @@ STATIC = 0
 O ?= build-san
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
+else ifeq ($(FUZZ),1)
+# The fuzz build (make fuzz, tests/fuzz/): the library and its clients
+# compiled by clang with coverage for libFuzzer and ASan + UBSan into
+# build-fuzz/; only the harnesses link libFuzzer itself.
+STATIC = 0
+O ?= build-fuzz
+CC = clang
+SAN_FLAGS = -fsanitize=fuzzer-no-link,address,undefined \
+	    -fno-sanitize-recover=all -fno-omit-frame-pointer
 else ifeq ($(SANITIZE),thread)
 STATIC = 0
 O ?= build-tsan
@@ -187,6 +196,7 @@ $(O)/tests/unit/test_crun_plugin: | $(O)/crun-vmm.so
 unit-tests: $(UNIT_BINS) $(KVM_PROBE) $(O)/crun-vmm.so
 
 -include guests/guests.mk
+-include tests/fuzz/fuzz.mk
 
 # The runner image (docs/runner-protocol.md, guests/runner/): a kernel
 # configured for containers (guests/runner/build.sh; minutes once, then
@@ -281,7 +291,7 @@ check-headers:
 			-x c - || exit 1; done
 
 clean:
-	rm -rf build build-san build-tsan
+	rm -rf build build-san build-tsan build-fuzz
 
 .SECONDARY:
 

@@ -10,12 +10,15 @@ build=(gcc make libc6-dev linux-libc-dev liburing-dev libfdt-dev libjson-c-dev)
 # tests and guests: iasl -d for ACPI tables, socat/python3 for console tests,
 # busybox + cpio for initramfs images, linux-source-6.1 and its build tools
 # for the minimal kernel, debootstrap + e2fsprogs for the L1's root; g++,
-# pkg-config, abidiff and man for the checks of libvmm (tests/lib)
+# pkg-config, abidiff and man for the checks of libvmm (tests/lib); clang
+# with libFuzzer's runtime (libclang-rt-14-dev, only recommended by clang)
+# for make fuzz and make fuzz-smoke (tests/fuzz/)
 rest=(acpica-tools socat python3 coreutils
 	busybox-static cpio xz-utils gzip lz4 zstd kmod
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev
 	debootstrap e2fsprogs
-	g++ pkg-config abigail-tools man-db)
+	g++ pkg-config abigail-tools man-db
+	clang libclang-rt-14-dev)
 # The nested L1 that runs the KVM tests where the host can't is QEMU TCG
 # emulating AMD SVM. Debian 12's QEMU 7.2 froze that L1 now and then with
 # no kernel message (all vCPUs busy, interrupts never delivered: TCG bugs

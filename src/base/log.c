@@ -42,6 +42,10 @@ bool log_enabled(enum log_level level)
  * stderr. */
 static void log_vprint(enum log_level level, const char *suffix,
 		       const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void log_vprint(enum log_level level, const char *suffix,
+		       const char *fmt, va_list ap)
 {
 	static const char *const tags[] = {"error: ", "warning: ", "", ""};
 	const struct log_sink *sink = current();

@@ -117,8 +117,16 @@ static int int_value(json_object *v, const char *path, int64_t min,
 	return 0;
 }
 
+/*
+ * The largest uid or gid: (uid_t)-1 means "leave it" to setresuid() and
+ * setgroups() refuses it, and so does the runner's init reading the
+ * process description; refused here, it fails before a VM boots.
+ */
+#define OCI_ID_MAX (UINT32_MAX - 1u)
+
 static int get_u32(json_object *o, const char *key, const char *path,
-		   uint32_t *out, bool *present, const struct oci_err *e)
+		   uint32_t max, uint32_t *out, bool *present,
+		   const struct oci_err *e)
 {
 	json_object *v = member(o, key);
 	uint64_t x;
@@ -126,7 +134,7 @@ static int get_u32(json_object *o, const char *key, const char *path,
 
 	if (!v)
 		return 0;
-	r = int_value(v, path, 0, UINT32_MAX, &x, e);
+	r = int_value(v, path, 0, max, &x, e);
 	if (!r) {
 		*out = (uint32_t)x;
 		if (present)
@@ -203,7 +211,7 @@ static int parse_groups(json_object *user, struct oci_spec *s,
 		uint64_t g;
 
 		r = int_value(json_object_array_get_idx(v, s->nr_groups), path,
-			      0, UINT32_MAX, &g, e);
+			      0, OCI_ID_MAX, &g, e);
 		if (r)
 			return r;
 		s->groups[s->nr_groups] = (uint32_t)g;
@@ -243,12 +251,41 @@ static int parse_rlimits(json_object *proc, struct oci_spec *s,
 		if (!r)
 			r = get_u64(l, "hard", "process.rlimits[].hard",
 				    &rl->hard, e);
+		/* setrlimit() refuses it, and so does the runner. */
+		if (!r && rl->soft > rl->hard)
+			r = bad(e, "process.rlimits[].soft",
+				"a soft limit not above the hard one");
 		if (r) {
 			free(rl->type); /* not counted yet */
 			rl->type = NULL;
 			return r;
 		}
 	}
+	return 0;
+}
+
+/*
+ * What the runner's init requires of the process description
+ * (docs/runner-protocol.md) and the OCI spec asks too: a program name,
+ * NAME=value variables, an absolute cwd within PATH_MAX, a hostname
+ * sethostname() takes. Refused here, before a VM boots for nothing.
+ */
+#define OCI_CWD_MAX	 4095 /* PATH_MAX less its NUL */
+#define OCI_HOSTNAME_MAX 64   /* HOST_NAME_MAX */
+
+static int check_process(const struct oci_spec *s, const struct oci_err *e)
+{
+	if (s->nr_args && !s->args[0][0])
+		return bad(e, "process.args", "a program name first");
+	for (size_t i = 0; i < s->nr_env; i++) {
+		const char *eq = strchr(s->env[i], '=');
+
+		if (!eq || eq == s->env[i])
+			return bad(e, "process.env", "NAME=value strings");
+	}
+	if (s->cwd && (s->cwd[0] != '/' || strlen(s->cwd) > OCI_CWD_MAX))
+		return bad(e, "process.cwd",
+			   "an absolute path of at most 4095 bytes");
 	return 0;
 }
 
@@ -273,16 +310,20 @@ static int parse_process(json_object *root, struct oci_spec *s,
 	if (!r)
 		r = get_object(proc, "user", "process.user", &user, e);
 	if (!r)
-		r = get_u32(user, "uid", "process.user.uid", &s->uid, NULL, e);
+		r = get_u32(user, "uid", "process.user.uid", OCI_ID_MAX,
+			    &s->uid, NULL, e);
 	if (!r)
-		r = get_u32(user, "gid", "process.user.gid", &s->gid, NULL, e);
+		r = get_u32(user, "gid", "process.user.gid", OCI_ID_MAX,
+			    &s->gid, NULL, e);
 	if (!r)
-		r = get_u32(user, "umask", "process.user.umask", &s->umask,
-			    &s->has_umask, e);
+		r = get_u32(user, "umask", "process.user.umask", UINT32_MAX,
+			    &s->umask, &s->has_umask, e);
 	if (!r)
 		r = parse_groups(user, s, e);
 	if (!r)
 		r = parse_rlimits(proc, s, e);
+	if (!r)
+		r = check_process(s, e);
 	return r;
 }
 
@@ -329,6 +370,8 @@ static int parse_root(json_object *root, struct oci_spec *s,
 			     e);
 	if (!r)
 		r = get_string(root, "hostname", "hostname", &s->hostname, e);
+	if (!r && s->hostname && strlen(s->hostname) > OCI_HOSTNAME_MAX)
+		r = bad(e, "hostname", "at most 64 bytes");
 	return r;
 }
 

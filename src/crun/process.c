@@ -60,13 +60,24 @@ static void put_u64(struct desc *d, const char *key, uint64_t v)
 	put(d, key, s);
 }
 
-/* RLIMIT_NOFILE & co.: capitals and underscores, as OCI names them. */
+/*
+ * The limits OCI names (the POSIX ones Linux has): the runner's init
+ * knows these and refuses a description with any other, so a spec that
+ * names another is refused here, before a VM boots.
+ */
+static const char *const limit_names[] = {
+    "RLIMIT_AS",     "RLIMIT_CORE",   "RLIMIT_CPU",	   "RLIMIT_DATA",
+    "RLIMIT_FSIZE",  "RLIMIT_LOCKS",  "RLIMIT_MEMLOCK",	   "RLIMIT_MSGQUEUE",
+    "RLIMIT_NICE",   "RLIMIT_NOFILE", "RLIMIT_NPROC",	   "RLIMIT_RSS",
+    "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK",
+};
+
 static bool limit_name_ok(const char *n)
 {
-	size_t len = strlen(n);
-
-	return len && len <= 40 &&
-	       strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == len;
+	for (size_t i = 0; i < sizeof(limit_names) / sizeof(*limit_names); i++)
+		if (!strcmp(n, limit_names[i]))
+			return true;
+	return false;
 }
 
 static void put_rlimit(struct desc *d, const struct oci_rlimit *rl)
@@ -109,7 +120,7 @@ int process_desc_build(const struct oci_spec *s, const char *home, char **buf,
 		if (!limit_name_ok(s->rlimits[i].type)) {
 			snprintf(err, err_len,
 				 "config.json: process.rlimits: '%.40s' is "
-				 "not a limit's name",
+				 "not a limit's name (RLIMIT_NOFILE, ...)",
 				 s->rlimits[i].type);
 			return -EINVAL;
 		}
@@ -138,7 +149,8 @@ int process_desc_build(const struct oci_spec *s, const char *home, char **buf,
 	for (size_t i = 0; i < s->nr_rlimits; i++)
 		put_rlimit(&d, &s->rlimits[i]);
 	if (s->has_umask) {
-		snprintf(mask, sizeof(mask), "%04o", s->umask & 07777);
+		/* umask(2) takes the permission bits alone. */
+		snprintf(mask, sizeof(mask), "%04o", s->umask & 0777);
 		put(&d, "umask", mask);
 	}
 	if (d.too_big || d.oom) {

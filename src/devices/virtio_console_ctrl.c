@@ -81,6 +81,8 @@ static uint32_t chain_put(const struct vq_chain *c, const void *buf, size_t len)
 	for (unsigned int i = c->n_out; i < c->n_out + c->n_in && len; i++) {
 		size_t k = c->iov[i].iov_len < len ? c->iov[i].iov_len : len;
 
+		if (!k)
+			continue; /* a zero-length descriptor: a NULL iovec */
 		memcpy(c->iov[i].iov_base, p, k);
 		p += k;
 		len -= k;
@@ -98,6 +100,8 @@ static size_t chain_get(const struct vq_chain *c, void *buf, size_t len)
 	for (unsigned int i = 0; i < c->n_out && len; i++) {
 		size_t k = c->iov[i].iov_len < len ? c->iov[i].iov_len : len;
 
+		if (!k)
+			continue; /* a zero-length descriptor: a NULL iovec */
 		memcpy(p, c->iov[i].iov_base, k);
 		p += k;
 		len -= k;

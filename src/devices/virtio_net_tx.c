@@ -238,11 +238,14 @@ static const char *tx_prepare(struct vnet *n, struct vnet_txreq *t,
 	while (t->niov && skip) {
 		size_t k = MIN(skip, t->iov->iov_len);
 
-		memcpy(h + got, t->iov->iov_base, k);
-		got += k;
-		skip -= k;
-		t->iov->iov_base = (uint8_t *)t->iov->iov_base + k;
-		t->iov->iov_len -= k;
+		/* A zero-length descriptor is a NULL iovec: not touched. */
+		if (k) {
+			memcpy(h + got, t->iov->iov_base, k);
+			got += k;
+			skip -= k;
+			t->iov->iov_base = (uint8_t *)t->iov->iov_base + k;
+			t->iov->iov_len -= k;
+		}
 		if (!t->iov->iov_len) {
 			t->iov++;
 			t->niov--;

@@ -22,7 +22,7 @@ static const char full[] =
     "{\"ociVersion\": \"1.0.2\",\n"
     " \"process\": {\"terminal\": true,\n"
     "   \"user\": {\"uid\": 1000, \"gid\": 100, \"umask\": 18,\n"
-    "            \"additionalGids\": [10, 4294967295]},\n"
+    "            \"additionalGids\": [10, 4294967294]},\n"
     "   \"args\": [\"sh\", \"-c\", \"echo a=b\\n\\ttwo\"],\n"
     "   \"env\": [\"PATH=/usr/bin:/bin\", \"TERM=xterm\"],\n"
     "   \"cwd\": \"/work dir\",\n"
@@ -51,7 +51,7 @@ static const char *const full_records[] = {
     "uid=1000",
     "gid=100",
     "group=10",
-    "group=4294967295",
+    "group=4294967294",
     "hostname=box",
     "terminal=1",
     "rlimit=RLIMIT_NOFILE 1024 4096",
@@ -187,6 +187,23 @@ static void test_malformed(void)
 		"process.user.gid");
 	refused("{\"process\": {\"user\": {\"uid\": 1.5}}}",
 		"process.user.uid");
+	/* What the runner would refuse in the description (fuzzing). */
+	refused("{\"process\": {\"args\": [\"\", \"x\"]}}", "process.args");
+	refused("{\"process\": {\"env\": [\"A=1\", \"NOEQUALS\"]}}",
+		"process.env");
+	refused("{\"process\": {\"env\": [\"=x\"]}}", "process.env");
+	refused("{\"process\": {\"cwd\": \"relative\"}}", "process.cwd");
+	refused("{\"hostname\": \"0123456789012345678901234567890123456789"
+		"01234567890123456789012345\"}",
+		"hostname");
+	/* (uid_t)-1 is no id: the runner would refuse the description. */
+	refused("{\"process\": {\"user\": {\"uid\": 4294967295}}}",
+		"process.user.uid");
+	refused("{\"process\": {\"user\": {\"gid\": 4294967295}}}",
+		"process.user.gid");
+	refused("{\"process\": {\"user\": {\"additionalGids\": "
+		"[4294967295]}}}",
+		"process.user.additionalGids");
 	refused("{\"process\": {\"user\": {\"additionalGids\": [\"x\"]}}}",
 		"process.user.additionalGids");
 	refused("{\"process\": {\"rlimits\": [{\"hard\": 1, \"soft\": 1}]}}",
@@ -216,6 +233,43 @@ static void test_malformed(void)
 	CHECK_EQ(process_desc_build(&s, NULL, &buf, &len, err, sizeof(err)),
 		 -EINVAL);
 	CHECK(strstr(err, "RLIMIT X") != NULL);
+	oci_spec_free(&s);
+	/* A well-formed name the runner does not know (found by fuzzing). */
+	CHECK_EQ(parse("{\"process\": {\"args\": [\"a\"], \"rlimits\": "
+		       "[{\"type\": \"RLIMIT_FOO\"}]}}",
+		       &s, err),
+		 0);
+	CHECK_EQ(process_desc_build(&s, NULL, &buf, &len, err, sizeof(err)),
+		 -EINVAL);
+	CHECK(strstr(err, "RLIMIT_FOO") != NULL);
+	oci_spec_free(&s);
+	/* A soft limit above the hard one, which setrlimit() refuses. */
+	refused("{\"process\": {\"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", "
+		"\"soft\": 1024, \"hard\": 354}]}}",
+		"process.rlimits[].soft");
+}
+
+/*
+ * A umask is its permission bits, as umask(2) takes it (runc passes the
+ * spec's on): the description carries those only, which the runner reads.
+ */
+static void test_umask_bits(void)
+{
+	static const char *const want[] = {
+	    "version=1", "arg=a",      "cwd=/",	     "uid=0",
+	    "gid=0",	 "terminal=0", "umask=0755",
+	};
+	struct oci_spec s;
+	char err[256], *buf;
+	size_t len;
+
+	CHECK_EQ(parse("{\"process\": {\"args\": [\"a\"], \"user\": "
+		       "{\"umask\": 4077}}}",
+		       &s, err),
+		 0);
+	CHECK_EQ(process_desc_build(&s, NULL, &buf, &len, err, sizeof(err)), 0);
+	check_records(buf, len, want, sizeof(want) / sizeof(*want));
+	free(buf);
 	oci_spec_free(&s);
 }
 
@@ -273,6 +327,7 @@ int main(void)
 	test_full();
 	test_defaults();
 	test_malformed();
+	test_umask_bits();
 	test_too_big();
 	test_file();
 	return check_done("test_crun_oci");

@@ -147,15 +147,21 @@ int x86_set_cpuid(int vcpu_fd, const struct kvm_cpuid2 *supported,
 
 int x86_set_msrs(int vcpu_fd)
 {
-	struct {
+	/*
+	 * struct kvm_msrs ends in a flexible array: room for one entry
+	 * behind it (a union, as a struct with a member after it is a GNU
+	 * extension clang warns about).
+	 */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry entries[1];
-	} msrs = {
-	    .hdr.nmsrs = 1,
-	    .entries[0] = {.index = MSR_IA32_MISC_ENABLE,
-			   .data = MISC_ENABLE_FAST_STRING},
-	};
-	int r = ioctl(vcpu_fd, KVM_SET_MSRS, &msrs);
+		uint8_t room[sizeof(struct kvm_msrs) +
+			     sizeof(struct kvm_msr_entry)];
+	} msrs = {.hdr.nmsrs = 1};
+	int r;
+
+	msrs.hdr.entries[0] = (struct kvm_msr_entry){
+	    .index = MSR_IA32_MISC_ENABLE, .data = MISC_ENABLE_FAST_STRING};
+	r = ioctl(vcpu_fd, KVM_SET_MSRS, &msrs);
 
 	if (r < 0)
 		return -errno;
