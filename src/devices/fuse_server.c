@@ -206,16 +206,12 @@ static int op_init(struct fuse_req *r)
 {
 	/*
 	 * What we offer, if the guest does: no writeback cache, no DAX,
-	 * no POSIX ACLs or locks; O_TRUNC is handled in OPEN. READDIRPLUS
-	 * for every page of a listing, not READDIRPLUS_AUTO: with AUTO the
-	 * kernel reads the pages after the first with plain READDIR, and a
-	 * walk that stats what it listed (find, ls -l, a container's file
-	 * walkers) then sends a LOOKUP per entry, one round trip each, where
-	 * READDIRPLUS gave a page of entries with their attributes in one.
+	 * no POSIX ACLs or locks; O_TRUNC is handled in OPEN.
 	 */
 	const uint32_t offer = FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC |
 			       FUSE_BIG_WRITES | FUSE_DO_READDIRPLUS |
-			       FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES;
+			       FUSE_READDIRPLUS_AUTO | FUSE_PARALLEL_DIROPS |
+			       FUSE_MAX_PAGES;
 	struct fuse_init_in in = {0};
 	struct fuse_init_out o = {.major = FUSE_KERNEL_VERSION,
 				  .minor = FUSE_KERNEL_MINOR_VERSION};
