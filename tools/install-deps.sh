@@ -12,13 +12,14 @@ build=(gcc make libc6-dev linux-libc-dev liburing-dev libfdt-dev libjson-c-dev)
 # for the minimal kernel, debootstrap + e2fsprogs for the L1's root; g++,
 # pkg-config, abidiff and man for the checks of libvmm (tests/lib); clang
 # with libFuzzer's runtime (libclang-rt-14-dev, only recommended by clang)
-# for make fuzz and make fuzz-smoke (tests/fuzz/)
+# for make fuzz and make fuzz-smoke (tests/fuzz/); clang-format for make
+# check-format (.ci/run)
 rest=(acpica-tools socat python3 coreutils
 	busybox-static cpio xz-utils gzip lz4 zstd kmod
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev
 	debootstrap e2fsprogs
 	g++ pkg-config abigail-tools man-db
-	clang libclang-rt-14-dev)
+	clang libclang-rt-14-dev clang-format)
 # The nested L1 that runs the KVM tests where the host can't is QEMU TCG
 # emulating AMD SVM. Debian 12's QEMU 7.2 froze that L1 now and then with
 # no kernel message (all vCPUs busy, interrupts never delivered: TCG bugs
