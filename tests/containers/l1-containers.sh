@@ -110,6 +110,11 @@ t_status() {
 		run_ct st 180 crun
 		[ "$rc" = "$want_rc" ] || bad "exit $want_rc: crun run returned $rc"
 		in_vm "$work/st.out"
+		# vmm.serial: the guest kernel's log, the runner's info lines in it.
+		grep -q "runner: exit $want_rc" "$work/serial.log" ||
+			bad "exit $want_rc: no 'runner: exit' line in the vmm.serial log"
+		! grep -q KERNEL= "$work/serial.log" ||
+			bad "the workload's output reached the kernel log"
 	done
 	# A program the guest cannot find: 127, as a shell says it.
 	bundle st "${VMM_ANN[@]}" -- /no/such/program && run_ct st 180 crun
