@@ -12,12 +12,10 @@
 # Prints "PASS container/NAME (N s)" or "FAIL container/NAME: reason" (then
 # indented details) per test, and "CONTAINERS_DONE" at the end.
 # Environment: CT_ROOT (the DESTDIR tree), CT_ONLY (test names, space
-# separated; default all), LX_TOP (the checkout).
+# separated; default all), CT_TOP (the checkout: guests/l1/run.sh runs a
+# copy of this script from its run directory).
 set -u
-top=${LX_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-# guests/l1/run.sh copies this script into its run directory: find the
-# checkout from CT_TOP when it gave one.
-top=${CT_TOP:-$top}
+top=${CT_TOP:?CT_TOP must name the checkout}
 here=$top/tests/containers
 work=/var/tmp/ct
 rootfs=$work/rootfs # ct_setup makes it
