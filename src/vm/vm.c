@@ -74,7 +74,14 @@ static int vm_setup_kvm(struct vm *vm, char *err, size_t err_len,
 			 strerror(-r));
 		return r;
 	}
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0UL);
+	/*
+	 * KVM_CREATE_VM can fail with EINTR when a signal arrives while the
+	 * kernel starts the VM's worker task (kernels that create the NX
+	 * huge page recovery task there); like QEMU, try again.
+	 */
+	do
+		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0UL);
+	while (vm->vm_fd < 0 && errno == EINTR);
 	if (vm->vm_fd < 0) {
 		r = -errno;
 		snprintf(err, err_len, "KVM_CREATE_VM: %s", strerror(-r));
