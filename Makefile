@@ -55,9 +55,9 @@ WARNINGS += -Werror
 endif
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -fstack-protector-strong \
-	  -MMD -MP -I. -Iinclude -Isrc $(SAN_FLAGS)
+	  -MMD -MP -I. -Iinclude -Isrc -I$(O)/gen $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS = -luring -ljson-c -lpthread -lm
+LDLIBS = -luring -ljson-c -lseccomp -lpthread -lm
 
 # Missing build packages: `make run` and `make test` install them (apt-get),
 # anything else stops with their names.
@@ -127,7 +127,8 @@ $(O)/$(SONAME): $(LIB_PIC_OBJS) src/libvmm.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) \
 		-Wl,--version-script=src/libvmm.map -Wl,-z,defs -o $@ \
-		$(LIB_PIC_OBJS) $(LDLIBS)
+		$(LIB_PIC_OBJS) -luring -ljson-c -Wl,-Bstatic -lseccomp \
+		-Wl,-Bdynamic -lpthread -lm
 
 PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	-e 's|@VERSION@|$(VERSION)|'
@@ -146,6 +147,16 @@ $(O)/libvmm-app.a: $(APP_OBJS)
 # compiled in (a header rewritten only when PREFIX changes).
 CRUN_PIC_OBJS = $(CRUN_SRCS:%.c=$(O)/obj-pic/%.o)
 CRUN_CFLAGS = $(filter-out -Isrc,$(CFLAGS)) -I$(O)/gen
+
+# The syscall names of this architecture, for the seccomp report.
+$(O)/gen/syscall_names.h:
+	@mkdir -p $(dir $@)
+	$(Q)echo '#include <asm/unistd.h>' | $(CC) -E -dM - | \
+		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/\t[\2] = "\1",/p' \
+		>$@.tmp && mv $@.tmp $@
+
+$(O)/obj/src/sandbox/seccomp.o $(O)/obj-pic/src/sandbox/seccomp.o: \
+	$(O)/gen/syscall_names.h
 
 $(O)/gen/crun_paths.h: FORCE
 	@mkdir -p $(dir $@)
@@ -172,7 +183,8 @@ $(O)/crun-vmm.so: $(CRUN_PIC_OBJS) $(O)/libvmm-pic.a src/crun/crun-vmm.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--version-script=src/crun/crun-vmm.map \
 		-Wl,-z,defs -Wl,-z,now -o $@ $(CRUN_PIC_OBJS) $(O)/libvmm-pic.a \
-		-Wl,-Bstatic -luring -ljson-c -Wl,-Bdynamic -lpthread -lm
+		-Wl,-Bstatic -luring -ljson-c -lseccomp -Wl,-Bdynamic \
+		-lpthread -lm
 
 $(O)/vmm: $(O)/obj/cli/main.o $(O)/libvmm-app.a $(O)/libvmm.a
 	@$(if $(Q),echo "  LD      $@")

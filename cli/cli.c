@@ -65,6 +65,11 @@ static const char usage_text[] =
     "                         the io thread's event loop: io_uring, or epoll\n"
     "                         with synchronous backend I/O; auto (default)\n"
     "                         uses epoll where the host refuses io_uring\n"
+    "      --seccomp on|log|off\n"
+    "                         per-thread syscall filters: a syscall outside\n"
+    "                         a thread's list ends vmm (on, the default) or\n"
+    "                         is logged by the kernel (log); `vmm seccomp`\n"
+    "                         lists them\n"
     "      --debug-exit       guest writes of V to port 0xf4 end vmm with "
     "status V\n"
     "  -v, --verbose          more messages (repeat for debug)\n"
@@ -161,6 +166,7 @@ enum {
 	OPT_SAMPLE_MS,
 	OPT_IO_POLL,
 	OPT_IO_LOOP,
+	OPT_SECCOMP,
 	OPT_DEBUG_EXIT,
 	OPT_DISK,
 	OPT_NET,
@@ -184,6 +190,7 @@ static const struct option long_options[] = {
     {"sample-ms", required_argument, NULL, OPT_SAMPLE_MS},
     {"io-poll", required_argument, NULL, OPT_IO_POLL},
     {"io-loop", required_argument, NULL, OPT_IO_LOOP},
+    {"seccomp", required_argument, NULL, OPT_SECCOMP},
     {"debug-exit", no_argument, NULL, OPT_DEBUG_EXIT},
     {"disk", required_argument, NULL, OPT_DISK},
     {"net", required_argument, NULL, OPT_NET},
@@ -241,6 +248,7 @@ static bool single_valued(int opt)
 	case OPT_SAMPLE_MS:
 	case OPT_IO_POLL:
 	case OPT_IO_LOOP:
+	case OPT_SECCOMP:
 	case OPT_RNG: return true;
 	default: return false;
 	}
@@ -460,6 +468,15 @@ static int parse_io_poll(const char *s, uint64_t *ns)
 	return 0;
 }
 
+/* @s as the index of one of @names (n of them), or -EINVAL. */
+static int parse_choice(const char *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
 /* "auto", "uring" or "epoll". */
 static int parse_io_loop(const char *s, enum vmm_io_loop *kind)
 {
@@ -468,14 +485,28 @@ static int parse_io_loop(const char *s, enum vmm_io_loop *kind)
 	    [VMM_IO_LOOP_URING] = "uring",
 	    [VMM_IO_LOOP_EPOLL] = "epoll",
 	};
+	int i = parse_choice(s, names, sizeof(names) / sizeof(names[0]));
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(s, names[i])) {
-			*kind = (enum vmm_io_loop)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	if (i < 0)
+		return i;
+	*kind = (enum vmm_io_loop)i;
+	return 0;
+}
+
+/* "on", "log" or "off". */
+static int parse_seccomp(const char *s, enum vmm_seccomp *mode)
+{
+	static const char *const names[] = {
+	    [VMM_SECCOMP_ON] = "on",
+	    [VMM_SECCOMP_LOG] = "log",
+	    [VMM_SECCOMP_OFF] = "off",
+	};
+	int i = parse_choice(s, names, sizeof(names) / sizeof(names[0]));
+
+	if (i < 0)
+		return i;
+	*mode = (enum vmm_seccomp)i;
+	return 0;
 }
 
 enum cli_result cli_parse(int argc, char **argv, struct cli_options *cfg,
@@ -567,6 +598,11 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *cfg,
 			if (parse_io_loop(optarg, &cfg->io_loop))
 				FAIL("--io-loop: auto, uring or epoll, got "
 				     "'%s'",
+				     optarg);
+			break;
+		case OPT_SECCOMP:
+			if (parse_seccomp(optarg, &cfg->seccomp))
+				FAIL("--seccomp: on, log or off, got '%s'",
 				     optarg);
 			break;
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;

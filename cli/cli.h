@@ -56,6 +56,7 @@ struct cli_options {
 	unsigned int sample_ms;
 	uint64_t io_poll_ns;	  /* 0: off */
 	enum vmm_io_loop io_loop; /* VMM_IO_LOOP_AUTO unless --io-loop */
+	enum vmm_seccomp seccomp; /* VMM_SECCOMP_ON unless --seccomp */
 	bool debug_exit;
 	int verbosity;
 };

@@ -36,6 +36,8 @@ int cli_add_devices(struct vmm *vm, const struct cli_options *cfg)
 	if (!r)
 		r = vmm_set_io_loop(vm, cfg->io_loop);
 	if (!r)
+		r = vmm_set_seccomp(vm, cfg->seccomp);
+	if (!r)
 		r = vmm_set_sample_period(vm, cfg->sample_ms);
 	return r;
 }

@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "configure.h"
+#include "seccomp.h"
 #include "subcommands.h"
 
 static int usage_error(const char *msg)
@@ -165,6 +166,10 @@ static int boot(int argc, char **argv)
 		/* -EINVAL: the configuration cannot boot (bad input). */
 		return r == -EINVAL ? CLI_STATUS_USAGE : CLI_STATUS_ERROR;
 	}
+	/* From here this thread only waits, stops and tears down. */
+	r = vmm_restrict_thread(vm);
+	if (r)
+		fprintf(stderr, "vmm: warning: %s\n", vmm_last_error(vm));
 	signo = wait_for_end(vm, sig_fd);
 	vmm_wait(vm, &ex);
 	vmm_destroy(vm);
@@ -175,6 +180,8 @@ static int boot(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* A syscall a seccomp filter refuses: one line, then the end. */
+	(void)vmm_seccomp_catch_sigsys();
 	if (argc > 1) {
 		const struct subcommand *sc = subcommand_find(argv[1]);
 

@@ -8,12 +8,14 @@
 
 #include "bench/bench_doorbell.h"
 #include "ctl.h"
+#include "seccomp.h"
 #include "top.h"
 
 static const struct subcommand subcommands[] = {
     {"ctl", ctl_main},
     {"top", top_main},
     {"bench", bench_main},
+    {"seccomp", seccomp_main},
 };
 
 const struct subcommand *subcommand_find(const char *name)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `vmm SUBCOMMAND ...`: ctl, top, bench. Each is a main() of its own that
- * returns the process exit status.
+ * `vmm SUBCOMMAND ...`: ctl, top, bench, seccomp. Each is a main() of its own
+ * that returns the process exit status.
  */
 #ifndef VMM_SUBCOMMANDS_H
 #define VMM_SUBCOMMANDS_H

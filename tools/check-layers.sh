@@ -7,7 +7,7 @@
 # any.
 set -u
 cd "$(dirname "$0")/.."
-order=(base kvm io backends virtio devices arch vcpu api vm)
+order=(base sandbox kvm io backends virtio devices arch vcpu api vm)
 rank() {
 	local i
 	for i in "${!order[@]}"; do

@@ -5,8 +5,9 @@
 # Idempotent: apt-get runs only when something is missing.
 set -euo pipefail
 
-# build: compiler, KVM uapi headers, liburing, libfdt, json-c
-build=(gcc make libc6-dev linux-libc-dev liburing-dev libfdt-dev libjson-c-dev)
+# build: compiler, KVM uapi headers, liburing, libfdt, json-c, libseccomp
+build=(gcc make libc6-dev linux-libc-dev liburing-dev libfdt-dev libjson-c-dev
+	libseccomp-dev)
 # tests and guests: iasl -d for ACPI tables, socat/python3 for console tests,
 # busybox + cpio for initramfs images, linux-source-6.1 and its build tools
 # for the minimal kernel, debootstrap + e2fsprogs for the L1's root; g++,

@@ -285,6 +285,61 @@ enum vmm_io_loop {
  */
 int vmm_set_io_loop(struct vmm *vm, enum vmm_io_loop kind);
 
+/* What the seccomp filters do with a syscall outside an allow-list. */
+enum vmm_seccomp {
+	VMM_SECCOMP_ON,	 /* refuse it with SIGSYS (the default) */
+	VMM_SECCOMP_LOG, /* allow it; the kernel logs it (audit, dmesg) */
+	VMM_SECCOMP_OFF, /* no filters */
+};
+
+/*
+ * Seccomp filters on the library's threads, one allow-list per kind: the
+ * vCPU threads (KVM_RUN and the devices' register work) and the io thread
+ * (devices and backends). Each thread sets no_new_privs and installs its
+ * own filter on itself before the guest's first instruction; nothing is
+ * process-wide. Callbacks (vmm_set_log()) run under the filter of the
+ * thread that calls them. With VMM_SECCOMP_ON a refused syscall raises
+ * SIGSYS in that thread, which kills the process unless the application
+ * handles SIGSYS (see vmm_seccomp_report()). vmm_seccomp_print() lists
+ * the filters. Returns 0 or -EINVAL.
+ */
+int vmm_set_seccomp(struct vmm *vm, enum vmm_seccomp mode);
+
+/*
+ * After vmm_start(): install on the calling thread the filter for an
+ * application thread that from now on only drives this VM (vmm_wait,
+ * vmm_stop, vmm_pause, vmm_resume, vmm_get_*, vmm_signal_workload,
+ * vmm_destroy), polls, reads and writes its own descriptors, restores a
+ * terminal and exits. Irreversible for the thread; nothing with
+ * VMM_SECCOMP_OFF. Returns 0 or -errno.
+ */
+int vmm_restrict_thread(struct vmm *vm);
+
+/*
+ * For a SIGSYS handler (si_code SYS_SECCOMP): one line in @buf naming the
+ * calling thread and syscall @nr (siginfo's si_syscall), as "seccomp:
+ * thread vcpu0 called socket (41), outside its allow-list". Async-signal-
+ * safe. Returns the line's length (at most @len - 1).
+ */
+size_t vmm_seccomp_report(int nr, char *buf, size_t len);
+
+/*
+ * Only on the application's request, as it is process-wide: install a
+ * SIGSYS handler that writes "vmm: " and vmm_seccomp_report()'s line to
+ * stderr, then lets the signal end the process (SA_RESETHAND; it needs
+ * no syscall a filter refuses). Returns 0, or -EBUSY if SIGSYS has a
+ * handler already.
+ */
+int vmm_seccomp_catch_sigsys(void);
+
+/*
+ * Write the allow-lists to @fd, for inspection: per kind of thread, the
+ * counts, then the syscalls allowed whatever their arguments and those
+ * allowed only with given arguments (ioctl requests by name). 0 or
+ * -errno.
+ */
+int vmm_seccomp_print(int fd);
+
 /*
  * Sample the vCPUs' kernel-side runstate counters every @ms (1..60000;
  * default 10).

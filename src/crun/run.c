@@ -313,8 +313,13 @@ int run_vm(struct vmm_crun *h)
 	/* The library has its own copies of the images now. */
 	free(initrd);
 	runner_files_free(&h->files);
+	/* The container's init is ours: a refused syscall says so. */
+	(void)vmm_seccomp_catch_sigsys();
 	if (!e)
 		e = vmm_start(r.vm);
+	/* From here this thread forwards signals, waits and tears down. */
+	if (!e && vmm_restrict_thread(r.vm))
+		say("%s", vmm_last_error(r.vm));
 	if (e) {
 		say("%s", r.vm && *vmm_last_error(r.vm) ? vmm_last_error(r.vm)
 							: strerror(-e));

@@ -219,6 +219,19 @@ static void loop_batch_end(struct io_loop *l)
 	}
 }
 
+int io_loop_prepare(struct io_loop *l)
+{
+	int r;
+
+	l->owner = pthread_self();
+	if (l->enabled)
+		return 0;
+	r = l->ops->enable(l);
+	if (!r)
+		l->enabled = true;
+	return r;
+}
+
 int io_loop_run(struct io_loop *l)
 {
 	unsigned int wait;
@@ -226,11 +239,8 @@ int io_loop_run(struct io_loop *l)
 
 	if (__atomic_load_n(&l->running, __ATOMIC_ACQUIRE))
 		return -EBUSY;
-	l->owner = pthread_self();
+	r = io_loop_prepare(l);
 	__atomic_store_n(&l->running, 1, __ATOMIC_RELEASE);
-	r = l->enabled ? 0 : l->ops->enable(l);
-	if (!r)
-		l->enabled = true;
 	while (!r) {
 		l->ops->prepare(l);
 		if (__atomic_exchange_n(&l->stop, 0, __ATOMIC_ACQ_REL))

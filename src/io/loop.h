@@ -155,6 +155,14 @@ int io_loop_defer(struct io_loop *l, struct io_request *req);
 int io_loop_after_batch(struct io_loop *l, struct io_request *req);
 
 /*
+ * Make the calling thread the loop's own and enable the ring (io_uring's
+ * single issuer is the thread that enables it), as io_loop_run() does
+ * first; for a thread that must do so before its seccomp filter. 0 or
+ * -errno.
+ */
+int io_loop_prepare(struct io_loop *l);
+
+/*
  * Run until io_loop_stop(). A stop requested before the call makes it
  * return at once; the request is consumed either way. Returns 0 or
  * -errno (a ring failure).

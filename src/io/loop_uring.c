@@ -327,12 +327,49 @@ static void uring_fini(struct io_loop *l)
 	l->all = NULL;
 }
 
+/*
+ * The opcodes uring_prep() and the watches submit, and nothing else: no
+ * registered files or buffers, no SQE flags, no later io_uring_register().
+ * A guest that took over the io thread gets no new kind of I/O from the
+ * ring (IORING_REGISTER_RESTRICTIONS, Linux 5.10).
+ */
+static const unsigned char uring_allowed_ops[] = {
+    IORING_OP_NOP,	IORING_OP_READV,	IORING_OP_WRITEV,
+    IORING_OP_FSYNC,	IORING_OP_FALLOCATE,	IORING_OP_SENDMSG,
+    IORING_OP_POLL_ADD, IORING_OP_ASYNC_CANCEL, IORING_OP_OPENAT2,
+    IORING_OP_STATX,	IORING_OP_UNLINKAT,	IORING_OP_MKDIRAT,
+    IORING_OP_RENAMEAT, IORING_OP_SYMLINKAT,	IORING_OP_LINKAT,
+    IORING_OP_CLOSE,	IORING_OP_GETXATTR,	IORING_OP_SETXATTR,
+};
+
+static int uring_restrict(struct io_loop *l)
+{
+	struct io_uring_restriction res[ARRAY_SIZE(uring_allowed_ops)];
+
+	memset(res, 0, sizeof(res));
+	for (size_t i = 0; i < ARRAY_SIZE(res); i++) {
+		res[i].opcode = IORING_RESTRICTION_SQE_OP;
+		res[i].sqe_op = uring_allowed_ops[i];
+	}
+	/* As below: liburing 2.3's shared library lacks the wrapper. */
+	return io_uring_register(l->ring.ring_fd, IORING_REGISTER_RESTRICTIONS,
+				 res, ARRAY_SIZE(res));
+}
+
 static int uring_enable(struct io_loop *l)
 {
 	int r;
 
-	if (!l->ring_disabled)
+	if (!l->ring_disabled) {
+		pr_info("ring without restrictions (the kernel lacks "
+			"IORING_SETUP_R_DISABLED)");
 		return 0;
+	}
+	r = uring_restrict(l);
+	if (r < 0) {
+		pr_err("IORING_REGISTER_RESTRICTIONS: %s", strerror(-r));
+		return r;
+	}
 	/* liburing 2.3 declares io_uring_enable_rings() but lacks it. */
 	r = io_uring_register(l->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS,
 			      NULL, 0);

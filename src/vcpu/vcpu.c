@@ -26,6 +26,7 @@
 #include "base/log.h"
 #include "base/bus.h"
 #include "base/exit_ctl.h"
+#include "sandbox/seccomp.h"
 
 /* The signal that interrupts KVM_RUN (vmm_set_kick_signal()). */
 static int kick_signal(const struct vcpu *v)
@@ -46,6 +47,7 @@ int vcpu_create(struct vcpu *v, const struct vcpu_env *env, unsigned int id)
 	v->env = env;
 	v->id = id;
 	v->fd = -1;
+	v->held = true;
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->cond, NULL);
 
@@ -178,6 +180,8 @@ static bool handle_requests(struct vcpu *v)
 	bool stop;
 
 	pthread_mutex_lock(&v->lock);
+	while (v->held && !v->stop_req)
+		pthread_cond_wait(&v->cond, &v->lock);
 	if (v->pause_req && !v->stop_req) {
 		vcpu_stats_event(v, VCPU_EVENT_PAUSE);
 		/* Tell the guest's kvmclock it was stopped (watchdogs). */
@@ -209,6 +213,19 @@ static void *vcpu_thread(void *arg)
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
 	vcpu_stats_event(v, VCPU_EVENT_START);
+	if (v->env->seccomp) {
+		int r = seccomp_set_apply(v->env->seccomp, SECCOMP_THREAD_VCPU);
+
+		if (r) {
+			pr_err("vcpu %u: seccomp filter: %s", v->id,
+			       strerror(-r));
+			exit_ctl_request(v->env->exit, VMM_EXIT_ERROR, 0,
+					 "seccomp filter failed");
+			pthread_mutex_lock(&v->lock);
+			v->stop_req = true;
+			pthread_mutex_unlock(&v->lock);
+		}
+	}
 	while (!handle_requests(v)) {
 		if (!v->entered && v->id == 0 && log_enabled(LOG_INFO)) {
 			struct timespec ts;
@@ -278,6 +295,8 @@ int vcpu_start(struct vcpu *v)
 	sigdelset(&all, kick_signal(v));
 	sigdelset(&all, SIGSEGV);
 	sigdelset(&all, SIGBUS);
+	/* A refused syscall's SIGSYS reaches the application's handler. */
+	sigdelset(&all, SIGSYS);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = -pthread_create(&v->thread, NULL, vcpu_thread, v);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -298,6 +317,14 @@ void vcpu_request_pause(struct vcpu *v)
 	pthread_mutex_lock(&v->lock);
 	v->pause_req = true;
 	vcpu_kick_locked(v);
+	pthread_mutex_unlock(&v->lock);
+}
+
+void vcpu_release(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->lock);
+	v->held = false;
+	pthread_cond_broadcast(&v->cond);
 	pthread_mutex_unlock(&v->lock);
 }
 

@@ -22,6 +22,7 @@ struct exit_ctl;
 struct kvm_cpuid2;
 struct kvm_run;
 struct log_sink;
+struct seccomp_set;
 struct vcpu_runtime;
 
 /* What a vCPU needs of its VM: set up by vm.c, shared by all its vCPUs. */
@@ -33,7 +34,8 @@ struct vcpu_env {
 	struct bus *pio_bus, *mmio_bus; /* exits go here */
 	struct exit_ctl *exit;		/* power events; stop when set */
 	int kick_signal;
-	const struct log_sink *log; /* the vCPU thread's */
+	const struct log_sink *log;	   /* the vCPU thread's */
+	const struct seccomp_set *seccomp; /* the filters; NULL: none */
 };
 
 struct vcpu {
@@ -48,6 +50,7 @@ struct vcpu {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	bool held;		 /* guarded by lock: not released yet */
 	bool pause_req;		 /* guarded by lock */
 	bool stop_req;		 /* guarded by lock */
 	bool parked;		 /* thread is parked (paused or done) */
@@ -72,8 +75,15 @@ int vcpu_setup_boot(struct vcpu *v, const struct boot_entry *entry);
  */
 int vcpu_install_kick(int sig);
 
-/* Start the thread. APs then wait inside KVM_RUN for INIT/SIPI. */
+/*
+ * Start the thread: it installs its seccomp filter, then waits for
+ * vcpu_release() before its first KVM_RUN (the io thread's filter goes in
+ * first). APs then wait inside KVM_RUN for INIT/SIPI.
+ */
 int vcpu_start(struct vcpu *v);
+
+/* Let a started vCPU enter the guest. Any thread. */
+void vcpu_release(struct vcpu *v);
 
 /*
  * Ask the thread to leave KVM_RUN and park (pause) or exit (stop). Any

@@ -78,6 +78,7 @@ struct vm_config {
 	unsigned int sample_ms;	  /* runstate sampler period */
 	uint64_t io_poll_ns;	  /* io loop polling ceiling; 0: off */
 	enum vmm_io_loop io_loop; /* which loop: AUTO (0) by default */
+	enum vmm_seccomp seccomp; /* the threads' filters: ON (0) by default */
 	bool debug_exit;
 	int kick_signal; /* 0: VM_DEFAULT_KICK_SIGNAL */
 	/* Where the VM's threads log (NULL: the default, stderr). */

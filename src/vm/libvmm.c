@@ -495,6 +495,42 @@ int vmm_set_io_loop(struct vmm *vm, enum vmm_io_loop kind)
 	return 0;
 }
 
+int vmm_set_seccomp(struct vmm *vm, enum vmm_seccomp mode)
+{
+	CONFIG_ONLY(vm);
+	if (mode != VMM_SECCOMP_ON && mode != VMM_SECCOMP_LOG &&
+	    mode != VMM_SECCOMP_OFF)
+		return fail(vm, -EINVAL, "seccomp %d: on, log or off",
+			    (int)mode);
+	vm->cfg.seccomp = mode;
+	return 0;
+}
+
+int vmm_restrict_thread(struct vmm *vm)
+{
+	int r;
+
+	if (!vm || !started(vm))
+		return -EINVAL;
+	r = seccomp_set_apply(&vm->vm.seccomp, SECCOMP_THREAD_APP);
+	return r ? fail(vm, r, "seccomp filter: %s", strerror(-r)) : 0;
+}
+
+size_t vmm_seccomp_report(int nr, char *buf, size_t len)
+{
+	return seccomp_describe(nr, buf, len);
+}
+
+int vmm_seccomp_catch_sigsys(void)
+{
+	return seccomp_catch_sigsys();
+}
+
+int vmm_seccomp_print(int fd)
+{
+	return seccomp_print(fd);
+}
+
 int vmm_set_sample_period(struct vmm *vm, unsigned int ms)
 {
 	CONFIG_ONLY(vm);
@@ -535,6 +571,7 @@ static void *io_thread(void *arg)
 	uint64_t one = 1;
 
 	log_sink_enter(&vm->log);
+	pthread_setname_np(pthread_self(), "vmm-io");
 	ex = vm_run(&vm->vm);
 	pthread_mutex_lock(&vm->lock);
 	vm->exit = ex;
@@ -584,6 +621,7 @@ int vmm_start(struct vmm *vm)
 	vm->phase = PHASE_RUNNING;
 	pthread_mutex_unlock(&vm->lock);
 	sigfillset(&all);
+	sigdelset(&all, SIGSYS); /* its seccomp filter's, see vcpu_start() */
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = -pthread_create(&vm->io_thread, NULL, io_thread, vm);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -282,6 +282,7 @@ static int vm_setup_vcpus(struct vm *vm, char *err, size_t err_len)
 	    .exit = &vm->exit,
 	    .kick_signal = sig,
 	    .log = vm->cfg->log,
+	    .seccomp = &vm->seccomp,
 	};
 	vm->vcpus = calloc(vm->cfg->nr_cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
@@ -346,6 +347,15 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err,
 	vm->serial_con.in_fd = vm->serial_con.out_fd = -1;
 	exit_ctl_init(&vm->exit, vm_stop_loop, vm);
 	*bad_input = false;
+
+	_Static_assert((int)VMM_SECCOMP_ON == SECCOMP_MODE_ON &&
+			   (int)VMM_SECCOMP_LOG == SECCOMP_MODE_LOG &&
+			   (int)VMM_SECCOMP_OFF == SECCOMP_MODE_OFF,
+		       "the public seccomp modes are the sandbox's");
+	r = seccomp_set_build(&vm->seccomp, (enum seccomp_mode)cfg->seccomp,
+			      err, err_len);
+	if (r)
+		return r;
 
 	/* Everything of the host's the configuration names comes first, so
 	 * bad input is reported as such even where /dev/kvm is missing: the
@@ -450,7 +460,8 @@ static void vm_report_memory(struct vm *vm)
 
 struct vmm_exit vm_run(struct vm *vm)
 {
-	int r = 0;
+	/* The ring is enabled on its thread before the filter forbids it. */
+	int r = io_loop_prepare(vm->loop);
 
 	for (unsigned int i = 0; i < vm->nr_vcpus && !r; i++)
 		r = vcpu_start(&vm->vcpus[i]);
@@ -459,6 +470,18 @@ struct vmm_exit vm_run(struct vm *vm)
 		vm_request_exit(vm, VMM_EXIT_ERROR, 0, "vcpu start failed");
 	}
 	(void)vm_control_start(&vm->control);
+	/* Our filter before any guest instruction: the vCPUs wait for it. */
+	if (!r) {
+		r = seccomp_set_apply(&vm->seccomp, SECCOMP_THREAD_IO);
+		if (r) {
+			pr_err("seccomp filter of the io thread: %s",
+			       strerror(-r));
+			vm_request_exit(vm, VMM_EXIT_ERROR, 0,
+					"seccomp filter failed");
+		}
+	}
+	for (unsigned int i = 0; i < vm->nr_vcpus && !r; i++)
+		vcpu_release(&vm->vcpus[i]);
 	if (!r) {
 		r = io_loop_run(vm->loop);
 		if (r) {
@@ -509,6 +532,7 @@ void vm_destroy(struct vm *vm)
 	vm->loop = NULL;
 	/* After the loop, which clears the watch of the runner's source. */
 	runner_ctl_destroy(vm->runner);
+	seccomp_set_free(&vm->seccomp);
 	vm->runner = NULL;
 	free(vm->cmdline);
 	free(vm->cpuid);

@@ -22,6 +22,7 @@
 #include "devices/devices.h"
 #include "vcpu/vcpu.h"
 #include "io/loop.h"
+#include "sandbox/seccomp.h"
 
 struct vcpu;
 struct serial;
@@ -54,9 +55,10 @@ struct vm {
 	struct i8042 *i8042;
 	struct acpi_pm *acpi_pm;
 	struct debug_exit *debug_exit;
-	struct vm_virtio *virtio;  /* virtio devices (attach.c) */
-	struct vm_control control; /* --api, --stats, the sampler */
-	struct runner_ctl *runner; /* the runner control port, or NULL */
+	struct vm_virtio *virtio;   /* virtio devices (attach.c) */
+	struct vm_control control;  /* --api, --stats, the sampler */
+	struct runner_ctl *runner;  /* the runner control port, or NULL */
+	struct seccomp_set seccomp; /* the threads' filters, compiled */
 
 	struct exit_ctl exit; /* why it ends; the first request wins */
 };

@@ -193,6 +193,18 @@ static void busy_kick_signal(const char *kernel)
 	vmm_destroy(vm);
 }
 
+/* A syscall the library's filters refuse: say which, then die of it. */
+static void on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	char line[160];
+	size_t n = vmm_seccomp_report(si->si_syscall, line, sizeof(line) - 1);
+
+	(void)uc;
+	line[n++] = '\n';
+	(void)!write(2, line, n);
+	raise(sig); /* SA_RESETHAND: the default action once we return */
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = {.sa_handler = own_handler}, now;
@@ -201,8 +213,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: consumer HELLO SPIN OUTDIR\n");
 		return 2;
 	}
+	struct sigaction sys = {.sa_sigaction = on_sigsys,
+				.sa_flags = SA_SIGINFO | SA_RESETHAND};
+
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGRTMIN, &sa, NULL);
+	sigemptyset(&sys.sa_mask);
+	sigaction(SIGSYS, &sys, NULL);
 	EXPECT(VMM_API_VERSION == 1);
 	EXPECT(vmm_version()[0] != '\0');
 

@@ -20,6 +20,7 @@
 
 #include "base/util.h"
 #include "check.h"
+#include "io/loop_int.h"
 #include "loop_kinds.h"
 
 struct counter {
@@ -477,6 +478,45 @@ static void test_after_batch(void)
 	io_loop_destroy(s.loop);
 }
 
+/*
+ * The ring takes only the opcodes the loop uses (IORING_REGISTER_
+ * RESTRICTIONS): IORING_OP_READ, which it never submits, is refused with
+ * EACCES once the loop is prepared, while READV goes through.
+ */
+static void test_ring_restricted(void)
+{
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct io_loop *l;
+	char buf[8];
+	struct iovec iov = {buf, sizeof(buf)};
+	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+
+	if (test_loop_kind != IO_LOOP_URING)
+		return;
+	CHECK_EQ(test_loop_create(&l), 0);
+	CHECK_EQ(io_loop_prepare(l), 0);
+	if (!l->ring_disabled) {
+		printf("ring not created disabled: no restrictions to test\n");
+		io_loop_destroy(l);
+		close(fd);
+		return;
+	}
+	for (int op = 0; op < 2; op++) {
+		sqe = io_uring_get_sqe(&l->ring);
+		if (op == 0)
+			io_uring_prep_read(sqe, fd, buf, sizeof(buf), 0);
+		else
+			io_uring_prep_readv(sqe, fd, &iov, 1, 0);
+		CHECK_EQ(io_uring_submit_and_wait(&l->ring, 1), 1);
+		CHECK_EQ(io_uring_peek_cqe(&l->ring, &cqe), 0);
+		CHECK_EQ(cqe->res, op == 0 ? -EACCES : (int)sizeof(buf));
+		io_uring_cqe_seen(&l->ring, cqe);
+	}
+	io_loop_destroy(l);
+	close(fd);
+}
+
 int main(void)
 {
 	test_loop_kinds();
@@ -490,5 +530,6 @@ int main(void)
 	test_bad_fd();
 	test_requests();
 	test_watch_offthread();
+	test_ring_restricted();
 	return check_done("test_loop");
 }
