@@ -125,8 +125,8 @@ static int build_one(struct sock_fprog *out, enum seccomp_thread kind,
 	return r;
 }
 
-int seccomp_set_build(struct seccomp_set *s, enum seccomp_mode mode,
-		      char *err, size_t err_len)
+int seccomp_set_build(struct seccomp_set *s, enum seccomp_mode mode, char *err,
+		      size_t err_len)
 {
 	int r = 0;
 
@@ -138,9 +138,10 @@ int seccomp_set_build(struct seccomp_set *s, enum seccomp_mode mode,
 			      mode == SECCOMP_MODE_LOG ? SCMP_ACT_LOG
 						       : SCMP_ACT_TRAP);
 		if (r)
-			snprintf(err, err_len,
-				 "seccomp: compiling the %s thread's filter: %s",
-				 thread_names[k], strerror(-r));
+			snprintf(
+			    err, err_len,
+			    "seccomp: compiling the %s thread's filter: %s",
+			    thread_names[k], strerror(-r));
 	}
 	if (r)
 		seccomp_set_free(s);
@@ -185,8 +186,9 @@ static int print_one(int fd, enum seccomp_thread kind)
 		else if (i == 0 || l.args[i - 1].nr != l.args[i].nr)
 			nr_other++;
 	}
-	if (dprintf(fd, "%s thread: %zu syscalls (%zu with argument rules), "
-			"%zu ioctl requests\n  always:",
+	if (dprintf(fd,
+		    "%s thread: %zu syscalls (%zu with argument rules), "
+		    "%zu ioctl requests\n  always:",
 		    thread_names[kind],
 		    l.nr_syscalls + nr_other + (nr_ioctls ? 1 : 0),
 		    nr_other + (nr_ioctls ? 1 : 0), nr_ioctls) < 0)
@@ -309,12 +311,12 @@ int seccomp_catch_sigsys(void)
 	struct sigaction old, sa = {
 				  .sa_sigaction = on_sigsys,
 				  .sa_flags = SA_SIGINFO | SA_RESETHAND,
-			  };
+			      };
 
 	if (sigaction(SIGSYS, NULL, &old))
 		return -errno;
 	if ((old.sa_flags & SA_SIGINFO) ? old.sa_sigaction != NULL
-					 : old.sa_handler != SIG_DFL)
+					: old.sa_handler != SIG_DFL)
 		return old.sa_sigaction == on_sigsys ? 0 : -EBUSY;
 	sigemptyset(&sa.sa_mask);
 	return sigaction(SIGSYS, &sa, NULL) ? -errno : 0;

@@ -62,8 +62,8 @@ struct seccomp_list seccomp_rules(enum seccomp_thread kind);
 const char *seccomp_thread_name(enum seccomp_thread kind);
 
 /* Compile every kind's program for @mode. 0 or -errno (@err says why). */
-int seccomp_set_build(struct seccomp_set *s, enum seccomp_mode mode,
-		      char *err, size_t err_len);
+int seccomp_set_build(struct seccomp_set *s, enum seccomp_mode mode, char *err,
+		      size_t err_len);
 void seccomp_set_free(struct seccomp_set *s);
 
 /*

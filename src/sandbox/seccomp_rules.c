@@ -28,13 +28,18 @@
 #include "base/util.h"
 
 #define IOCTL(req)                                                             \
-	{SCMP_SYS(ioctl), 1, 0xffffffffULL, (unsigned int)(req), #req}
+	{                                                                      \
+		SCMP_SYS(ioctl), 1, 0xffffffffULL, (unsigned int)(req), #req   \
+	}
 #define ARG0(sys, v)                                                           \
-	{SCMP_SYS(sys), 0, ~0ULL, (unsigned long long)(v), #sys "(" #v ")"}
+	{                                                                      \
+		SCMP_SYS(sys), 0, ~0ULL, (unsigned long long)(v),              \
+		    #sys "(" #v ")"                                            \
+	}
 
 /* Every thread: memory, locks, time, signals, its own fds, ending. */
 #define COMMON_SYSCALLS                                                        \
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),   \
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),    \
 	    SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(close),            \
 	    SCMP_SYS(fcntl), SCMP_SYS(fstat), SCMP_SYS(newfstatat),            \
 	    SCMP_SYS(lseek), SCMP_SYS(poll), SCMP_SYS(ppoll),                  \

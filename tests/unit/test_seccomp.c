@@ -135,8 +135,7 @@ static void test_on(void)
 		CHECK_EQ(in_child(&s, k, call_socket_inet), KILLED_BY_SIGSYS);
 		CHECK_EQ(in_child(&s, k, call_execve), KILLED_BY_SIGSYS);
 		if (!SANITIZED)
-			CHECK_EQ(in_child(&s, k, call_clone),
-				 KILLED_BY_SIGSYS);
+			CHECK_EQ(in_child(&s, k, call_clone), KILLED_BY_SIGSYS);
 		CHECK_EQ(in_child(&s, k, call_tiocsti), KILLED_BY_SIGSYS);
 	}
 	CHECK_EQ(in_child(&s, SECCOMP_THREAD_VCPU, call_kvm_run), RETURNED);
@@ -161,18 +160,14 @@ static void test_log_and_off(void)
 	struct seccomp_set s;
 	char err[128] = "";
 
-	CHECK_EQ(seccomp_set_build(&s, SECCOMP_MODE_LOG, err, sizeof(err)),
-		 0);
-	CHECK_EQ(in_child(&s, SECCOMP_THREAD_VCPU, call_socket_inet),
-		 RETURNED);
+	CHECK_EQ(seccomp_set_build(&s, SECCOMP_MODE_LOG, err, sizeof(err)), 0);
+	CHECK_EQ(in_child(&s, SECCOMP_THREAD_VCPU, call_socket_inet), RETURNED);
 	CHECK_EQ(in_child(&s, SECCOMP_THREAD_APP, call_kvm_run), RETURNED);
 	seccomp_set_free(&s);
-	CHECK_EQ(seccomp_set_build(&s, SECCOMP_MODE_OFF, err, sizeof(err)),
-		 0);
+	CHECK_EQ(seccomp_set_build(&s, SECCOMP_MODE_OFF, err, sizeof(err)), 0);
 	for (int k = 0; k < SECCOMP_THREAD_KINDS; k++)
 		CHECK_EQ(s.prog[k].len, 0);
-	CHECK_EQ(in_child(&s, SECCOMP_THREAD_VCPU, call_socket_inet),
-		 RETURNED);
+	CHECK_EQ(in_child(&s, SECCOMP_THREAD_VCPU, call_socket_inet), RETURNED);
 	seccomp_set_free(&s);
 }
 
@@ -225,8 +220,7 @@ static void test_report(void)
 	close(report_pipe[0]);
 	line[n > 0 ? n : 0] = '\0';
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 9);
-	CHECK(strstr(line, "seccomp: thread vcpu7 called socket (41)") ==
-	      line);
+	CHECK(strstr(line, "seccomp: thread vcpu7 called socket (41)") == line);
 	/* A short buffer: cut, terminated. */
 	CHECK_EQ(vmm_seccomp_report(41, line, 12), 11);
 	CHECK_EQ(strlen(line), 11);
@@ -237,7 +231,8 @@ static void test_report(void)
 
 static void *filtered_thread(void *arg)
 {
-	return (void *)(long)(seccomp_set_apply(arg, SECCOMP_THREAD_VCPU) == 0 &&
+	return (void *)(long)(seccomp_set_apply(arg, SECCOMP_THREAD_VCPU) ==
+				  0 &&
 			      getpid() > 0);
 }
 

@@ -72,8 +72,7 @@ static int child(const char *kernel, enum vmm_seccomp mode, enum where w)
 	    vmm_set_kernel(vm, kernel, NULL, "mem_mb=64 cpus=1") ||
 	    vmm_add_serial(vm, "none") || vmm_set_debug_exit(vm, 1) ||
 	    vmm_set_seccomp(vm, mode) ||
-	    vmm_set_log(vm, VMM_LOG_INFO, on_log, trigger) ||
-	    vmm_start(vm))
+	    vmm_set_log(vm, VMM_LOG_INFO, on_log, trigger) || vmm_start(vm))
 		return 5;
 	if (w == ON_APP) {
 		if (vmm_restrict_thread(vm))
@@ -126,8 +125,9 @@ static bool died_of_sigsys(int status)
 	do {                                                                   \
 		CHECK(cond);                                                   \
 		if (!(cond))                                                   \
-			fprintf(stderr, "  (child status 0x%x, report '%s')\n", \
-				(st), (line));                                 \
+			fprintf(stderr,                                        \
+				"  (child status 0x%x, report '%s')\n", (st),  \
+				(line));                                       \
 	} while (0)
 
 int main(int argc, char **argv)

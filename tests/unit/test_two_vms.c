@@ -16,20 +16,7 @@
 #include <vmm/vmm.h>
 
 #include "check.h"
-
-static bool file_has(const char *path, const char *needle)
-{
-	char buf[8192];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
-}
+#include "files.h"
 
 int main(void)
 {

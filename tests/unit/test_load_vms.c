@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Load: 32 VMs at once, 2 vCPUs each (64 vCPU threads, 32 io threads on
+ * this machine's 2 cores), each with a serial console in a file and a
+ * virtio-blk disk, through the public API; three shapes, one after the
+ * other: one process with all 32 VMs, 16 processes with two each, 32
+ * processes with one each. Half the VMs run guests/vblk's pattern test on
+ * their disk (written, flushed, read back and compared in the guest), the
+ * other half guests/smp, which starts its AP. Every VM must end with its
+ * guest's status 0 and its lines in its console file; the disk images
+ * must hold data where the pattern went. In each process, after its VMs
+ * are destroyed: the same open descriptors as before, malloc's bytes in
+ * use back at their starting value, and the address space back within
+ * glibc's thread-stack cache of its size before (it was larger by the
+ * guests' RAM while they ran). Needs /dev/kvm and the test guests
+ * (skips, 77).
+ *   test_load_vms                 the three shapes (forks itself)
+ *   test_load_vms --vms N --id I  one process of N VMs (the children)
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vmm/vmm.h>
+
+#include "check.h"
+#include "files.h"
+
+#define TOTAL_VMS  32
+#define GUEST_MEM  (64ULL << 20)
+#define DISK_BYTES (512 * 512) /* vblk.cap=512 sectors */
+
+static const char *out_dir = "build";
+static char work[64]; /* the scratch directory of the whole run */
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* VmSize of this process, in KiB. */
+static long vm_size_kib(void)
+{
+	char line[128];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmSize: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* Disk @k: written by the pattern test (even k) or left zero (odd k). */
+static bool disk_written(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool any = false;
+
+	if (fd < 0)
+		return false;
+	while (!any && read(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
+		for (size_t i = 0; i < sizeof(buf) && !any; i++)
+			any = buf[i] != 0;
+	close(fd);
+	return any;
+}
+
+/* VM number @k (0..31 over the whole run), configured, not started. */
+static struct vmm *make_vm(unsigned int k)
+{
+	char kernel[256], serial[160], disk[128], cmdline[160];
+	bool pattern = k % 2 == 0;
+	struct vmm *vm;
+	int fd;
+
+	snprintf(kernel, sizeof(kernel), "%s/guests/%s.bzImage", out_dir,
+		 pattern ? "vblk" : "smp");
+	snprintf(serial, sizeof(serial), "file:%s/serial%u", work, k);
+	snprintf(disk, sizeof(disk), "%s/disk%u", work, k);
+	if (pattern)
+		snprintf(cmdline, sizeof(cmdline),
+			 "vblk=pattern vblk.seed=%u vblk.start=0 "
+			 "vblk.sectors=256 vblk.cap=512",
+			 100 + k);
+	else
+		snprintf(cmdline, sizeof(cmdline), "cpus=2");
+	fd = open(disk, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || ftruncate(fd, DISK_BYTES)) {
+		fprintf(stderr, "%s: %s\n", disk, strerror(errno));
+		return NULL;
+	}
+	close(fd);
+	if (vmm_create(&vm))
+		return NULL;
+	if (vmm_set_machine(vm, 2, GUEST_MEM) ||
+	    vmm_set_kernel(vm, kernel, NULL, cmdline) ||
+	    vmm_add_serial(vm, serial) || vmm_set_debug_exit(vm, 1) ||
+	    vmm_add_disk(vm, disk, 0, NULL)) {
+		fprintf(stderr, "vm %u: %s\n", k, vmm_last_error(vm));
+		vmm_destroy(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+/* The guest of VM @k said what it should, and its disk shows it. */
+static bool vm_output_ok(unsigned int k)
+{
+	char serial[160], disk[128];
+
+	snprintf(serial, sizeof(serial), "%s/serial%u", work, k);
+	snprintf(disk, sizeof(disk), "%s/disk%u", work, k);
+	if (k % 2 == 0)
+		return file_has(serial, "vblk: pattern 256 sectors from 0: ") &&
+		       !file_has(serial, "FAIL") && disk_written(disk);
+	return file_has(serial, "APS_STARTED=1") && file_has(serial, "SUCCESS");
+}
+
+/*
+ * Run VMs @first..@first+@n-1 at once; 0 if every one ended well.
+ * *@size_running: VmSize (KiB) once all were started.
+ */
+static int run_vms(unsigned int first, unsigned int n, long *size_running)
+{
+	struct vmm *vms[TOTAL_VMS] = {0};
+	int bad = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		vms[i] = make_vm(first + i);
+		if (!vms[i] || vmm_start(vms[i])) {
+			fprintf(stderr, "vm %u: start: %s\n", first + i,
+				vms[i] ? vmm_last_error(vms[i]) : "config");
+			bad++;
+		}
+	}
+	*size_running = vm_size_kib();
+	for (unsigned int i = 0; i < n; i++) {
+		struct vmm_exit ex = {.reason = VMM_EXIT_ERROR};
+
+		if (!vms[i])
+			continue;
+		if (vmm_wait(vms[i], &ex) == 0 &&
+		    ex.reason == VMM_EXIT_DEBUG && ex.status == 0 &&
+		    vm_output_ok(first + i))
+			;
+		else {
+			fprintf(stderr, "vm %u: exit reason %d status %d\n",
+				first + i, (int)ex.reason, ex.status);
+			bad++;
+		}
+		vmm_destroy(vms[i]);
+	}
+	return bad;
+}
+
+/* One process: N VMs from @first, with the resource counts around them. */
+static int child(unsigned int n, unsigned int first)
+{
+	long size0, size_during, size1;
+	size_t used0, used1;
+	int fds0, fds1, bad;
+
+	/* A first VM pays for what glibc sets up once (arenas, stdio). */
+	if (run_vms(first, 1, &size_during))
+		return 1;
+	fds0 = count_fds();
+	used0 = mallinfo2().uordblks;
+	size0 = vm_size_kib();
+	bad = run_vms(first, n, &size_during);
+	fds1 = count_fds();
+	used1 = mallinfo2().uordblks;
+	size1 = vm_size_kib();
+	if (fds1 != fds0)
+		fprintf(stderr, "process %u: %d fds before, %d after\n", first,
+			fds0, fds1);
+	if (used1 != used0)
+		fprintf(stderr, "process %u: malloc in use %zu before, %zu "
+				"after\n",
+			first, used0, used1);
+	/* glibc keeps up to 40 MiB of thread stacks for reuse. */
+	if (size1 > size0 + 48 * 1024 ||
+	    size_during < size0 + (long)(n * GUEST_MEM >> 10))
+		fprintf(stderr, "process %u: VmSize %ld KiB before, %ld with a "
+				"VMs, %ld after\n",
+			first, size0, size_during, size1);
+	return bad || fds1 != fds0 || used1 != used0 ||
+	       size1 > size0 + 48 * 1024 ||
+	       size_during < size0 + (long)(n * GUEST_MEM >> 10);
+}
+
+/* @procs processes of @per VMs each, at once; how many failed. */
+static int shape(const char *self, unsigned int procs, unsigned int per)
+{
+	pid_t pids[TOTAL_VMS];
+	int failed = 0;
+
+	for (unsigned int p = 0; p < procs; p++) {
+		char n[16], id[16];
+
+		snprintf(n, sizeof(n), "%u", per);
+		snprintf(id, sizeof(id), "%u", p * per);
+		pids[p] = fork();
+		if (pids[p] == 0) {
+			execl("/proc/self/exe", self, "--vms", n, "--id", id,
+			      (char *)NULL);
+			_exit(127);
+		}
+	}
+	for (unsigned int p = 0; p < procs; p++) {
+		int st = 0;
+
+		if (pids[p] < 0 || waitpid(pids[p], &st, 0) != pids[p] ||
+		    !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			fprintf(stderr, "%u x %u VMs: process %u failed (0x%x)\n",
+				procs, per, p, st);
+			failed++;
+		}
+	}
+	return failed;
+}
+
+int main(int argc, char **argv)
+{
+	char probe[256];
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (getenv("O"))
+		out_dir = getenv("O");
+	if (argc == 5 && !strcmp(argv[1], "--vms")) {
+		snprintf(work, sizeof(work), "%s", getenv("LOAD_DIR"));
+		return child((unsigned int)atoi(argv[2]),
+			     (unsigned int)atoi(argv[4]));
+	}
+	snprintf(probe, sizeof(probe), "%s/guests/vblk.bzImage", out_dir);
+	if (fd < 0 || access(probe, R_OK) != 0) {
+		printf("skip: needs /dev/kvm and %s\n", probe);
+		return 77;
+	}
+	close(fd);
+	snprintf(work, sizeof(work), "/tmp/load-vms-XXXXXX");
+	if (!mkdtemp(work))
+		return 1;
+	setenv("LOAD_DIR", work, 1);
+	CHECK_EQ(shape(argv[0], 1, 32), 0);
+	CHECK_EQ(shape(argv[0], 16, 2), 0);
+	CHECK_EQ(shape(argv[0], 32, 1), 0);
+	if (!check_failures) {
+		for (unsigned int k = 0; k < TOTAL_VMS; k++) {
+			char p[128];
+
+			snprintf(p, sizeof(p), "%s/serial%u", work, k);
+			unlink(p);
+			snprintf(p, sizeof(p), "%s/disk%u", work, k);
+			unlink(p);
+		}
+		rmdir(work);
+	} else {
+		fprintf(stderr, "consoles and disks kept in %s\n", work);
+	}
+	return check_done("test_load_vms");
+}
