@@ -8,7 +8,7 @@
 # have their own GUEST_CFLAGS. Linux guests are built elsewhere
 # (guests/linux), not from this target.
 
-GUEST_NAMES := hello smp spin uart vcon doorbell vblk
+GUEST_NAMES := hello smp spin uart vcon doorbell vblk storm
 
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -ffreestanding -fno-pic \
 	-fno-pie -mno-red-zone -mgeneral-regs-only -fno-stack-protector \

@@ -43,20 +43,32 @@ static void read_zero(void *opaque, uint64_t off, void *data, uint32_t len)
 	memset(data, 0, len);
 }
 
-static void i8042_write(void *opaque, uint64_t off, const void *data,
-			uint32_t len)
+/*
+ * The command port only: both ports are ranges of their own, each at
+ * offset 0, so the offset cannot tell them apart. 0xfe on the data port
+ * is a byte for the keyboard (its "resend" command), not a reset.
+ */
+static void i8042_cmd_write(void *opaque, uint64_t off, const void *data,
+			    uint32_t len)
 {
 	struct i8042 *k = opaque;
 
+	(void)off;
 	(void)len;
-	if (off == 0 && *(const uint8_t *)data == I8042_CMD_RESET)
+	if (*(const uint8_t *)data == I8042_CMD_RESET)
 		exit_ctl_request(k->env->exit, VMM_EXIT_RESET, 0,
 				 "guest reset through the i8042");
 }
 
-static const struct bus_ops i8042_ops = {
-    .read = read_zero, /* status 0: no data, input buffer empty */
-    .write = i8042_write,
+/* Reads: status 0, no data and an empty input buffer. */
+static const struct bus_ops i8042_cmd_ops = {
+    .read = read_zero,
+    .write = i8042_cmd_write,
+};
+
+/* No keyboard behind the data port: what the guest writes is dropped. */
+static const struct bus_ops i8042_data_ops = {
+    .read = read_zero,
 };
 
 int i8042_create(struct i8042 **out, const struct device_env *env,
@@ -68,11 +80,11 @@ int i8042_create(struct i8042 **out, const struct device_env *env,
 	if (!k)
 		return -ENOMEM;
 	k->env = env;
-	r = bus_register(env->pio_bus, data_port, 1, "i8042-data", &i8042_ops,
-			 k);
+	r = bus_register(env->pio_bus, data_port, 1, "i8042-data",
+			 &i8042_data_ops, k);
 	if (!r)
 		r = bus_register(env->pio_bus, cmd_port, 1, "i8042-cmd",
-				 &i8042_ops, k);
+				 &i8042_cmd_ops, k);
 	if (r) {
 		free(k);
 		return r;
