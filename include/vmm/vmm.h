@@ -327,8 +327,9 @@ size_t vmm_seccomp_report(int nr, char *buf, size_t len);
  * Only on the application's request, as it is process-wide: install a
  * SIGSYS handler that writes "vmm: " and vmm_seccomp_report()'s line to
  * stderr, then lets the signal end the process (SA_RESETHAND; it needs
- * no syscall a filter refuses). Returns 0, or -EBUSY if SIGSYS has a
- * handler already.
+ * no syscall a filter refuses); the init of a PID namespace, which would
+ * ignore it, exits with status 159 (128 + SIGSYS). Returns 0, or -EBUSY
+ * if SIGSYS has a handler already.
  */
 int vmm_seccomp_catch_sigsys(void);
 

@@ -302,6 +302,13 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 		n += seccomp_describe(-1, line + n, sizeof(line) - n - 1);
 	line[n++] = '\n';
 	(void)!write(STDERR_FILENO, line, n);
+	/*
+	 * The init of a PID namespace (the crun handler) ignores a signal it
+	 * sends itself while SIGSYS is at its default: it ends with the
+	 * shell's status for the signal instead.
+	 */
+	if (getpid() == 1)
+		_exit(128 + sig);
 	/* Pending until we return; then the default action ends us. */
 	raise(sig);
 }

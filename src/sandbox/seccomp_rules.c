@@ -207,6 +207,8 @@ static const int app_syscalls[] = {
     COMMON_SYSCALLS,
     /* vmm_destroy(): the control socket's file, the loop's ring */
     SCMP_SYS(unlink),
+    /* vmm_signal_workload(): a line to the runner's control port */
+    SCMP_SYS(sendto),
     /* vmm_get_stats(): json-c seeds its hash tables */
     SCMP_SYS(getrandom) SANITIZER_SYSCALLS,
 };

@@ -141,7 +141,10 @@ t_kill_one() {
 		fi
 		crun kill $id "$sig" || bad "crun kill $id $sig failed"
 	fi
-	timeout 120 tail --pid=$pid -f /dev/null
+	if ! timeout 120 tail --pid=$pid -f /dev/null; then
+		bad "crun kill $sig: crun run still running 120 s later"
+		kill -9 $pid 2>/dev/null
+	fi
 	wait $pid
 	rc=$?
 	cp "$rootfs/work/serial.log" "$work/serial.log" 2>/dev/null

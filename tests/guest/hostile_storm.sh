@@ -30,9 +30,9 @@
 # nor crashed), "STORM SURVIVED seed=S doorbells=N" on the serial line,
 # the spared image byte for byte, the attacked image's size, no
 # sanitizer report or "runtime error" and no "seccomp:" line on stderr,
-# and stderr rate-limited: a "more suppressed" note and fewer than
-# MAX_ERR_LINES lines (161 in a 27 s case; unlimited, the register
-# phase alone would write one line per refused access). Seeds 1 and 3
+# and stderr rate-limited: a "more suppressed" note (no line count: the
+# limiter lets through a few lines per interval, so how many pass grows
+# with the run's length; 161 in a 27 s case). Seeds 1 and 3
 # run on the default io loop, seed 2 on epoll (all three on the loop
 # VMM_TEST_IO_LOOP names, if set). Net and vsock peers are python3
 # listeners that accept and drain.
@@ -43,7 +43,6 @@ need_vmm
 need_file "$GUESTS/storm.bzImage"
 command -v python3 >/dev/null || skip "python3 is needed for the peers"
 K=$GUESTS/storm.bzImage
-MAX_ERR_LINES=500
 VSOCK_PORT=5555
 SPARE_SECTORS=1024
 DISK_SIZE=$((2 << 20))
@@ -98,9 +97,9 @@ for s in range(size // 512):
 PY
 }
 
-# stderr_ok NAME: no sanitizer or seccomp report, and few lines.
+# stderr_ok NAME: no sanitizer or seccomp report, and rate-limited.
 stderr_ok() {
-	local name=$1 n
+	local name=$1
 	if grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer|runtime error' "$ERR"; then
 		gt_fail "$name" "sanitizer report on stderr:" \
 			"$(grep -m1 -E 'Sanitizer|runtime error' "$ERR")"
@@ -108,11 +107,6 @@ stderr_ok() {
 	fi
 	if grep -q 'seccomp:' "$ERR"; then
 		gt_fail "$name" "seccomp line on stderr: $(grep -m1 'seccomp:' "$ERR")"
-		return 1
-	fi
-	n=$(wc -l <"$ERR")
-	if [ "$n" -ge $MAX_ERR_LINES ]; then
-		gt_fail "$name" "$n lines on stderr (not rate-limited?)"
 		return 1
 	fi
 	if ! grep -q 'more suppressed)$' "$ERR"; then

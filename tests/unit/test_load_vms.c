@@ -159,11 +159,11 @@ static int run_vms(unsigned int first, unsigned int n, long *size_running)
 
 		if (!vms[i])
 			continue;
-		if (vmm_wait(vms[i], &ex) == 0 &&
-		    ex.reason == VMM_EXIT_DEBUG && ex.status == 0 &&
-		    vm_output_ok(first + i))
-			;
-		else {
+		bool ok = vmm_wait(vms[i], &ex) == 0 &&
+			  ex.reason == VMM_EXIT_DEBUG && ex.status == 0 &&
+			  vm_output_ok(first + i);
+
+		if (!ok) {
 			fprintf(stderr, "vm %u: exit reason %d status %d\n",
 				first + i, (int)ex.reason, ex.status);
 			bad++;
@@ -194,14 +194,16 @@ static int child(unsigned int n, unsigned int first)
 		fprintf(stderr, "process %u: %d fds before, %d after\n", first,
 			fds0, fds1);
 	if (used1 != used0)
-		fprintf(stderr, "process %u: malloc in use %zu before, %zu "
-				"after\n",
+		fprintf(stderr,
+			"process %u: malloc in use %zu before, %zu "
+			"after\n",
 			first, used0, used1);
 	/* glibc keeps up to 40 MiB of thread stacks for reuse. */
 	if (size1 > size0 + 48 * 1024 ||
 	    size_during < size0 + (long)(n * GUEST_MEM >> 10))
-		fprintf(stderr, "process %u: VmSize %ld KiB before, %ld with a "
-				"VMs, %ld after\n",
+		fprintf(stderr,
+			"process %u: VmSize %ld KiB before, %ld with a "
+			"VMs, %ld after\n",
 			first, size0, size_during, size1);
 	return bad || fds1 != fds0 || used1 != used0 ||
 	       size1 > size0 + 48 * 1024 ||
@@ -231,7 +233,8 @@ static int shape(const char *self, unsigned int procs, unsigned int per)
 
 		if (pids[p] < 0 || waitpid(pids[p], &st, 0) != pids[p] ||
 		    !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			fprintf(stderr, "%u x %u VMs: process %u failed (0x%x)\n",
+			fprintf(stderr,
+				"%u x %u VMs: process %u failed (0x%x)\n",
 				procs, per, p, st);
 			failed++;
 		}
