@@ -105,6 +105,9 @@ static const int vcpu_syscalls[] = {
     SCMP_SYS(pwritev2),
     SCMP_SYS(sendmsg),
     SCMP_SYS(sendto),
+    /* a device wired at DRIVER_OK watches its doorbells: on the epoll
+     * loop that is epoll_ctl from this thread */
+    SCMP_SYS(epoll_ctl),
     /* a thread pinning itself (vmm bench doorbell) */
     SCMP_SYS(sched_getaffinity),
     SCMP_SYS(sched_setaffinity) SANITIZER_SYSCALLS,
