@@ -361,8 +361,15 @@ static void vfs_queue_notify(struct virtio_dev *vd, unsigned int q)
 static void vfs_activated(void *arg)
 {
 	struct vfs *f = arg;
+	char err[256];
 
 	pthread_mutex_lock(&f->vd.lock);
+	/* After a reset: the next session's server, opened on this thread
+	 * (the vCPU threads' seccomp filter has no openat). */
+	if (!f->srv && virtio_dev_live(&f->vd) &&
+	    vfs_server_create(f, err, sizeof(err)))
+		pr_warn_ratelimited(&f->vd.warn_rl,
+				    "after a reset: %s (requests fail)", err);
 	for (unsigned int q = 0; q < VFS_NUM_QUEUES; q++)
 		if (virtio_dev_live(&f->vd))
 			vfs_serve(f, q);
@@ -389,7 +396,8 @@ static void vfs_reset(struct virtio_dev *vd)
 /*
  * vCPU thread, no lock: no READ may land in a buffer after the reset, and
  * the next driver gets a fresh FUSE session (nodes and handles of the
- * last one go with the old server), before the reset is seen done. If
+ * last one go with the old server, the next one is opened when the
+ * driver is back: vfs_activated()), before the reset is seen done. If
  * I/O is still out after the wait, it holds the old server's files:
  * that server stays (the driver's INIT starts over on it).
  */
@@ -397,7 +405,6 @@ static void vfs_reset_wait(struct virtio_dev *vd)
 {
 	struct vfs *f = to_vfs(vd);
 	struct timespec until;
-	char err[256];
 
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += VFS_RESET_WAIT_S;
@@ -413,11 +420,6 @@ static void vfs_reset_wait(struct virtio_dev *vd)
 	} else if (vd->started) {
 		fuse_server_destroy(f->srv);
 		f->srv = NULL;
-		if (vfs_server_create(f, err, sizeof(err)))
-			pr_warn_ratelimited(&vd->warn_rl,
-					    "after a reset: %s (requests "
-					    "fail)",
-					    err);
 	}
 	pthread_mutex_unlock(&vd->lock);
 }

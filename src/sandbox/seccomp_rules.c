@@ -208,8 +208,10 @@ static const struct seccomp_arg_rule io_args[] = {
 
 static const int app_syscalls[] = {
     COMMON_SYSCALLS,
-    /* vmm_destroy(): the control socket's file, the loop's ring */
+    /* vmm_destroy(): the control socket's file, the loop's ring, the
+     * epoll loop's watches */
     SCMP_SYS(unlink),
+    SCMP_SYS(epoll_ctl),
     /* vmm_signal_workload(): a line to the runner's control port */
     SCMP_SYS(sendto),
     /* vmm_get_stats(): json-c seeds its hash tables */

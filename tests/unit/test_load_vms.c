@@ -182,14 +182,9 @@ static int child(unsigned int n, unsigned int first)
 	size_t used0, used1;
 	int fds0, fds1, bad;
 
-	/*
-	 * One malloc arena, so that "bytes in use" is the library's alone:
-	 * glibc gives threads up to 8 arenas a core, created as threads
-	 * contend, and counts each one's header as in use. A first round of
-	 * the same size pays for what is set up once (stdio, glibc's cache
-	 * of thread stacks); the counts are taken around the second.
-	 */
-	mallopt(M_ARENA_MAX, 1);
+	/* A first round of the same size pays for what is set up once
+	 * (stdio, glibc's cache of thread stacks); the counts are taken
+	 * around the second. */
 	if (run_vms(first, n, &size_during))
 		return 1;
 	fds0 = count_fds();
@@ -273,6 +268,14 @@ int main(int argc, char **argv)
 	if (!mkdtemp(work))
 		return 1;
 	setenv("LOAD_DIR", work, 1);
+	/*
+	 * The children's malloc keeps no bytes of its own "in use": one
+	 * arena (glibc makes up to 8 a core as threads contend, and counts
+	 * each one's header as in use) and no per-thread cache (a thread's
+	 * cached chunks count as in use too).
+	 */
+	setenv("GLIBC_TUNABLES",
+	       "glibc.malloc.arena_max=1:glibc.malloc.tcache_count=0", 1);
 	CHECK_EQ(shape(argv[0], 1, 32), 0);
 	CHECK_EQ(shape(argv[0], 16, 2), 0);
 	CHECK_EQ(shape(argv[0], 32, 1), 0);
