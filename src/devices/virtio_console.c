@@ -377,7 +377,15 @@ static void vcon_console_event(struct console *con, enum console_event ev,
 
 	pthread_mutex_lock(&vc->vd.lock);
 	if (ev == CONSOLE_EV_INPUT) {
-		/* A new reader (pty, socket): its input has not ended. */
+		/*
+		 * The reader left or came (pty, socket): whatever is watched
+		 * is the last one's file, even when the new one has the same
+		 * fd number (a detach and an attach may come as one event).
+		 * A watch left on a closed socket fires without end.
+		 */
+		if (io_source_watched(&p->in_src))
+			(void)io_loop_unwatch(vc->loop, &p->in_src);
+		/* A new reader: its input has not ended. */
 		p->in_eof = false;
 		if (p->host_closed)
 			vcon_ctrl_host_open(vc, p, true);
