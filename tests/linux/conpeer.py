@@ -24,7 +24,8 @@ each, which the case's check prints:
     PTY_READER2 ok=<0|1> b_first=<n> b_last=<n> c_lines=<n> (a run of "B"
         lines without a gap up to the last one, PTY_WAIT2, every "C" line
         in order, PTY_END)
-    SOCK_CLIENT1 ok=<0|1> bytes=<n> f_lines=<n> (from "F 1" on, in order)
+    SOCK_CLIENT1 ok=<0|1> bytes=<n> f_lines=<n> (64 KiB, from "F 1" on, in
+        order)
     SOCK_CLIENT2 ok=<0|1> f_first=<n> f_last=<n> g_lines=<n>
 """
 import os
@@ -73,12 +74,13 @@ class Reader:
             self.data.extend(b)
 
     def at_least(self, n):
+        """Read n bytes; False if the stream ends before."""
         while len(self.data) < n:
             b = self.recv()
             if not b:
-                raise SystemExit("conpeer: stream ended after %d bytes"
-                                 % len(self.data))
+                return False
             self.data.extend(b)
+        return True
 
 
 def lines(data):
@@ -158,12 +160,13 @@ def sock_connect(path):
 def cmd_socket(path, outdir):
     s = sock_connect(path)
     c1 = Reader(lambda: s.recv(CHUNK))
-    c1.at_least(CHUNK)
+    full = c1.at_least(CHUNK)
     s.close()  # the guest is still writing; unread bytes: a reset
     save(outdir, "client1", c1.data)
     f = numbers(lines(c1.data), "F")
-    out("SOCK_CLIENT1 ok=%d bytes=%d f_lines=%d" % (
-        bool(f) and f == list(range(1, len(f) + 1)), len(c1.data), len(f)))
+    out("SOCK_CLIENT1 ok=%d bytes=%d f_lines=%d%s" % (
+        full and bool(f) and f == list(range(1, len(f) + 1)), len(c1.data),
+        len(f), "" if full else " (the stream ended)"))
 
     s = sock_connect(path)
     c2 = Reader(lambda: s.recv(CHUNK))
