@@ -10,6 +10,8 @@
 #                       init-net.sh (net and vsock tests) as /etc/init-net.sh
 #                       and their python3 helper netpeer.py as /etc/netpeer.py,
 #                       init-fs.sh (virtio-fs tests) as /etc/init-fs.sh
+#                       init-con.sh (consoles with failing host ends) as
+#                       /etc/init-con.sh
 #                       and fsbench.py (the guest side of tests/bench/fs_bench.py)
 #                       as /etc/fsbench.py
 #
@@ -69,6 +71,7 @@ install -m 755 "$here/init.sh" "$root/init"
 install -m 644 "$here/init-blk.sh" "$root/etc/init-blk.sh"
 install -m 644 "$here/init-net.sh" "$root/etc/init-net.sh"
 install -m 644 "$here/init-fs.sh" "$root/etc/init-fs.sh"
+install -m 644 "$here/init-con.sh" "$root/etc/init-con.sh"
 install -m 755 "$here/netpeer.py" "$root/etc/netpeer.py"
 install -m 755 "$here/fsbench.py" "$root/etc/fsbench.py"
 pack_cpio "$root" "$out/initramfs.cpio.gz" gz

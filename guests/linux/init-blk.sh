@@ -37,6 +37,25 @@
 #               direct I/O, libaio; one line each:
 #               FIO_RESULT job=<name> rc=<n> iops=<n> kib_s=<n>
 #               then FIO_BENCH_DONE.
+#   disk-enospc the disk with serial=full is an image larger than the
+#               file system holding it (tests/linux/l1-blk.sh): 2 MiB of
+#               random data written and fsynced at offset 0
+#               (ENOSPC_A_WRITE=ok|failed), then 8 MiB from offset 2 MiB,
+#               which must fail part way: ENOSPC_B_FAILED err=eio (or
+#               ENOSPC_B_WRITE=succeeded), ENOSPC_B_ACKED mib=<whole MiB
+#               dd reported written> sha256=<h of them>; 20 more 4 KiB
+#               writes into holes: ENOSPC_REPEAT failed=<n> of=20; the
+#               second MiB rewritten (its pages exist: ENOSPC_REWRITE=ok);
+#               then both regions read back with O_DIRECT:
+#               ENOSPC_A_READBACK=ok|bad ENOSPC_B_READBACK=ok|bad and
+#               ENOSPC_FINAL_A_SHA256=<h> of the first 2 MiB for the host.
+#   disk-eio    the disk with serial=eio is a device-mapper table in the
+#               L1 whose fifth MiB is an `error` target: the first 4 MiB
+#               read (EIO_GOOD1_SHA256=<h>), reads and writes of the bad
+#               MiB fail: EIO_READ_BAD=eio EIO_WRITE_BAD=eio (else =ok),
+#               EIO_REPEAT failed=<n> of=20; the MiB after it to the end
+#               still reads (EIO_GOOD2_SHA256=<h>), then 1 MiB written at
+#               6 MiB reads back: EIO_WRITE_GOOD=ok|bad sha256=<h>.
 
 blk_up() { cut -d' ' -f1 /proc/uptime; }
 
@@ -211,6 +230,93 @@ blk_fio() {
 	echo "FIO_RC=$rc FIO_JOBS_OK=$(grep -c 'err= 0' /tmp/fio.out)"
 }
 
+# dd's "N+M records out": N, the whole records it wrote.
+blk_records_out() { sed -n 's/^\([0-9]*\)+[0-9]* records out.*/\1/p' "$1" | head -n1; }
+
+# dd DEV-range reads and writes with O_DIRECT: what the disk says, not
+# what the guest's page cache remembers.
+blk_dsha() { dd if="$1" bs=1M skip="$2" count="$3" iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1; }
+
+blk_disk_enospc() {
+	blk_wait 1
+	d=$(blk_by_serial full) || return
+	head -c 2097152 /dev/urandom >/tmp/a.bin
+	if dd if=/tmp/a.bin of="$d" bs=1M oflag=direct conv=notrunc,fsync 2>/dev/null; then
+		echo "ENOSPC_A_WRITE=ok"
+	else
+		echo "ENOSPC_A_WRITE=failed"
+	fi
+	# More than the host's file system has room for: dd stops at the
+	# first failed write; what it counts as written was acknowledged.
+	head -c 8388608 /dev/urandom >/tmp/b.bin
+	if dd if=/tmp/b.bin of="$d" bs=1M seek=2 oflag=direct conv=notrunc 2>/tmp/dd.err; then
+		echo "ENOSPC_B_WRITE=succeeded"
+	elif grep -q 'Input/output error' /tmp/dd.err; then
+		echo "ENOSPC_B_FAILED err=eio"
+	else
+		echo "ENOSPC_B_FAILED err=other $(grep -m1 'dd:' /tmp/dd.err)"
+	fi
+	n=$(blk_records_out /tmp/dd.err)
+	echo "ENOSPC_B_ACKED mib=${n:-0} sha256=$(head -c $((${n:-0} * 1048576)) /tmp/b.bin | sha256sum | cut -d' ' -f1)"
+	# Holes past the data: each needs a new page on the full host.
+	failed=0
+	i=0
+	while [ $i -lt 20 ]; do
+		dd if=/dev/urandom of="$d" bs=4096 count=1 seek=$((3072 + i * 16)) \
+			oflag=direct conv=notrunc 2>/dev/null || failed=$((failed + 1))
+		i=$((i + 1))
+	done
+	echo "ENOSPC_REPEAT failed=$failed of=20"
+	# Overwriting what exists needs no space.
+	head -c 1048576 /dev/urandom >/tmp/c.bin
+	dd if=/tmp/c.bin of="$d" bs=1M seek=1 oflag=direct conv=notrunc,fsync 2>/dev/null &&
+		echo "ENOSPC_REWRITE=ok" || echo "ENOSPC_REWRITE=failed"
+	want=$( (head -c 1048576 /tmp/a.bin && cat /tmp/c.bin) | sha256sum | cut -d' ' -f1)
+	[ "$(blk_dsha "$d" 0 2)" = "$want" ] && echo "ENOSPC_A_READBACK=ok" ||
+		echo "ENOSPC_A_READBACK=bad"
+	[ "$(blk_dsha "$d" 2 "${n:-0}")" = "$(head -c $((${n:-0} * 1048576)) /tmp/b.bin | sha256sum | cut -d' ' -f1)" ] &&
+		echo "ENOSPC_B_READBACK=ok" || echo "ENOSPC_B_READBACK=bad"
+	echo "ENOSPC_FINAL_A_SHA256=$want"
+	rm -f /tmp/a.bin /tmp/b.bin /tmp/c.bin
+}
+
+# blk_dd_eio CMD...: "eio" if the dd in CMD failed with EIO, "ok" if it worked.
+blk_dd_eio() {
+	if "$@" 2>/tmp/dd.err; then
+		echo ok
+	elif grep -q 'Input/output error' /tmp/dd.err; then
+		echo eio
+	else
+		echo "other:$(grep -m1 'dd:' /tmp/dd.err | tr ' ' _)"
+	fi
+}
+
+blk_disk_eio() {
+	blk_wait 1
+	d=$(blk_by_serial eio) || return
+	echo "EIO_GOOD1_SHA256=$(blk_dsha "$d" 0 4)"
+	echo "EIO_READ_BAD=$(blk_dd_eio dd if="$d" of=/dev/null bs=4096 skip=1100 count=1 iflag=direct)"
+	echo "EIO_WRITE_BAD=$(blk_dd_eio dd if=/dev/zero of="$d" bs=4096 seek=1200 count=1 oflag=direct conv=notrunc)"
+	failed=0
+	i=0
+	while [ $i -lt 20 ]; do
+		dd if="$d" of=/dev/null bs=4096 skip=$((1024 + i * 12)) count=1 iflag=direct 2>/dev/null ||
+			failed=$((failed + 1))
+		i=$((i + 1))
+	done
+	echo "EIO_REPEAT failed=$failed of=20"
+	echo "EIO_GOOD2_SHA256=$(blk_dsha "$d" 5 3)"
+	head -c 1048576 /dev/urandom >/tmp/w.bin
+	sum=$(blk_sha /tmp/w.bin)
+	if dd if=/tmp/w.bin of="$d" bs=1M seek=6 oflag=direct conv=notrunc,fsync 2>/dev/null &&
+		[ "$(blk_dsha "$d" 6 1)" = "$sum" ]; then
+		echo "EIO_WRITE_GOOD=ok sha256=$sum"
+	else
+		echo "EIO_WRITE_GOOD=bad"
+	fi
+	rm -f /tmp/w.bin
+}
+
 # The workloads of tests/bench/fio_blk.py: name rw bs iodepth.
 BLK_BENCH_JOBS="randread-4k-qd1:randread:4k:1 randread-4k-qd32:randread:4k:32
 randwrite-4k-qd1:randwrite:4k:1 randwrite-4k-qd32:randwrite:4k:32
@@ -256,6 +362,8 @@ blk_test() {
 		rng) blk_rng ;;
 		fio) blk_fio ;;
 		fio-bench) blk_fio_bench ;;
+		disk-enospc) blk_disk_enospc ;;
+		disk-eio) blk_disk_eio ;;
 		*) echo "UNKNOWN_TEST=$t" ;;
 		esac
 	done

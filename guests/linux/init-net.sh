@@ -29,6 +29,11 @@
 #   net-linkdown  NET_KILL_BACKEND (the L1 kills the backend on seeing it),
 #                 then within 30 s NET_LINK_DOWN carrier=0 operstate=<s>,
 #                 or NET_LINK_STILL_UP
+#   net-tapgone   a TCP upload (busybox nc from /dev/zero) to peer:5001
+#                 while the L1 deletes the tap under it (NET_TAPGONE
+#                 sending); within 60 s NET_LINK_DOWN carrier=0
+#                 operstate=<s> (or NET_LINK_STILL_UP), the upload
+#                 stopped, then NET_PING_AFTER=failed|ok
 #   net-bench     iperf3 to an iperf3 -s on the peer, guest -> host then
 #                 host -> guest (-R): NET_BENCH dir=tx|rx mbit=<x> rc=<n>
 #   vsock-cid     VSOCK_CID=<the guest's CID>
@@ -41,6 +46,16 @@
 #                 bytes=<n>), while 64 connections of the guest to CID 2
 #                 port 5003 each send 64 KiB and read it back:
 #                 VSOCK_MANY ok=<n> bad=<n>
+#   vsock-cut     connections whose host end goes away mid-transfer
+#                 (the L1 side: l1-net.sh's net_setup_vsock_cut):
+#                 host -> guest on port 5010, the host closing right after
+#                 its last byte: VSOCK_CUT_H2G bytes=<n> sha256=<h>
+#                 end=<eof|errno name>; guest -> host to CID 2 port 5011,
+#                 whose peer takes 1 MiB and closes, and on a host
+#                 connection to port 5012 whose client does the same:
+#                 VSOCK_CUT_G2H and VSOCK_CUT_ACCEPTED bytes=<n>
+#                 end=<errno name|eof>; then 8 connections each way echoed
+#                 byte-exact (VSOCK_MANY, VSOCK_ECHOED as in vsock-many)
 #   vsock-bench   a sink on port 5201 and a 1-byte echo on 5202 for one
 #                 host connection each (VSOCK_BENCH_READY), then guest ->
 #                 host throughput to CID 2 port 5203: VSOCK_G2H_TPUT
@@ -173,6 +188,33 @@ net_linkdown() {
 	fi
 }
 
+# An upload with no end while the L1 deletes the tap (it does so after
+# 2 MiB arrived): the link must go down, the VM keep running.
+net_tapgone() {
+	nc "$NET_PEER" 5001 </dev/zero >/dev/null 2>&1 &
+	nc_pid=$!
+	echo "NET_TAPGONE sending carrier=$(net_carrier)"
+	i=0
+	while [ "$(net_carrier)" = 1 ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ "$(net_carrier)" = 0 ]; then
+		echo "NET_LINK_DOWN carrier=0 operstate=$(cat /sys/class/net/eth0/operstate)"
+	else
+		echo "NET_LINK_STILL_UP carrier=$(net_carrier)"
+	fi
+	kill $nc_pid 2>/dev/null
+	wait $nc_pid 2>/dev/null
+	if ping -c 2 -W 2 "$NET_PEER" >/dev/null 2>&1; then
+		echo "NET_PING_AFTER=ok"
+	else
+		echo "NET_PING_AFTER=failed"
+	fi
+	echo "NET_TX_STATS $(cat /sys/class/net/eth0/statistics/tx_packets) packets" \
+		"$(cat /sys/class/net/eth0/statistics/tx_dropped) dropped"
+}
+
 # iperf3 text output: the "receiver" line's rate, in Mbit/s (-f m).
 net_iperf() {
 	net_chroot iperf3 -c "$NET_PEER" -t "$BENCH_S" -f m "$@" >/tmp/iperf.out 2>&1
@@ -226,6 +268,20 @@ vsock_bench() {
 	echo "VSOCK_BENCH_DONE"
 }
 
+vsock_cut() {
+	net_root || return
+	echo "VSOCK_CUT_LISTEN port=5010"
+	net_peer_py take vsock:5010 --accept --tag VSOCK_CUT_H2G
+	net_peer_py flood vsock:2:5011 --tag VSOCK_CUT_G2H
+	echo "VSOCK_CUT_LISTEN port=5012"
+	net_peer_py flood vsock:5012 --accept --tag VSOCK_CUT_ACCEPTED
+	net_peer_py echo vsock:5002 --count 8 --tag VSOCK_ECHOED &
+	echo_pid=$!
+	echo "VSOCK_ECHO_READY port=5002"
+	net_peer_py many vsock:2:5003 --conns 8 --bytes 65536 --tag VSOCK_MANY
+	wait $echo_pid
+}
+
 net_test() {
 	NET_IP= NET_PEER= NET_MIB=100 BENCH_S=5
 	for arg in $(cat /proc/cmdline); do
@@ -242,12 +298,14 @@ net_test() {
 		net-ping) net_ping ;;
 		net-tcp) net_tcp ;;
 		net-linkdown) net_linkdown ;;
+		net-tapgone) net_tapgone ;;
 		net-bench) net_bench ;;
 		vsock-cid) echo "VSOCK_$(net_root && net_peer_py cid)" ;;
 		vsock-h2g) vsock_h2g ;;
 		vsock-g2h) vsock_g2h ;;
 		vsock-many) vsock_many ;;
 		vsock-bench) vsock_bench ;;
+		vsock-cut) vsock_cut ;;
 		*) echo "UNKNOWN_TEST=$t" ;;
 		esac
 	done

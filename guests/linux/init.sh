@@ -29,6 +29,9 @@
 #                  guests/linux/init-net.sh (/etc/init-net.sh)
 #   test=fs-mount,fs-work,... (a comma list, run in order): virtio-fs
 #                  checks, see guests/linux/init-fs.sh (/etc/init-fs.sh)
+#   test=con-flood,con-pty,... (a comma list, run in order): console
+#                  tests against failing host ends, see
+#                  guests/linux/init-con.sh (/etc/init-con.sh)
 #   interactive=1  same as test=shell (used by `make run`)
 #   shell_tty=<t>  run that shell on /dev/<t> (e.g. hvc0, once its driver is
 #                  loaded) instead of the console
@@ -182,6 +185,11 @@ net* | vsock*)
 	# virtio-net and virtio-vsock tests, NAME[,NAME...] (init-net.sh)
 	. /etc/init-net.sh
 	net_test "$TEST"
+	;;
+con*)
+	# console tests against failing host ends (init-con.sh)
+	. /etc/init-con.sh
+	con_test "$TEST"
 	;;
 fs*)
 	# virtio-fs tests, NAME[,NAME...] (init-fs.sh; its python helpers

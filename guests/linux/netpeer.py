@@ -25,10 +25,20 @@ Commands (each prints one result line, KEY=VALUE words):
     tput TO --seconds S                   TPUT bytes=<n> secs=<s> mbit=<x>
     pong LISTEN                           1-byte echo server (forever)
     ping TO --rounds N                    RTT n=<n> p50_us= p90_us= p99_us=
+    take FROM                             TAKE bytes=<n> sha256=<hex> end=<e>
+    flood TO                              FLOOD bytes=<n> end=<e>
+    cut TO --bytes B [--mode recv]        CUT bytes=<n> sha256=<hex>
+take reads until the stream ends, flood writes until it fails; <e> is
+"eof" or the errno name that ended it (ECONNRESET, EPIPE, ...). cut sends
+B random bytes (recv: reads B bytes) and closes at once, leaving whatever
+the peer still sends unread: a peer that goes away mid-transfer.
+With --accept, take, flood and cut listen on their endpoint (vsock:PORT,
+unix:PATH) for one connection instead of connecting.
 --tag T replaces the first word (SENT, RECV, ...).
 A connect is retried for --wait seconds (default 60) while refused.
 """
 import argparse
+import errno
 import fcntl
 import hashlib
 import os
@@ -40,7 +50,8 @@ import time
 
 CHUNK = 1 << 16
 TAGS = {"send": "SENT", "recv": "RECV", "echo": "ECHOED", "many": "MANY",
-        "sink": "SINK", "tput": "TPUT", "pong": "PONG", "ping": "RTT"}
+        "sink": "SINK", "tput": "TPUT", "pong": "PONG", "ping": "RTT",
+        "take": "TAKE", "flood": "FLOOD", "cut": "CUT"}
 
 
 def out(line):
@@ -292,6 +303,67 @@ def cmd_ping(a):
         a.tag, len(lat), pct(lat, 50), pct(lat, 90), pct(lat, 99)))
 
 
+def endpoint(a):
+    """The one connection of take, flood and cut (see --accept)."""
+    if not a.accept:
+        return connect(a.endpoint, a.wait)
+    ls = listen(a.endpoint)
+    c, _ = ls.accept()
+    ls.close()
+    return c
+
+
+def err_name(e):
+    return errno.errorcode.get(e.errno, str(e.errno)) if e.errno else str(e)
+
+
+def cmd_take(a):
+    s = endpoint(a)
+    h = hashlib.sha256()
+    n = 0
+    end = "eof"
+    try:
+        n = drain(s, h)
+    except OSError as e:
+        end = err_name(e)
+    s.close()
+    out("%s bytes=%d sha256=%s end=%s" % (a.tag, n, h.hexdigest(), end))
+
+
+def cmd_flood(a):
+    s = endpoint(a)
+    buf = os.urandom(CHUNK)
+    n = 0
+    while True:
+        try:
+            n += s.send(buf)
+        except OSError as e:
+            end = err_name(e)
+            break
+    s.close()
+    out("%s bytes=%d end=%s" % (a.tag, n, end))
+
+
+def cmd_cut(a):
+    s = endpoint(a)
+    h = hashlib.sha256()
+    n = 0
+    if a.mode == "recv":
+        while n < a.bytes:
+            b = s.recv(min(CHUNK, a.bytes - n))
+            if not b:
+                break
+            h.update(b)
+            n += len(b)
+    else:
+        data = os.urandom(a.bytes)
+        s.sendall(data)
+        h.update(data)
+        n = len(data)
+    s.close()  # no shutdown, no waiting for the peer
+    out("%s bytes=%d sha256=%s" % (a.tag, n, h.hexdigest()))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -300,7 +372,9 @@ def main():
     for name, fn, extra in (("send", cmd_send, ["file"]), ("recv", cmd_recv, []),
                             ("echo", cmd_echo, []), ("many", cmd_many, []),
                             ("sink", cmd_sink, []), ("tput", cmd_tput, []),
-                            ("pong", cmd_pong, []), ("ping", cmd_ping, [])):
+                            ("pong", cmd_pong, []), ("ping", cmd_ping, []),
+                            ("take", cmd_take, []), ("flood", cmd_flood, []),
+                            ("cut", cmd_cut, [])):
         p = sub.add_parser(name)
         p.add_argument("endpoint")
         for e in extra:
@@ -312,6 +386,8 @@ def main():
         p.add_argument("--bytes", type=int, default=65536)
         p.add_argument("--seconds", type=float, default=5)
         p.add_argument("--rounds", type=int, default=1000)
+        p.add_argument("--accept", action="store_true")
+        p.add_argument("--mode", choices=("send", "recv"), default="send")
         p.set_defaults(fn=fn)
     a = ap.parse_args()
     a.fn(a)

@@ -117,3 +117,102 @@ blk_check_rng_rate() {
 		echo "RNG_RATE_TOO_FAST secs=$secs"
 	fi
 }
+
+# --- host file systems and devices that fail ------------------------------------
+# blk_stderr_bounded CASE_DIR: vmm's warnings about a guest's failing
+# requests are rate-limited per device (LOG_RATELIMIT_BURST lines per
+# LOG_RATELIMIT_INTERVAL_NS, 10 per 5 s): at most that many for the time
+# since the setup (CASE_DIR/t0, uptime), however many requests failed.
+blk_stderr_bounded() {
+	local n limit
+	n=$(grep -c . "$1/stderr.log" 2>/dev/null)
+	limit=$(awk -v a="$(cat "$1/t0")" -v b="$(cut -d' ' -f1 /proc/uptime)" \
+		'BEGIN { print 10 * (int((b - a) / 5) + 2) }')
+	if [ "${n:-0}" -le "$limit" ]; then
+		echo "BLK_STDERR_BOUNDED lines=$n limit=$limit"
+	else
+		echo "BLK_STDERR_FLOOD lines=$n limit=$limit"
+	fi
+}
+
+# blk_io_errors CASE_DIR: the disk's io_errors counter (--stats file).
+blk_io_errors() {
+	tr -d '\n\t ' <"$1/stats.json" 2>/dev/null | grep -o '"io_errors":[0-9]*' |
+		head -n1 | cut -d: -f2
+}
+
+# blk_range_sha FILE MIB_OFFSET MIB_COUNT
+blk_range_sha() {
+	dd if="$1" bs=1M skip="$2" count="$3" 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+
+# A 16 MiB sparse image on a 4 MiB tmpfs: the guest's writes into its
+# holes fail with ENOSPC once the tmpfs is full.
+blk_setup_enospc() {
+	cut -d' ' -f1 /proc/uptime >"$1/t0"
+	mkdir -p "$1/full" &&
+		mount -t tmpfs -o size=4m lxfull "$1/full" &&
+		truncate -s 16M "$1/full/disk.img"
+}
+
+# What the guest wrote and was told was written is in the image: the
+# fsynced first 2 MiB (its second MiB rewritten once the disk was full)
+# and every MiB dd counted before the first failure.
+blk_check_enospc() {
+	local d=$1 img=$1/full/disk.img want n sum
+	want=$(blk_guest "$d" | sed -n 's/.*ENOSPC_FINAL_A_SHA256=\([0-9a-f]*\).*/\1/p' | head -n1)
+	if [ -n "$want" ] && [ "$(blk_range_sha "$img" 0 2)" = "$want" ]; then
+		echo "ENOSPC_HOST_A_OK"
+	else
+		echo "ENOSPC_HOST_A_BAD guest=${want:-none} image=$(blk_range_sha "$img" 0 2)"
+	fi
+	n=$(blk_guest "$d" | sed -n 's/.*ENOSPC_B_ACKED mib=\([0-9]*\) .*/\1/p' | head -n1)
+	sum=$(blk_guest "$d" | sed -n 's/.*ENOSPC_B_ACKED mib=[0-9]* sha256=\([0-9a-f]*\).*/\1/p' | head -n1)
+	if [ "${n:-0}" -gt 0 ] && [ "$(blk_range_sha "$img" 2 "$n")" = "$sum" ]; then
+		echo "ENOSPC_HOST_B_OK mib=$n"
+	else
+		echo "ENOSPC_HOST_B_BAD mib=${n:-none} guest=${sum:-none}"
+	fi
+	echo "IO_ERRORS=$(blk_io_errors "$d") $(df -k "$d/full" | tail -n1)"
+	blk_stderr_bounded "$d"
+	umount "$d/full"
+}
+
+# 8 MiB of random data behind a device-mapper table whose fifth MiB is
+# the `error` target (every I/O to it fails with EIO), over a loop device.
+blk_setup_eio() {
+	local d=$1 lo
+	cut -d' ' -f1 /proc/uptime >"$d/t0"
+	head -c 8388608 /dev/urandom >"$d/eio.img"
+	echo "$(blk_range_sha "$d/eio.img" 0 4) $(blk_range_sha "$d/eio.img" 4 1)" \
+		"$(blk_range_sha "$d/eio.img" 5 3)" >"$d/eio.sums"
+	modprobe loop 2>/dev/null
+	modprobe dm_mod 2>/dev/null
+	dmsetup --noudevsync remove lxeio 2>/dev/null
+	lo=$(losetup -f --show "$d/eio.img") || return 1
+	echo "$lo" >"$d/eio.loop"
+	# (No udev in the L1: dmsetup makes /dev/mapper/lxeio itself.)
+	printf '0 8192 linear %s 0\n8192 2048 error\n10240 6144 linear %s 10240\n' \
+		"$lo" "$lo" | dmsetup --noudevsync create lxeio || return 1
+	dmsetup mknodes lxeio
+	dmsetup table lxeio
+	[ -b /dev/mapper/lxeio ]
+}
+
+blk_check_eio() {
+	local d=$1 img=$1/eio.img g
+	dmsetup --noudevsync remove lxeio || echo "DMSETUP_REMOVE_FAILED"
+	losetup -d "$(cat "$d/eio.loop")"
+	set -- $(cat "$d/eio.sums")
+	g=$(blk_guest "$d" | sed -n 's/.*EIO_GOOD1_SHA256=\([0-9a-f]*\).*/\1/p' | head -n1)
+	[ "$g" = "$1" ] && echo "EIO_HOST_GOOD1_OK" || echo "EIO_HOST_GOOD1_BAD guest=${g:-none} l1=$1"
+	g=$(blk_guest "$d" | sed -n 's/.*EIO_GOOD2_SHA256=\([0-9a-f]*\).*/\1/p' | head -n1)
+	[ "$g" = "$3" ] && echo "EIO_HOST_GOOD2_OK" || echo "EIO_HOST_GOOD2_BAD guest=${g:-none} l1=$3"
+	[ "$(blk_range_sha "$img" 4 1)" = "$2" ] && echo "EIO_HOST_BAD_RANGE_UNCHANGED" ||
+		echo "EIO_HOST_BAD_RANGE_CHANGED"
+	g=$(blk_guest "$d" | sed -n 's/.*EIO_WRITE_GOOD=ok sha256=\([0-9a-f]*\).*/\1/p' | head -n1)
+	[ -n "$g" ] && [ "$(blk_range_sha "$img" 6 1)" = "$g" ] && echo "EIO_HOST_WRITE_OK" ||
+		echo "EIO_HOST_WRITE_BAD guest=${g:-none}"
+	echo "IO_ERRORS=$(blk_io_errors "$d")"
+	blk_stderr_bounded "$d"
+}

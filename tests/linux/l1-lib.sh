@@ -4,7 +4,7 @@
 # tests/linux/cases.
 #
 # run_case NAME TIMEOUT ARGS SETUP CHECK [WRAP] runs SETUP (a shell
-# function of l1-blk.sh or l1-net.sh, or - for none) with
+# function of l1-blk.sh, l1-net.sh, l1-fs.sh or l1-con.sh, or - for none) with
 # the case's two scratch directories (/tmp/cases/NAME on tmpfs and
 # /var/tmp/cases/NAME on L1's ext4 root, where O_DIRECT works), boots one
 # L2 with $VMM (set by L1's /init; started through WRAP, "SCRIPT,ARG,..."
@@ -85,8 +85,9 @@ run_case() {
 		fi
 		# --console pty: attach to the printed pts like a user would, raw
 		# and without echo, reading into the "console" stream. Output
-		# from before we attached comes from vmm's replay ring.
-		if [ -z "$reader" ]; then
+		# from before we attached comes from vmm's replay ring. Not when
+		# the setup left CASE_DIR/pty.manual: its own readers come and go.
+		if [ -z "$reader" ] && [ ! -e "$d/pty.manual" ]; then
 			pts=$(sed -n 's/^console: \(\/dev\/pts\/[0-9]*\)$/\1/p' "$d/stderr.log" 2>/dev/null)
 			if [ -n "$pts" ]; then
 				(exec 3<"$pts"; stty raw -echo <&3; exec cat <&3) >"$d/console.log" 2>/dev/null &

@@ -188,6 +188,57 @@ net_check_vsock() {
 	return 0
 }
 
+# --- backends that go away mid-transfer ----------------------------------------------
+# A tap the guest uploads to without end (busybox nc, net-tapgone): once
+# 2 MiB have arrived here, the tap is deleted under the transfer (socat
+# ends when its command does).
+net_setup_tapgone() {
+	local d=$1
+	net_tap lxtap2 || return 1
+	net_bg "$d" tapgone.out socat -u TCP-LISTEN:5001,bind=10.0.2.1,reuseaddr \
+		SYSTEM:"head -c 2097152 >/dev/null && ip link del lxtap2 && echo TAP_DELETED >'$d/tapgone.mark'"
+}
+
+net_check_tapgone() {
+	local d=$1
+	net_print_stats "$d"
+	net_reap "$d"
+	net_outs "$d"
+	cat "$d/tapgone.mark" 2>/dev/null || echo "TAP_NOT_DELETED"
+	ip link show lxtap2 >/dev/null 2>&1 && { echo "TAP_STILL_THERE"; ip link del lxtap2; }
+	return 0
+}
+
+# vsock connections whose host end goes mid-transfer (vsock-cut): to the
+# guest's port 5010, 4 MiB sent and the socket closed at once; the
+# guest's connection to port 5011 (v.sock_5011) and this side's to its
+# port 5012 read 1 MiB of the guest's endless stream and close with more
+# unread; then 8 connections each way echoed, as in vsock.
+net_setup_vsock_cut() {
+	local d=$1 s=$1/v.sock
+	net_bg "$d" cut-h2g.out $NETPEER cut "uds:$s:5010" --bytes 4194304 --wait 200 --tag L1_CUT_SENT
+	net_bg "$d" cut-g2h.out $NETPEER cut "unix:${s}_5011" --accept --mode recv --bytes 1048576 --tag L1_CUT_G2H
+	net_bg "$d" cut-acc.out $NETPEER cut "uds:$s:5012" --mode recv --bytes 1048576 --wait 200 --tag L1_CUT_ACCEPTED
+	net_bg "$d" echo.out $NETPEER echo "unix:${s}_5003" --count 8 --tag L1_ECHOED
+	net_bg "$d" many.out $NETPEER many "uds:$s:5002" --conns 8 --bytes 65536 --wait 200 --tag L1_MANY
+}
+
+# Every byte the L1 handed over before it closed reached the guest, and
+# the guest's writers ended with an error (not a hang: that would be the
+# case's time limit).
+net_check_vsock_cut() {
+	local d=$1 sent got
+	net_print_stats "$d"
+	net_reap "$d"
+	net_outs "$d"
+	sent=$(sed -n 's/.*L1_CUT_SENT bytes=\([0-9]*\) sha256=\([0-9a-f]*\).*/\1 \2/p' "$d/cut-h2g.out")
+	got=$(net_guest "$d" | sed -n 's/.*VSOCK_CUT_H2G bytes=\([0-9]*\) sha256=\([0-9a-f]*\).*/\1 \2/p' | head -n1)
+	[ -n "$sent" ] && [ "$sent" = "$got" ] && echo "VSOCK_CUT_H2G_EXACT" ||
+		echo "VSOCK_CUT_H2G_DIFFERS l1=${sent:-none} guest=${got:-none}"
+	[ -S "$d/v.sock" ] && echo "VSOCK_SOCKET_LEFT" || echo "VSOCK_SOCKET_GONE"
+	return 0
+}
+
 # --- bad input: status 2 and one line on stderr ----------------------------------
 net_check_usage() {
 	local n

@@ -103,7 +103,8 @@ write_script() {
 		printf 'LX_TOP=%q\n' "$top"
 		# The io loop every L2's vmm uses (VMM_TEST_IO_LOOP; --io-loop).
 		printf 'LX_IO_LOOP=%q\n' "${VMM_TEST_IO_LOOP:-}"
-		cat "$here/l1-lib.sh" "$here/l1-blk.sh" "$here/l1-net.sh" "$here/l1-fs.sh"
+		cat "$here/l1-lib.sh" "$here/l1-blk.sh" "$here/l1-net.sh" "$here/l1-fs.sh" \
+			"$here/l1-con.sh"
 		for name in "$@"; do
 			args=${c_args[$name]}
 			args=${args//@G@//guest}
