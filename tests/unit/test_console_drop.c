@@ -138,7 +138,8 @@ static void *client(void *arg)
 
 	fd = connect_to(f->c.peer);
 	CHECK_EQ(io_loop_call(f->loop, flood_start, f), 0);
-	while (got < sizeof(buf) && (r = read(fd, buf + got, sizeof(buf) - got)) > 0)
+	while (got < sizeof(buf) &&
+	       (r = read(fd, buf + got, sizeof(buf) - got)) > 0)
 		got += (size_t)r;
 	CHECK_EQ(got, sizeof(buf));
 	CHECK(!memcmp(buf, "F 1\n", 4));
