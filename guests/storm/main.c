@@ -26,11 +26,10 @@
 #include "lib/exit.h"
 #include "lib/io.h"
 #include "lib/ioapic.h"
+#include "lib/mmio_devices.h"
 #include "lib/print.h"
 #include "lib/serial.h"
 #include "lib/string.h"
-
-#define MMIO_KEY "virtio_mmio.device="
 
 struct sdev sdevs[SDEV_MAX];
 unsigned int nr_sdevs;
@@ -74,47 +73,18 @@ static void sdev_irq(struct trap_frame *f)
 	apic_eoi();
 }
 
-/* "4K@0xd0000000:16" (an optional ":id" may follow), @len bytes. */
-static int parse_device(const char *v, size_t len, struct sdev *d)
-{
-	size_t at = 0, colon, end;
-	uint64_t gsi;
-
-	while (at < len && v[at] != '@')
-		at++;
-	for (colon = ++at; colon < len && v[colon] != ':'; colon++)
-		;
-	for (end = colon + 1; end < len && v[end] != ':'; end++)
-		;
-	if (colon >= len || parse_u64(v + at, colon - at, 0, &d->base) ||
-	    parse_u64(v + colon + 1, end - colon - 1, 10, &gsi) ||
-	    gsi >= IOAPIC_PINS)
-		return -1;
-	d->gsi = (unsigned int)gsi;
-	return 0;
-}
-
 static int find_devices(const char *cl)
 {
-	size_t len = strnlen(cl, CMDLINE_MAX), i = 0, klen = strlen(MMIO_KEY);
+	struct mmio_device found[SDEV_MAX];
+	int n = mmio_devices_find(cl, found, SDEV_MAX);
 
-	while (i < len) {
-		size_t w = i;
-
-		while (i < len && cl[i] != ' ')
-			i++;
-		if (i - w > klen && !memcmp(cl + w, MMIO_KEY, klen)) {
-			struct sdev *d = &sdevs[nr_sdevs];
-
-			if (nr_sdevs == SDEV_MAX ||
-			    parse_device(cl + w + klen, i - w - klen, d))
-				return -1;
-			d->n = nr_sdevs++;
-		}
-		while (i < len && cl[i] == ' ')
-			i++;
+	for (int k = 0; k < n; k++) {
+		sdevs[k].base = found[k].base;
+		sdevs[k].gsi = found[k].gsi;
+		sdevs[k].n = (unsigned int)k;
 	}
-	return 0;
+	nr_sdevs = n > 0 ? (unsigned int)n : 0;
+	return n < 0 ? -1 : 0;
 }
 
 struct sdev *sdev_find(uint32_t id, unsigned int from)

@@ -22,10 +22,9 @@
 #include "lib/exit.h"
 #include "lib/io.h"
 #include "lib/ioapic.h"
+#include "lib/mmio_devices.h"
 #include "lib/print.h"
 #include "lib/string.h"
-
-#define MMIO_KEY "virtio_mmio.device="
 
 struct vdev vdevs[VDEV_MAX];
 unsigned int nr_vdevs;
@@ -55,50 +54,23 @@ static void vdev_irq(struct trap_frame *f)
 	apic_eoi();
 }
 
-/* "4K@0xd0000000:16" (an optional ":id" may follow), @len bytes. */
-static int parse_device(const char *v, size_t len, struct vdev *d)
-{
-	size_t at = 0, colon, end;
-	uint64_t gsi;
-
-	while (at < len && v[at] != '@')
-		at++;
-	for (colon = ++at; colon < len && v[colon] != ':'; colon++)
-		;
-	for (end = colon + 1; end < len && v[end] != ':'; end++)
-		;
-	if (colon >= len || parse_u64(v + at, colon - at, 0, &d->base) ||
-	    parse_u64(v + colon + 1, end - colon - 1, 10, &gsi) ||
-	    gsi >= IOAPIC_PINS)
-		return -1;
-	d->gsi = (unsigned int)gsi;
-	return 0;
-}
-
-/* Every "virtio_mmio.device=" word, in order (cmdline_get finds one). */
+/* Every "virtio_mmio.device=" word, in order; its id tells the tests
+ * apart. */
 static int find_devices(const char *cl)
 {
-	size_t len = strnlen(cl, CMDLINE_MAX), i = 0, klen = strlen(MMIO_KEY);
+	struct mmio_device found[VDEV_MAX];
+	int n = mmio_devices_find(cl, found, VDEV_MAX);
 
-	while (i < len) {
-		size_t w = i;
+	for (int k = 0; k < n; k++) {
+		struct vdev *d = &vdevs[k];
 
-		while (i < len && cl[i] != ' ')
-			i++;
-		/* One device per entry; its id tells the tests apart. */
-		if (i - w > klen && !memcmp(cl + w, MMIO_KEY, klen)) {
-			struct vdev *d = &vdevs[nr_vdevs];
-
-			if (nr_vdevs == VDEV_MAX ||
-			    parse_device(cl + w + klen, i - w - klen, d))
-				return -1;
-			d->n = nr_vdevs++;
-			d->device_id = vreg_read(d, VIRTIO_MMIO_DEVICE_ID);
-		}
-		while (i < len && cl[i] == ' ')
-			i++;
+		d->base = found[k].base;
+		d->gsi = found[k].gsi;
+		d->n = (unsigned int)k;
+		d->device_id = vreg_read(d, VIRTIO_MMIO_DEVICE_ID);
 	}
-	return 0;
+	nr_vdevs = n > 0 ? (unsigned int)n : 0;
+	return n < 0 ? -1 : 0;
 }
 
 struct vdev *vdev_find(uint32_t id, unsigned int from)
