@@ -14,6 +14,23 @@
 
 #include <linux/filter.h>
 
+/*
+ * ASan/UBSan/TSan builds: the lists also allow what the sanitizers'
+ * runtimes need to report, and the application thread gets no filter
+ * (LeakSanitizer's check at exit stops the world from it with a traced
+ * clone of the process).
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SECCOMP_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SECCOMP_SANITIZED 1
+#endif
+#endif
+#ifndef SECCOMP_SANITIZED
+#define SECCOMP_SANITIZED 0
+#endif
+
 enum seccomp_thread {
 	SECCOMP_THREAD_VCPU, /* a vCPU thread: KVM_RUN and its exits */
 	SECCOMP_THREAD_IO,   /* the io thread: every device and backend */

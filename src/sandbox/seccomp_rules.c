@@ -57,14 +57,7 @@
  * LeakSanitizer at exit, which stops the world with a traced clone):
  * only in ASan/UBSan/TSan builds, so that their reports still arrive.
  */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZER_RUNTIME 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZER_RUNTIME 1
-#endif
-#endif
-#ifdef SANITIZER_RUNTIME
+#if SECCOMP_SANITIZED
 #define SANITIZER_SYSCALLS                                                     \
 	, SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(readlink),                \
 	    SCMP_SYS(readlinkat), SCMP_SYS(getdents64), SCMP_SYS(clone),       \
