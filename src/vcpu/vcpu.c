@@ -180,8 +180,14 @@ static bool handle_requests(struct vcpu *v)
 	bool stop;
 
 	pthread_mutex_lock(&v->lock);
-	while (v->held && !v->stop_req)
-		pthread_cond_wait(&v->cond, &v->lock);
+	/* Held before the first KVM_RUN: as good as parked for a pause. */
+	if (v->held && !v->stop_req) {
+		v->parked = true;
+		pthread_cond_broadcast(&v->cond);
+		while (v->held && !v->stop_req)
+			pthread_cond_wait(&v->cond, &v->lock);
+		v->parked = false;
+	}
 	if (v->pause_req && !v->stop_req) {
 		vcpu_stats_event(v, VCPU_EVENT_PAUSE);
 		/* Tell the guest's kvmclock it was stopped (watchdogs). */
