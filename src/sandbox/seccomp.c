@@ -29,11 +29,6 @@ static const char *const thread_names[SECCOMP_THREAD_KINDS] = {
     [SECCOMP_THREAD_APP] = "app",
 };
 
-const char *seccomp_thread_name(enum seccomp_thread kind)
-{
-	return kind < SECCOMP_THREAD_KINDS ? thread_names[kind] : "?";
-}
-
 static bool allowed_always(const struct seccomp_list *l, int nr)
 {
 	for (size_t i = 0; i < l->nr_syscalls; i++)

@@ -75,9 +75,6 @@ struct seccomp_list {
 /* The allow-list of @kind (seccomp_rules.c). */
 struct seccomp_list seccomp_rules(enum seccomp_thread kind);
 
-/* The thread kind's name, for messages ("vcpu", "io", "app"). */
-const char *seccomp_thread_name(enum seccomp_thread kind);
-
 /* Compile every kind's program for @mode. 0 or -errno (@err says why). */
 int seccomp_set_build(struct seccomp_set *s, enum seccomp_mode mode, char *err,
 		      size_t err_len);
