@@ -49,9 +49,13 @@ DISK_SIZE=$((2 << 20))
 # host one doorbell took 1-2 ms and one chain case a quarter of a second,
 # so the tier runs a short storm per seed; the guest's defaults are the
 # full one (40000 accesses, 3000 chain cases, 1000000 doorbells, 10000
-# completions): drop SIZES and DOORBELLS from a case to run it by hand.
-DOORBELLS=10000
-SIZES="storm.regs=1500 storm.chains=120 storm.irqs=300"
+# completions). By hand: STORM_DOORBELLS=N and STORM_SIZES="..." (empty:
+# the guest's full sizes) change them, STORM_SEEDS="S..." runs only those
+# seeds on the default loop, STORM_TIMEOUT=S gives each case S seconds
+# (600).
+DOORBELLS=${STORM_DOORBELLS:-10000}
+SIZES=${STORM_SIZES-"storm.regs=1500 storm.chains=120 storm.irqs=300"}
+CASE_TIMEOUT=${STORM_TIMEOUT:-600}
 
 # drain.py PATH...: listen on each unix socket, accept, read until EOF.
 cat >"$TMP/drain.py" <<'PY'
@@ -123,7 +127,7 @@ storm_case() {
 		[ -S "$d/net.sock" ] && [ -S "$d/v.sock_$VSOCK_PORT" ] && break
 		sleep 0.1
 	done
-	vmm_run "$name" 600 --kernel "$K" --debug-exit "$@" \
+	vmm_run "$name" "$CASE_TIMEOUT" --kernel "$K" --debug-exit "$@" \
 		--console "file:$d/console.out" \
 		--disk "path=$d/victim.img" --disk "path=$d/spare.img" --rng \
 		--net "socket=$d/net.sock" --vsock "cid=3,socket=$d/v.sock" \
@@ -153,7 +157,11 @@ storm.vsock=$VSOCK_PORT" && true
 
 # Three seeds: on the default io loop and on epoll, or all three on the
 # loop VMM_TEST_IO_LOOP names (lib.bash adds --io-loop to every run).
-if [ -n "${VMM_TEST_IO_LOOP:-}" ]; then
+if [ -n "${STORM_SEEDS:-}" ]; then
+	for seed in $STORM_SEEDS; do
+		storm_case "storm-$seed" "$seed" "$DOORBELLS"
+	done
+elif [ -n "${VMM_TEST_IO_LOOP:-}" ]; then
 	storm_case storm-1 1 $DOORBELLS
 	storm_case storm-2 2 $DOORBELLS
 	storm_case storm-3 3 $DOORBELLS
