@@ -29,18 +29,26 @@
 # con_lines PREFIX N: "PREFIX 1" ... "PREFIX N", one a line, written to
 # stdout in large writes: made in a file first, since seq and sed write a
 # line at a time to a tty, and each write to hvc0 waits for the host.
+# hvc0 gets -opost for the same reason: with output processing
+# the tty hands the driver each line and its CR LF as separate writes, a
+# round trip to the host each (120,000 of them for con-socket's lines).
 con_lines() {
 	seq 1 "$2" | sed "s/^/$1 /" >/tmp/con.lines
 	cat /tmp/con.lines
 }
 
+# hvc0 is held open on fd 4 with -opost (see con_lines): the driver
+# resets a tty's settings when its last user closes it.
 con_flood() {
+	exec 4<>/dev/hvc0
+	stty -opost <&4
 	seq 1 10000 >/tmp/con.lines
-	cat /tmp/con.lines >/dev/hvc0
+	cat /tmp/con.lines >&4
 	echo "CON_FLOOD lines=10000 rc=$?"
 	seq 10001 10500 >/tmp/con.lines
-	cat /tmp/con.lines >/dev/hvc0
+	cat /tmp/con.lines >&4
 	echo "CON_FLOOD lines=500 rc=$?"
+	exec 4>&-
 }
 
 con_serial_flood() {
@@ -57,7 +65,7 @@ con_open() {
 		i=$((i + 1))
 	done
 	exec 3<>/dev/hvc0
-	stty -echo <&3
+	stty -echo -opost <&3
 }
 
 # con_both LINE: LINE on hvc0 and on the serial port.
