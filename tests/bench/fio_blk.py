@@ -19,6 +19,8 @@ Columns, each VMM with its io_uring backend:
   vmm direct       --disk ...,direct=on (O_DIRECT on the image)
   QEMU none        -drive ...,aio=io_uring,cache=none on an iothread
                    (virtio-blk-device on microvm's virtio-mmio, modern)
+  vmm prev direct  with VMM_PREV (a previous vmm binary, VMM_PREV_REF its
+                   name): vmm direct with that binary
   vmm buffered     --disk ... (the L1 page cache)
   QEMU writeback   cache=writeback, otherwise as above
   L1 direct / L1 buffered   the floor: the same fio jobs run in the L1 on
@@ -39,6 +41,9 @@ import time
 from l2bench import (CMDLINE, L1ROOT, LINUX, VMM, boot, fmt_median, keep_failed,
                      missing_input, print_table, ratio)
 
+# A previous vmm binary, measured as one more column (tests/bench/run.sh).
+VMM_PREV = os.environ.get("VMM_PREV")
+VMM_PREV_NAME = "vmm " + os.environ.get("VMM_PREV_REF", "prev")
 SCRATCH_DIR = os.environ.get("FIO_SCRATCH_DIR", "/var/tmp/fio-blk")
 SCRATCH_MIB = 256
 
@@ -54,8 +59,8 @@ JOBS = [
 ]
 
 
-def vmm_argv(scratch, direct, rt, serial):
-    return [VMM, "--kernel", os.path.join(LINUX, "bzImage"),
+def vmm_argv(scratch, direct, rt, serial, binary=VMM):
+    return [binary, "--kernel", os.path.join(LINUX, "bzImage"),
             "--initrd", os.path.join(LINUX, "initramfs.cpio.gz"),
             "--cpus", "2", "--mem", "512M", "--serial", "file:" + serial,
             "--disk", "path=%s,readonly=on,serial=root" % L1ROOT,
@@ -161,6 +166,9 @@ def main():
 
     cols = [("vmm direct", lambda: run_guest(
                 vmm_argv(scratch, True, a.rt, serial), serial, limit))]
+    if VMM_PREV and os.access(VMM_PREV, os.X_OK):
+        cols.append((VMM_PREV_NAME + " direct", lambda: run_guest(
+            vmm_argv(scratch, True, a.rt, serial, VMM_PREV), serial, limit)))
     if a.qemu:
         cols.append(("QEMU none", lambda: run_guest(
             qemu_argv(a.qemu, scratch, "none", a.rt, serial), serial, limit)))

@@ -23,6 +23,8 @@ Columns:
                  every file operation a plain syscall on the io thread
   virtiofsd      QEMU (-accel kvm, microvm, vhost-user-fs-device) with
                  Debian's /usr/lib/qemu/virtiofsd -o cache=auto on DIR
+  vmm prev       with VMM_PREV (a previous vmm binary, VMM_PREV_REF its
+                 name): the vmm column again with that binary
   blk ext4       the reference: vmm --disk on an ext4 image made from DIR
                  (mkfs.ext4 -d), mounted by the guest
 DIR is on a tmpfs of its own, rebuilt before every guest, so every column
@@ -47,6 +49,9 @@ from l2bench import (CMDLINE, L1ROOT, LINUX, VMM, boot, fmt_median, keep_failed,
                      missing_input, print_table, ratio)
 
 WORK = os.environ.get("FS_BENCH_DIR", "/var/tmp/fs-bench")
+# A previous vmm binary, measured as one more column (tests/bench/run.sh).
+VMM_PREV = os.environ.get("VMM_PREV")
+VMM_PREV_NAME = "vmm " + os.environ.get("VMM_PREV_REF", "prev")
 VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
 
 WORKLOADS = [("stat-tree", "entries/s"), ("create-unlink", "ops/s"),
@@ -69,8 +74,8 @@ def guest_cmdline(tests, a):
         CMDLINE, tests, a.mib, a.rt, a.only)
 
 
-def vmm_common(serial):
-    return [VMM, "--kernel", os.path.join(LINUX, "bzImage"),
+def vmm_common(serial, binary=VMM):
+    return [binary, "--kernel", os.path.join(LINUX, "bzImage"),
             "--initrd", os.path.join(LINUX, "initramfs.cpio.gz"),
             "--cpus", "2", "--mem", "512M", "--serial", "file:" + serial,
             "--disk", "path=%s,readonly=on,serial=root" % L1ROOT]
@@ -124,15 +129,15 @@ def print_ops(stats):
     print("    FUSE requests: " + ", ".join("%s %d" % kv for kv in top), flush=True)
 
 
-def col_vmm(a, share, serial, limit, loop=None):
+def col_vmm(a, share, serial, limit, loop=None, binary=VMM, name="vmm"):
     make_tree(share)
     stats = os.path.join(WORK, "vmm-stats.json")
-    argv = vmm_common(serial) + [
+    argv = vmm_common(serial, binary) + [
         "--fs", "tag=share,path=" + share, "--stats", stats,
         "--cmdline", guest_cmdline("fs-mount,fs-bench,fs-umount", a)]
     if loop:
         argv[1:1] = ["--io-loop", loop]
-    res = run_guest(a, "vmm" + (" " + loop if loop else ""), argv, serial, limit)
+    res = run_guest(a, name + (" " + loop if loop else ""), argv, serial, limit)
     print_ops(stats)
     return res
 
@@ -237,6 +242,10 @@ def main():
         # plain syscall on the io thread (the epoll loop), against io_uring.
         cols.insert(1, ("vmm-epoll",
                         lambda: col_vmm(a, share, serial, limit, "epoll")))
+    if VMM_PREV and os.access(VMM_PREV, os.X_OK):
+        cols.insert(1, (VMM_PREV_NAME,
+                        lambda: col_vmm(a, share, serial, limit, binary=VMM_PREV,
+                                        name=VMM_PREV_NAME)))
     if only:
         cols = [c for c in cols if c[0] in only]
 
