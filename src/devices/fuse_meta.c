@@ -178,18 +178,21 @@ void fuse_meta_child(struct fuse_req *r, struct fuse_meta *m)
 }
 
 /*
- * Whether the caller's loop takes this step. A STATX under a node on the
- * local root file system (fuse_dev_is_local()) copies an inode already in
- * memory, while io_uring hands every STATX to a worker thread, a hand-off
+ * Whether the caller's loop takes this step. A STATX or GETXATTR under a
+ * node on the local root file system (fuse_dev_is_local()) reads an inode
+ * already in memory (a GETXATTR now and then an xattr block), while
+ * io_uring hands every STATX and GETXATTR to a worker thread, a hand-off
  * that costs far more than the call (README, "Shared directories"): it
- * runs here. Elsewhere (NFS, FUSE below the root) a stat may wait on the
- * network, and the ring takes it.
+ * runs here. The guest's kernel asks for security.capability before
+ * every write(2), so GETXATTR is as frequent as WRITE. Elsewhere (NFS,
+ * FUSE below the root) either may wait on the network, and the ring
+ * takes it.
  */
 static bool caller_runs(const struct fuse_server *s, const struct fuse_meta *m,
 			enum fuse_io_op op)
 {
-	if (op == FUSE_IO_STATX && s->inline_stat && m->node &&
-	    fuse_dev_is_local(s, m->node->dev))
+	if ((op == FUSE_IO_STATX || op == FUSE_IO_GETXATTR) &&
+	    s->inline_stat && m->node && fuse_dev_is_local(s, m->node->dev))
 		return false;
 	return s->async & FUSE_IO_BIT(op);
 }

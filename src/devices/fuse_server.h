@@ -159,10 +159,11 @@ struct fuse_io {
 void fuse_server_set_async(struct fuse_server *s, unsigned int mask);
 
 /*
- * With @on, a STATX step under a node on the shared directory's own file
- * system, when that is a local one, runs inside prepare or complete even
- * if its bit is in the async mask: it copies an inode already in memory,
- * and io_uring hands every STATX to a worker thread. Off at creation.
+ * With @on, a STATX or GETXATTR step under a node on the shared
+ * directory's own file system, when that is a local one, runs inside
+ * prepare or complete even if its bit is in the async mask: it reads an
+ * inode already in memory, and io_uring hands every STATX and GETXATTR
+ * to a worker thread. Off at creation.
  */
 void fuse_server_set_inline_stat(struct fuse_server *s, bool on);
 

@@ -593,9 +593,13 @@ static bool local_fs(const char *path)
 	return false;
 }
 
-/* With inline stats, a local tree's STATX steps run inside the server. */
+/*
+ * With inline stats, a local tree's STATX and GETXATTR steps run inside
+ * the server.
+ */
 static void test_inline_stat(void)
 {
+	struct fuse_getxattr_in gx = {0};
 	struct fuse_getattr_in ga = {0};
 	struct fuse_entry_out e;
 	struct fc_req q;
@@ -623,12 +627,24 @@ static void test_inline_stat(void)
 	fc_add(&q, &ga, sizeof(ga));
 	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_REPLY);
 	CHECK_EQ(reply_error(), 0);
-	/* Off again: the stat is a step of its own. */
+	/* GETXATTR (a write's security.capability): answered there too. */
+	fc_begin(&q, FUSE_GETXATTR, e.nodeid);
+	fc_add(&q, &gx, sizeof(gx));
+	fc_add_str(&q, "security.capability");
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), -ENODATA);
+	/* Off again: the stat and the getxattr are steps of their own. */
 	fuse_server_set_inline_stat(c.s, false);
 	fc_begin(&q, FUSE_GETATTR, e.nodeid);
 	fc_add(&q, &ga, sizeof(ga));
 	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
 	CHECK_EQ(step(&c, FUSE_IO_STATX), FUSE_SERVER_REPLY);
+	fc_begin(&q, FUSE_GETXATTR, e.nodeid);
+	fc_add(&q, &gx, sizeof(gx));
+	fc_add_str(&q, "security.capability");
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+	CHECK_EQ(step(&c, FUSE_IO_GETXATTR), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), -ENODATA);
 	fc_forget(&c, e.nodeid, 1);
 	fc_teardown(&c);
 }
