@@ -130,6 +130,27 @@ static bool fd_may_block(int fd)
 	       !S_ISBLK(st.st_mode) && !S_ISSOCK(st.st_mode);
 }
 
+/*
+ * A regular file (or block device) written at its file offset, not
+ * O_APPEND: a stdout redirected with ">". Asynchronous writes to it go
+ * out as plain writev(2): io_uring's writev at the file offset (-1)
+ * writes the rest of a short write (a file system filling up) over its
+ * start again, since the offset it reads again for the retry was not
+ * moved yet (seen on Linux 6.1 and 6.18). O_APPEND files (console_file
+ * opens its own so) put every write at the end, and the ring is safe.
+ */
+static bool fd_written_at_pos(int fd)
+{
+	struct stat st;
+	int fl;
+
+	if (fd < 0 || fstat(fd, &st) || (!S_ISREG(st.st_mode) &&
+					  !S_ISBLK(st.st_mode)))
+		return false;
+	fl = fcntl(fd, F_GETFL);
+	return fl >= 0 && !(fl & O_APPEND);
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -185,6 +206,7 @@ static int console_open_labeled(struct console *c,
 	}
 	c->out_may_block = fd_may_block(c->out_fd);
 	c->out_nowait = true;
+	c->out_at_pos = fd_written_at_pos(c->out_fd);
 	return 0;
 }
 
@@ -599,12 +621,33 @@ static void req_defer(struct console *c, struct console_req *req, int res)
 		pr_err("%s: cannot defer a completion", c->spec);
 }
 
-static void req_submit(struct console *c, struct console_req *req, int fd)
+/* A plain writev's result, handed over by the loop (fd_written_at_pos()). */
+static void req_wrote(struct io_request *io, int res)
+{
+	struct console_req *req = container_of(io, struct console_req, io);
+
+	(void)res; /* a nop: always 0 */
+	req_io_done(io, req->defer_res);
+}
+
+static void req_submit(struct console *c, struct console_req *req, int fd,
+		       bool at_pos)
 {
 	unsigned int n = MIN(req->iovcnt, (unsigned int)IOV_MAX);
+	ssize_t w;
 	int r;
 
 	req->io.done = req_io_done;
+	if (at_pos) {
+		/* Through the loop, not inline: no recursion chain by chain. */
+		w = writev(fd, req->iov, (int)n);
+		req->defer_res = w < 0 ? -errno : (int)MIN(w, INT_MAX);
+		req->io.done = req_wrote;
+		r = io_loop_defer(c->loop, &req->io);
+		if (r)
+			req_io_done(&req->io, r);
+		return;
+	}
 	if (c->ops->out_is_socket) {
 		req->msg =
 		    (struct msghdr){.msg_iov = req->iov, .msg_iovlen = n};
@@ -641,12 +684,14 @@ static bool replay_step(struct console *c, struct console_req *req)
 static void console_async_start(struct console *c)
 {
 	struct console_req *req = c->q_head;
+	bool at_pos;
 	int fd;
 
 	c->q_busy = true;
 	pthread_mutex_lock(&c->lock);
 	req->gen = c->attach_gen;
 	fd = c->out_fd;
+	at_pos = c->out_at_pos;
 	if (req->replay) {
 		if (!replay_step(c, req))
 			goto out_unlock;
@@ -665,7 +710,7 @@ static void console_async_start(struct console *c)
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
-	req_submit(c, req, fd);
+	req_submit(c, req, fd, at_pos);
 	return;
 
 out_unlock:
@@ -762,6 +807,7 @@ void console_attach(struct console *c, int in_fd, int out_fd)
 	c->out_fd = out_fd;
 	c->out_may_block = fd_may_block(out_fd);
 	c->out_nowait = true;
+	c->out_at_pos = fd_written_at_pos(out_fd);
 	c->attach_gen++;
 	if (c->has_ring && c->ring.len && c->loop && !c->replaying) {
 		if (c->ring.dropped)

@@ -122,6 +122,7 @@ struct console {
 	int wake_fd;	    /* eventfd: console_shutdown() wakes writers */
 	bool out_may_block; /* out_fd blocks (pipe, tty) when full */
 	bool out_nowait;    /* ... and RWF_NOWAIT works on it */
+	bool out_at_pos;    /* a regular file written at its offset */
 	/* console_shutdown(), under @lock. */
 	bool stopping;
 	bool gave_up;		    /* writers no longer wait */

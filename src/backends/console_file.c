@@ -13,7 +13,9 @@
 
 static int file_open(struct console *c, const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* O_APPEND: see fd_written_at_pos() in console.c. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+		      0644);
 
 	if (fd < 0) {
 		int err = -errno;

@@ -25,7 +25,15 @@ con_check_full() {
 	if [ "$n" -gt 0 ] && head -c "$n" "$d/want" | cmp -s - "$d/text"; then
 		echo "CON_FILE_PREFIX_OK bytes=$n of=$(wc -c <"$d/want")"
 	else
-		echo "CON_FILE_PREFIX_BAD bytes=$n"
+		at=$(head -c "$n" "$d/want" | cmp - "$d/text" 2>&1 |
+			sed -n 's/.* differ: byte \([0-9]*\),.*/\1/p')
+		echo "CON_FILE_PREFIX_BAD bytes=$n differ_at=${at:-?}"
+		if [ -n "$at" ]; then
+			tail -c +$((at > 40 ? at - 40 : 1)) "$d/text" | head -c 100 |
+				od -c | sed 's/^/CON_FILE_GOT /'
+			tail -c +$((at > 40 ? at - 40 : 1)) "$d/want" | head -c 100 |
+				od -c | sed 's/^/CON_FILE_WANT /'
+		fi
 	fi
 	rm -f "$d/text" "$d/want"
 	echo "CON_FS $(df -k "$d/full" | tail -n1)"
