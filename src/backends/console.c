@@ -144,8 +144,8 @@ static bool fd_written_at_pos(int fd)
 	struct stat st;
 	int fl;
 
-	if (fd < 0 || fstat(fd, &st) || (!S_ISREG(st.st_mode) &&
-					  !S_ISBLK(st.st_mode)))
+	if (fd < 0 || fstat(fd, &st) ||
+	    (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)))
 		return false;
 	fl = fcntl(fd, F_GETFL);
 	return fl >= 0 && !(fl & O_APPEND);

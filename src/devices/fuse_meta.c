@@ -191,8 +191,8 @@ void fuse_meta_child(struct fuse_req *r, struct fuse_meta *m)
 static bool caller_runs(const struct fuse_server *s, const struct fuse_meta *m,
 			enum fuse_io_op op)
 {
-	if ((op == FUSE_IO_STATX || op == FUSE_IO_GETXATTR) &&
-	    s->inline_stat && m->node && fuse_dev_is_local(s, m->node->dev))
+	if ((op == FUSE_IO_STATX || op == FUSE_IO_GETXATTR) && s->inline_stat &&
+	    m->node && fuse_dev_is_local(s, m->node->dev))
 		return false;
 	return s->async & FUSE_IO_BIT(op);
 }

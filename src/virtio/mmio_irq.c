@@ -165,8 +165,8 @@ void mmio_irq_unwire_acks(struct mmio_irq *irq)
 	for (unsigned int i = 0; irq->vm_fd >= 0 && i < MMIO_IRQ_ACK_VALUES;
 	     i++) {
 		struct ioeventfd_spec spec = ack_spec(irq->ack_addr, i);
-		int r = io_ioeventfd_set(irq->vm_fd, irq->ack_fd[i], &spec,
-					 false);
+		int r =
+		    io_ioeventfd_set(irq->vm_fd, irq->ack_fd[i], &spec, false);
 
 		if (r)
 			pr_warn("KVM_IOEVENTFD deassign: %s", strerror(-r));

@@ -41,13 +41,13 @@ struct mmio_irq {
 	uint32_t status; /* InterruptStatus, atomic */
 	int vm_fd;	 /* or -1: no KVM (unit tests) */
 	unsigned int gsi;
-	int irq_fd; /* eventfd behind KVM_IRQFD */
-	bool irqfd; /* KVM_IRQFD assigned */
+	int irq_fd;			 /* eventfd behind KVM_IRQFD */
+	bool irqfd;			 /* KVM_IRQFD assigned */
 	int ack_fd[MMIO_IRQ_ACK_VALUES]; /* ACK of value i + 1 */
 	gpa_t ack_addr;			 /* InterruptACK, while wired */
-	bool acks_wired; /* atomic: ack_fd counts ACKs (set under the
-			    device mutex) */
-	pthread_mutex_t ack_lock;	 /* taking ACKs, and the raise after */
+	bool acks_wired;	  /* atomic: ack_fd counts ACKs (set under the
+				     device mutex) */
+	pthread_mutex_t ack_lock; /* taking ACKs, and the raise after */
 };
 
 /*

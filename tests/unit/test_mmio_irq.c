@@ -179,8 +179,8 @@ static void test_no_lost_interrupt(void)
 	pthread_join(drv, NULL);
 	CHECK(!r.lost);
 	CHECK_EQ(r.seen, RACE_ITEMS);
-	printf("race: %d items, %llu status reads found nothing\n",
-	       RACE_ITEMS, (unsigned long long)r.reads_without_vring);
+	printf("race: %d items, %llu status reads found nothing\n", RACE_ITEMS,
+	       (unsigned long long)r.reads_without_vring);
 	mmio_irq_destroy(&r.irq);
 }
 
