@@ -250,6 +250,23 @@ static void count_op(struct vfs *f, const struct vq_chain *c)
 		__atomic_fetch_add(&f->st.ops[op], 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * Loop thread, lock held, the driver live: the session's server, opened
+ * here after a reset (the vCPU threads' seccomp filter has no openat) by
+ * whichever comes first, vfs_activated() or a doorbell: the driver may
+ * post and ring before the loop runs the activation. Returns whether
+ * there is one.
+ */
+static bool vfs_has_server(struct vfs *f)
+{
+	char err[256];
+
+	if (!f->srv && vfs_server_create(f, err, sizeof(err)))
+		pr_warn_ratelimited(&f->vd.warn_rl,
+				    "after a reset: %s (requests fail)", err);
+	return f->srv != NULL;
+}
+
 /* One popped chain: answer it now, or start its I/O. */
 static void vfs_handle(struct vfs *f, struct vfs_req *r)
 {
@@ -257,7 +274,7 @@ static void vfs_handle(struct vfs *f, struct vfs_req *r)
 	size_t written = 0;
 	int ret;
 
-	if (!f->srv) {
+	if (!vfs_has_server(f)) {
 		VFS_COUNT(f, bad_requests);
 		req_return(f, r, 0);
 		req_put(f, r);
@@ -361,15 +378,10 @@ static void vfs_queue_notify(struct virtio_dev *vd, unsigned int q)
 static void vfs_activated(void *arg)
 {
 	struct vfs *f = arg;
-	char err[256];
 
 	pthread_mutex_lock(&f->vd.lock);
-	/* After a reset: the next session's server, opened on this thread
-	 * (the vCPU threads' seccomp filter has no openat). */
-	if (!f->srv && virtio_dev_live(&f->vd) &&
-	    vfs_server_create(f, err, sizeof(err)))
-		pr_warn_ratelimited(&f->vd.warn_rl,
-				    "after a reset: %s (requests fail)", err);
+	if (virtio_dev_live(&f->vd))
+		(void)vfs_has_server(f);
 	for (unsigned int q = 0; q < VFS_NUM_QUEUES; q++)
 		if (virtio_dev_live(&f->vd))
 			vfs_serve(f, q);
