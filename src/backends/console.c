@@ -570,9 +570,12 @@ static void req_advance(struct console_req *req, size_t n)
 	while (req->iovcnt && (n || !req->iov->iov_len)) {
 		size_t k = MIN(n, req->iov->iov_len);
 
-		req->iov->iov_base = (char *)req->iov->iov_base + k;
-		req->iov->iov_len -= k;
-		n -= k;
+		/* A zero-length descriptor's segment may have no base. */
+		if (k) {
+			req->iov->iov_base = (char *)req->iov->iov_base + k;
+			req->iov->iov_len -= k;
+			n -= k;
+		}
 		if (!req->iov->iov_len) {
 			req->iov++;
 			req->iovcnt--;

@@ -479,8 +479,57 @@ def blk_seeds():
               mw("IACK", 1) + mw("STATUS", 0))
 
 
+# ---- devices: u8 device (% 5: console, rng, net, vsock, fs; bit 3 io_uring),
+# then as mmio; op 2 rings and turns the loop, op 4 is bytes from the net
+# peer. One descriptor table for every queue: 0 a writable buffer (receive
+# queues), 1 -> 2 a request and room for its reply (fs), 3 a readable
+# buffer alone (transmit queues); the payload at 0x2000 suits the device.
+def devices_seeds():
+    RX, REQ, TX = 0, 1, 3
+    fuse_init = struct.pack("<IIQQIIII", 40 + 16, 26, 1, 0, 0, 0, 0, 0) + \
+        struct.pack("<IIII", 7, 31, 1 << 20, 0)
+    devices = [  # (name, device byte, features low, payload, queue kinds)
+        ("console", 0, 1 << 1, struct.pack("<IHH", 0, 0, 1), [RX, TX, RX, TX]),
+        ("rng", 1, 0, b"", [RX]),
+        ("net", 2, 1 << 5, bytes(12) + bytes(range(60)), [RX, TX]),
+        ("vsock", 3, 0, struct.pack("<QQIIIHHIII", 3, 2, 1024, 5000, 0, 1, 1,
+                                     0, 65536, 0), [RX, TX, RX]),
+        ("fs", 4, 0, fuse_init, [REQ, REQ]),
+    ]
+    for name, dev, feat, payload, kinds in devices:
+        ram = bytearray(0x3000)
+        ln = max(len(payload), 1)
+        ram[0x2000:0x2000 + len(payload)] = payload
+        struct.pack_into("<QIHH", ram, 0x1000, 0x2400, 1024, 2, 0)
+        struct.pack_into("<QIHH", ram, 0x1010, 0x2000, ln, 1, 2)
+        struct.pack_into("<QIHH", ram, 0x1020, 0x2800, 1024, 2, 0)
+        struct.pack_into("<QIHH", ram, 0x1030, 0x2000, ln, 0, 0)
+        ops = (mw("STATUS", 0) + mw("STATUS", 1) + mw("STATUS", 3) +
+               mw("DRV_FEAT_SEL", 0) + mw("DRV_FEAT", feat) +
+               mw("DRV_FEAT_SEL", 1) + mw("DRV_FEAT", 1) +
+               mw("STATUS", 0xb) + mr("CONFIG", 2))
+        for q, kind in enumerate(kinds):
+            avail, used = 0x1200 + 0x40 * q, 0x1600 + 0x80 * q
+            struct.pack_into("<HHH", ram, avail, 0, 1, kind)
+            ops += (mw("QSEL", q) + mw("QNUM", 16) + mw("DESC_LO", 0x1000) +
+                    mw("AVAIL_LO", avail) + mw("USED_LO", used) +
+                    mw("QREADY", 1))
+        ops += mw("STATUS", 0xf)
+        for q in range(len(kinds)):
+            ops += struct.pack("<BB", 2, q)
+        if dev == 2:
+            ops += struct.pack("<BH", 4, 8) + struct.pack(">I", 4) + b"abcd"
+        ops += mr("ISTATUS") + mw("IACK", 1)
+        img = struct.pack("<H", len(ram)) + bytes(ram)
+        for uring in (0, 8):
+            byte = dev if not uring else next(v for v in range(8, 16)
+                                               if v % 5 == dev)
+            write("devices", "%s-%s" % (name, "uring" if uring else "epoll"),
+                  bytes([byte]) + img + ops)
+
+
 if __name__ == "__main__":
     for seeds in (fuse_seeds, virtqueue_seeds, loader_seeds, vsock_seeds,
                   api_seeds, cli_seeds, crun_seeds, serial_seeds,
-                  mmio_seeds, blk_seeds):
+                  mmio_seeds, blk_seeds, devices_seeds):
         seeds()
