@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -45,9 +46,17 @@
 #else
 #define TOTAL_VMS 32
 #endif
-#define GUEST_MEM	(64ULL << 20)
-#define DISK_BYTES	(512 * 512) /* vblk.cap=512 sectors */
-#define MIN_CHUNK	32 /* bytes: malloc's smallest chunk on 64-bit */
+#define GUEST_MEM  (64ULL << 20)
+#define DISK_BYTES (512 * 512) /* vblk.cap=512 sectors */
+#define MIN_CHUNK  32	       /* bytes: malloc's smallest chunk on 64-bit */
+/*
+ * A child process that has not ended after this long is stuck (in the
+ * nested L1 an L2 has, rarely, stopped making progress): it dies by
+ * SIGALRM and says so through its parent, long before tests/run.sh's
+ * limit for the whole test, whose retry then starts sooner. Its shapes
+ * take 20 to 60 s.
+ */
+#define CHILD_LIMIT_S	240
 #define STACK_CACHE_KIB (48 * 1024) /* glibc's stack cache, and slack */
 
 static const char *out_dir = "build";
@@ -258,9 +267,17 @@ static int shape(const char *self, unsigned int procs, unsigned int per)
 
 		if (pids[p] < 0 || waitpid(pids[p], &st, 0) != pids[p] ||
 		    !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			fprintf(stderr,
-				"%u x %u VMs: process %u failed (0x%x)\n",
-				procs, per, p, st);
+			if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
+				fprintf(stderr,
+					"%u x %u VMs: process %u (VMs %u..%u) "
+					"had not ended after %d s\n",
+					procs, per, p, p * per,
+					p * per + per - 1, CHILD_LIMIT_S);
+			else
+				fprintf(stderr,
+					"%u x %u VMs: process %u failed "
+					"(0x%x)\n",
+					procs, per, p, st);
 			failed++;
 		}
 	}
@@ -276,6 +293,7 @@ int main(int argc, char **argv)
 		out_dir = getenv("O");
 	if (argc == 5 && !strcmp(argv[1], "--vms")) {
 		snprintf(work, sizeof(work), "%s", getenv("LOAD_DIR"));
+		alarm(CHILD_LIMIT_S);
 		return child((unsigned int)atoi(argv[2]),
 			     (unsigned int)atoi(argv[4]));
 	}
