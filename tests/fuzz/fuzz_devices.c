@@ -9,9 +9,10 @@
  * rings and buffers. No KVM (vm_fd -1). Backends are real and harmless:
  * the console ports write to /dev/null; net is a socket backend whose
  * peer (a listener of the harness) is drained and writes bytes from the
- * input into it (the receive path and its length framing); vsock listens in a scratch directory where
- * nothing answers (a guest's connection is refused); fs shares a small
- * scratch tree read-only (the FUSE server's writes are fuzz_fuse's).
+ * input into it (the receive path and its length framing); vsock listens in a
+ * scratch directory where nothing answers (a guest's connection is refused); fs
+ * shares a small scratch tree read-only (the FUSE server's writes are
+ * fuzz_fuse's).
  *
  * Input: u8 device (% 5: console, rng, net, vsock, fs) and flags (bit 3
  * io_uring rather than epoll), u16 length of the RAM image, the image
