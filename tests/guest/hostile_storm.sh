@@ -152,6 +152,9 @@ storm.vsock=$VSOCK_PORT" && true
 		gt_fail "$name" "spared image: $why"
 	else
 		pass "$name"
+		# What the guest did, for the record.
+		grep -aE '^STORM SURVIVED|^storm: (doorbells|chains|resets|interrupts|registers)' \
+			"$LOG" | sed 's/^/    /'
 	fi
 }
 
