@@ -400,13 +400,6 @@ int virtio_mmio_irq_fd(const struct virtio_mmio *m)
 	return m->irq.irq_fd;
 }
 
-int virtio_mmio_ack_fd(const struct virtio_mmio *m, uint32_t value)
-{
-	if (value < 1 || value > MMIO_IRQ_ACK_VALUES)
-		return -1;
-	return m->irq.ack_fd[value - 1];
-}
-
 uint64_t virtio_mmio_poll_kicks(const struct virtio_mmio *m)
 {
 	return __atomic_load_n(&m->poll_kicks, __ATOMIC_RELAXED);
