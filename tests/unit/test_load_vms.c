@@ -244,6 +244,25 @@ static int child(unsigned int n, unsigned int first)
 	       size_during < size0 + (long)(n * GUEST_MEM >> 10);
 }
 
+/* The last lines of VM @k's console, for a VM that did not end. */
+static void print_tail(unsigned int k)
+{
+	char path[160], line[256], last[4][256] = {{0}};
+	unsigned int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/serial%u", work, k);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		snprintf(last[n++ % 4], sizeof(last[0]), "%s", line);
+	fclose(f);
+	fprintf(stderr, "    vm %u: %u lines, the last:\n", k, n);
+	for (unsigned int i = n > 4 ? n - 4 : 0; i < n; i++)
+		fprintf(stderr, "      %s", last[i % 4]);
+}
+
 /* @procs processes of @per VMs each, at once; how many failed. */
 static int shape(const char *self, unsigned int procs, unsigned int per)
 {
@@ -267,13 +286,16 @@ static int shape(const char *self, unsigned int procs, unsigned int per)
 
 		if (pids[p] < 0 || waitpid(pids[p], &st, 0) != pids[p] ||
 		    !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
+			if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM) {
 				fprintf(stderr,
 					"%u x %u VMs: process %u (VMs %u..%u) "
 					"had not ended after %d s\n",
 					procs, per, p, p * per,
 					p * per + per - 1, CHILD_LIMIT_S);
-			else
+				for (unsigned int k = p * per;
+				     k < p * per + per; k++)
+					print_tail(k);
+			} else
 				fprintf(stderr,
 					"%u x %u VMs: process %u failed "
 					"(0x%x)\n",
