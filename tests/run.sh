@@ -114,7 +114,7 @@ run_one() { # name timeout cmd...
 		local why=
 		if grep -q 'triple fault at rip 0xfff0' "$log"; then
 			why="an L2 guest triple-faulted in the nested L1"
-		elif grep -q 'had not ended after' "$log"; then
+		elif grep -qE 'had not ended after|still running after' "$log"; then
 			why="an L2 guest stopped making progress in the nested L1"
 		elif [ $rc = 124 ] || [ $rc = 137 ]; then
 			why="it hit its time limit in the nested L1"

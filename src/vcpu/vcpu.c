@@ -89,6 +89,19 @@ static void vcpu_crash(struct vcpu *v, const char *what)
 	exit_ctl_request(v->env->exit, VMM_EXIT_CRASH, 0, why);
 }
 
+/* Where the guest was when this thread left it (a stop, a hang). */
+static void vcpu_log_where(struct vcpu *v)
+{
+	struct kvm_regs r;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) == 0)
+		pr_debug(
+		    "vcpu %u: left the guest at rip 0x%llx rsp 0x%llx "
+		    "rflags 0x%llx rax 0x%llx",
+		    v->id, (unsigned long long)r.rip, (unsigned long long)r.rsp,
+		    (unsigned long long)r.rflags, (unsigned long long)r.rax);
+}
+
 static void handle_io(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -260,6 +273,8 @@ static void *vcpu_thread(void *arg)
 		if (!handle_exit(v))
 			break;
 	}
+	if (v->entered && log_enabled(LOG_DEBUG))
+		vcpu_log_where(v);
 	pthread_mutex_lock(&v->lock);
 	vcpu_stats_event(v, VCPU_EVENT_STOP);
 	v->parked = true;
