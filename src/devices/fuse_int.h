@@ -99,6 +99,17 @@ const char *fuse_req_str(struct fuse_req *r, size_t *off);
 const char *fuse_req_name(struct fuse_req *r, size_t *off, int *err);
 
 /* stat a node's inode (not following a symlink). 0 or -errno. */
+/*
+ * FUSE_HANDLE_KILLPRIV_V2: when the guest's writer lacks CAP_FSETID it
+ * asks us (FUSE_WRITE_KILL_SUIDGID, FATTR_KILL_SUIDGID,
+ * FUSE_OPEN_KILL_SUIDGID) to clear what Linux's VFS would on a write or
+ * a truncate: set-user-ID always, set-group-ID on a group-executable
+ * file. The host kernel removes security.capability itself on every
+ * write, truncate and chown we make. @fd: the file's, O_PATH too.
+ * 0 or -errno.
+ */
+int fuse_kill_suidgid(const struct fuse_server *s, int fd);
+
 int fuse_node_stat(const struct fuse_node *n, struct stat *st);
 
 void fuse_attr_fill(struct fuse_attr *a, const struct stat *st);
@@ -138,6 +149,7 @@ struct fuse_meta {
 	uint32_t flags;		 /* the op's: CREATE's open flags */
 	mode_t mode;		 /* the guest's mode for fuse_created() */
 	bool fix;		 /* new entry: apply owner and mode */
+	bool kill_suidgid;	 /* O_TRUNC open: fuse_kill_suidgid() */
 	bool dir;		 /* RELEASEDIR */
 	void *value;		 /* xattr value, malloc'd, or NULL */
 	size_t size;		 /* its length */

@@ -88,6 +88,14 @@ int fuse_op_write(struct fuse_req *r)
 			 &sliced);
 	if (sliced != a.size)
 		return -EINVAL;
+	if (a.write_flags & FUSE_WRITE_KILL_SUIDGID) {
+		struct fuse_handle *h =
+		    fuse_handles_get(&r->s->handles, a.fh, false);
+		int err = h ? fuse_kill_suidgid(r->s, h->fd) : -EBADF;
+
+		if (err)
+			return err;
+	}
 	return io_data(r, a.fh, FUSE_IO_WRITE, a.offset, iov, niov);
 }
 

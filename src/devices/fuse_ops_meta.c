@@ -97,6 +97,23 @@ int fuse_op_getattr(struct fuse_req *r)
 	return fuse_meta_start(r, m);
 }
 
+int fuse_kill_suidgid(const struct fuse_server *s, int fd)
+{
+	struct stat st;
+	mode_t mode;
+	char name[16];
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	mode = st.st_mode & 07777 & ~(mode_t)S_ISUID;
+	if (st.st_mode & S_IXGRP)
+		mode &= ~(mode_t)S_ISGID;
+	if (!S_ISREG(st.st_mode) || mode == (st.st_mode & 07777))
+		return 0;
+	snprintf(name, sizeof(name), "%d", fd);
+	return fchmodat(s->proc_fd, name, mode, 0) < 0 ? -errno : 0;
+}
+
 /* chmod or utimensat a node through /proc/self/fd (fuse_path.h). */
 static int node_chmod(struct fuse_req *r, struct fuse_node *n, mode_t mode)
 {
@@ -179,6 +196,8 @@ int fuse_op_setattr(struct fuse_req *r)
 	}
 	if (!err && (a.valid & FATTR_SIZE))
 		err = node_truncate(r, n, &a);
+	if (!err && (a.valid & FATTR_SIZE) && (a.valid & FATTR_KILL_SUIDGID))
+		err = fuse_kill_suidgid(r->s, n->fd);
 	if (!err && (a.valid & (FATTR_ATIME | FATTR_MTIME | FATTR_ATIME_NOW |
 				FATTR_MTIME_NOW))) {
 		struct timespec ts[2] = {

@@ -56,6 +56,13 @@ static int opened(struct fuse_req *r, struct fuse_meta *m, ssize_t res)
 
 	if (res < 0)
 		return (int)res;
+	if (m->kill_suidgid) {
+		err = fuse_kill_suidgid(r->s, (int)res);
+		if (err) {
+			close((int)res);
+			return err;
+		}
+	}
 	err = fuse_handles_add(&r->s->handles, (int)res, false, &h);
 	if (err)
 		return err;
@@ -92,6 +99,8 @@ int fuse_op_open(struct fuse_req *r)
 		return -ENOMEM;
 	fuse_meta_name(m->name, name, sizeof(m->name));
 	m->how = how;
+	m->kill_suidgid =
+	    (a.flags & O_TRUNC) && (a.open_flags & FUSE_OPEN_KILL_SUIDGID);
 	fuse_meta_io(r, m, FUSE_IO_OPENAT2, opened);
 	r->io->dirfd = r->s->proc_fd;
 	return fuse_meta_start(r, m);
@@ -169,6 +178,8 @@ static int create_opened(struct fuse_req *r, struct fuse_meta *m, ssize_t res)
 	} else if (res == -EEXIST && !(m->flags & O_EXCL)) {
 		err = open_existing(r, m->node->fd, m->name,
 				    open_flags(m->flags), &m->fd2, &m->fd);
+		if (!err && m->kill_suidgid)
+			err = fuse_kill_suidgid(r->s, m->fd2);
 		if (err)
 			return err;
 	} else {
@@ -201,6 +212,8 @@ int fuse_op_create(struct fuse_req *r)
 	fuse_meta_name(m->name, name, sizeof(m->name));
 	m->flags = c.flags;
 	m->mode = c.mode;
+	m->kill_suidgid =
+	    (c.flags & O_TRUNC) && (c.open_flags & FUSE_OPEN_KILL_SUIDGID);
 	/* Create @name, not following a symlink there (fuse_path.h). */
 	m->how = (struct open_how){
 	    .flags = (uint64_t)open_flags(c.flags) | O_CREAT | O_EXCL |

@@ -206,12 +206,14 @@ static int op_init(struct fuse_req *r)
 {
 	/*
 	 * What we offer, if the guest does: no writeback cache, no DAX,
-	 * no POSIX ACLs or locks; O_TRUNC is handled in OPEN.
+	 * no POSIX ACLs or locks; O_TRUNC is handled in OPEN; set-id bits
+	 * are cleared here when the guest asks (KILLPRIV_V2, which lets it
+	 * skip asking for security.capability before each write(2)).
 	 */
 	const uint32_t offer = FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC |
 			       FUSE_BIG_WRITES | FUSE_DO_READDIRPLUS |
 			       FUSE_READDIRPLUS_AUTO | FUSE_PARALLEL_DIROPS |
-			       FUSE_MAX_PAGES;
+			       FUSE_MAX_PAGES | FUSE_HANDLE_KILLPRIV_V2;
 	struct fuse_init_in in = {0};
 	struct fuse_init_out o = {.major = FUSE_KERNEL_VERSION,
 				  .minor = FUSE_KERNEL_MINOR_VERSION};

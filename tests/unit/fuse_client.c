@@ -188,17 +188,21 @@ int fc_send(struct fc *c, struct fc_req *q, void *reply, size_t reply_cap,
 
 int fc_init(struct fc *c)
 {
-	struct fuse_init_in in = {
-	    .major = 7,
-	    .minor = 36,
-	    .max_readahead = 65536,
-	    .flags = FUSE_ASYNC_READ | FUSE_DO_READDIRPLUS | FUSE_MAX_PAGES};
-	struct fuse_init_out o;
+	struct fuse_init_in in = {.major = 7,
+				  .minor = 36,
+				  .max_readahead = 65536,
+				  .flags =
+				      FUSE_ASYNC_READ | FUSE_DO_READDIRPLUS |
+				      FUSE_MAX_PAGES | FUSE_HANDLE_KILLPRIV_V2};
+	struct fuse_init_out o = {0};
 	struct fc_req q;
+	int r;
 
 	fc_begin(&q, FUSE_INIT, 0);
 	fc_add(&q, &in, sizeof(in));
-	return fc_send(c, &q, &o, sizeof(o), NULL);
+	r = fc_send(c, &q, &o, sizeof(o), NULL);
+	c->init_flags = o.flags;
+	return r;
 }
 
 int fc_lookup(struct fc *c, uint64_t parent, const char *name,

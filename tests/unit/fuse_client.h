@@ -29,6 +29,7 @@ struct fc {
 	bool prepared;		  /* fuse_server_prepare() + I/O here */
 	int last_ret;		  /* what handle/prepare returned */
 	uint32_t last_open_flags; /* of the last OPEN or CREATE reply */
+	uint32_t init_flags;	  /* what the server's INIT reply offered */
 	size_t last_written;
 };
 

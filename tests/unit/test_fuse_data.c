@@ -114,6 +114,79 @@ static int fh_req(struct fc *c, uint32_t op, uint64_t node, const void *in,
 	return fc_send(c, &q, out, out_len, NULL);
 }
 
+static mode_t host_mode(struct fc *c, const char *rel)
+{
+	struct stat st;
+
+	return stat(fc_path(c, rel), &st) ? (mode_t)-1 : st.st_mode & 07777;
+}
+
+/* A one-byte WRITE at 0 with @write_flags. */
+static int write_flagged(struct fc *c, uint64_t fh, uint32_t write_flags)
+{
+	struct fuse_write_in in = {
+	    .fh = fh, .size = 1, .write_flags = write_flags};
+	struct fuse_write_out o;
+	struct fc_req q;
+
+	fc_begin(&q, FUSE_WRITE, 0);
+	fc_add(&q, &in, sizeof(in));
+	fc_add(&q, "w", 1);
+	return fc_send(c, &q, &o, sizeof(o), NULL);
+}
+
+/*
+ * FUSE_HANDLE_KILLPRIV_V2: offered, and set-id bits cleared as Linux's
+ * VFS would when (only when) the guest asks, on WRITE, on a truncating
+ * SETATTR and on an O_TRUNC OPEN: set-user-ID always, set-group-ID only
+ * on a group-executable file.
+ */
+static void test_kill_suidgid(int mode)
+{
+	struct fuse_setattr_in sa = {.valid = FATTR_SIZE | FATTR_KILL_SUIDGID};
+	struct fuse_open_in oi = {.flags = O_WRONLY | O_TRUNC,
+				  .open_flags = FUSE_OPEN_KILL_SUIDGID};
+	struct fuse_attr_out ao;
+	struct fuse_open_out oo;
+	struct fuse_entry_out e;
+	uint64_t fh;
+	struct fc c;
+
+	setup(&c, mode);
+	CHECK(c.init_flags & FUSE_HANDLE_KILLPRIV_V2);
+	CHECK_EQ(fc_create(&c, FUSE_ROOT_ID, "sx", O_RDWR, 0755, &e, &fh), 0);
+	CHECK_EQ(chmod(fc_path(&c, "sx"), 06755), 0);
+	CHECK_EQ(write_flagged(&c, fh, 0), 0); /* a writer with CAP_FSETID */
+	CHECK_EQ(host_mode(&c, "sx"), 06755);
+	CHECK_EQ(write_flagged(&c, fh, FUSE_WRITE_KILL_SUIDGID), 0);
+	CHECK_EQ(host_mode(&c, "sx"), 0755);
+	CHECK_EQ(chmod(fc_path(&c, "sx"), 06745), 0); /* group: no x */
+	CHECK_EQ(write_flagged(&c, fh, FUSE_WRITE_KILL_SUIDGID), 0);
+	CHECK_EQ(host_mode(&c, "sx"), 02745);
+	CHECK_EQ(fc_release(&c, fh), 0);
+
+	CHECK_EQ(chmod(fc_path(&c, "sx"), 06755), 0);
+	sa.valid = FATTR_SIZE;
+	CHECK_EQ(fh_req(&c, FUSE_SETATTR, e.nodeid, &sa, sizeof(sa), &ao,
+			sizeof(ao)),
+		 0);
+	CHECK_EQ(host_mode(&c, "sx"), 06755);
+	sa.valid = FATTR_SIZE | FATTR_KILL_SUIDGID;
+	CHECK_EQ(fh_req(&c, FUSE_SETATTR, e.nodeid, &sa, sizeof(sa), &ao,
+			sizeof(ao)),
+		 0);
+	CHECK_EQ(host_mode(&c, "sx"), 0755);
+	CHECK_EQ(ao.attr.mode & 07777, 0755);
+
+	CHECK_EQ(chmod(fc_path(&c, "sx"), 06755), 0);
+	CHECK_EQ(
+	    fh_req(&c, FUSE_OPEN, e.nodeid, &oi, sizeof(oi), &oo, sizeof(oo)),
+	    0);
+	CHECK_EQ(host_mode(&c, "sx"), 0755);
+	CHECK_EQ(fc_release(&c, oo.fh), 0);
+	fc_teardown(&c);
+}
+
 static void test_create_flush_sync(int mode)
 {
 	struct fuse_entry_out e, e2;
@@ -527,6 +600,7 @@ int main(void)
 		test_create_flush_sync(mode);
 		test_readdir(mode);
 		test_xattr(mode);
+		test_kill_suidgid(mode);
 	}
 	return check_done("test_fuse_data");
 }
