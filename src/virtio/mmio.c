@@ -2,10 +2,10 @@
 /*
  * virtio-mmio register file (virtio 1.2, 4.2.2) and its wiring to KVM:
  * per-queue ioeventfd doorbells watched on the io loop from DRIVER_OK to
- * reset, and one irqfd. Register accesses come from vCPU threads through
- * bus.c and run under the device mutex; every write is validated before it
- * reaches the device or a queue. InterruptStatus is an atomic word: the
- * loop thread sets bits, the driver's InterruptACK clears them. The
+ * reset, and the interrupt (mmio_irq.c: the irqfd, and InterruptACKs KVM
+ * takes without an exit while wired). Register accesses come from vCPU
+ * threads through bus.c and run under the device mutex; every write is
+ * validated before it reaches the device or a queue. The
  * transport's io loop poller (end of file) finds work on the avail rings
  * without doorbells while the loop polls.
  */
@@ -26,6 +26,7 @@
 #include "base/bus.h"
 #include "base/log.h"
 #include "device.h"
+#include "mmio_irq.h"
 
 #define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
 
@@ -53,9 +54,7 @@ struct virtio_mmio {
 	gpa_t base;
 	unsigned int gsi;
 	uint32_t dev_features_sel, drv_features_sel, queue_sel;
-	uint32_t int_status; /* atomic */
-	int irq_fd;
-	bool irqfd; /* KVM_IRQFD assigned */
+	struct mmio_irq irq;
 	bool wired; /* doorbells set up (DRIVER_OK) */
 	struct mmio_queue *q;
 	struct io_poller poller;
@@ -71,23 +70,12 @@ static const struct bus_ops mmio_bus_ops = {
     .write = virtio_mmio_write,
 };
 
-/* Any thread: raise @bits; pulse the irqfd only for newly set bits. */
+/* Any thread: raise @bits; an edge only for bits not in flight. */
 static void mmio_interrupt(struct virtio_dev *vd, uint32_t bits)
 {
 	struct virtio_mmio *m = vd->transport;
-	uint32_t old =
-	    __atomic_fetch_or(&m->int_status, bits, __ATOMIC_SEQ_CST);
+	int r = mmio_irq_raise(&m->irq, bits);
 
-	/*
-	 * A bit that is still set has an interrupt in flight which the
-	 * driver has not acknowledged yet; it acknowledges before it scans
-	 * the rings, so it will see this work too.
-	 */
-	int r;
-
-	if ((old & bits) == bits)
-		return;
-	r = io_eventfd_signal(m->irq_fd);
 	if (r)
 		pr_warn_ratelimited(&vd->warn_rl, "irqfd write: %s",
 				    strerror(-r));
@@ -142,6 +130,7 @@ static void mmio_unwire(struct virtio_mmio *m)
 		(void)io_eventfd_drain(mq->src.fd); /* stale kicks */
 		__atomic_store_n(&mq->avail_idx, NULL, __ATOMIC_RELEASE);
 	}
+	mmio_irq_unwire_acks(&m->irq);
 	m->wired = false;
 }
 
@@ -185,11 +174,18 @@ static int mmio_wire(struct virtio_mmio *m)
 		r = io_loop_watch(m->loop, &mq->src);
 	}
 	m->wired = true;
-	if (r)
+	if (r) {
 		mmio_unwire(m);
-	else
-		mmio_wire_polling(m);
-	return r;
+		return r;
+	}
+	mmio_wire_polling(m);
+	/* Without it, ACKs exit as they always may. */
+	r = mmio_irq_wire_acks(&m->irq, m->base + VIRTIO_MMIO_INTERRUPT_ACK);
+	if (r)
+		pr_warn_ratelimited(&m->vd->warn_rl,
+				    "KVM_IOEVENTFD on InterruptACK: %s",
+				    strerror(-r));
+	return 0;
 }
 
 /* Lock held: the queue QueueSel names, or NULL. */
@@ -217,8 +213,7 @@ static uint32_t mmio_read_reg(struct virtio_mmio *m, uint64_t off)
 		return (uint32_t)(f >> (32 * m->dev_features_sel));
 	case VIRTIO_MMIO_QUEUE_NUM_MAX: return vq ? vq->max_size : 0;
 	case VIRTIO_MMIO_QUEUE_READY: return vq ? vq->ready : 0;
-	case VIRTIO_MMIO_INTERRUPT_STATUS:
-		return __atomic_load_n(&m->int_status, __ATOMIC_SEQ_CST);
+	case VIRTIO_MMIO_INTERRUPT_STATUS: return mmio_irq_status(&m->irq);
 	case VIRTIO_MMIO_STATUS: return vd->status;
 	case VIRTIO_MMIO_CONFIG_GENERATION: return vd->config_generation;
 	case VIRTIO_MMIO_SHM_LEN_LOW:
@@ -291,7 +286,7 @@ static void mmio_write_status(struct virtio_mmio *m, uint32_t val)
 		if (m->wired)
 			mmio_unwire(m);
 		virtio_dev_reset(m->vd);
-		__atomic_store_n(&m->int_status, 0, __ATOMIC_SEQ_CST);
+		mmio_irq_reset(&m->irq);
 		return;
 	}
 	if (virtio_dev_write_status(m->vd, (uint8_t)val) && !m->wired &&
@@ -320,9 +315,7 @@ static void mmio_write_reg(struct virtio_mmio *m, uint64_t off, uint32_t val)
 	case VIRTIO_MMIO_QUEUE_NUM: mmio_write_queue_num(m, val); break;
 	case VIRTIO_MMIO_QUEUE_READY: mmio_write_queue_ready(m, val); break;
 	case VIRTIO_MMIO_QUEUE_NOTIFY: mmio_write_notify(m, val); break;
-	case VIRTIO_MMIO_INTERRUPT_ACK:
-		__atomic_fetch_and(&m->int_status, ~val, __ATOMIC_SEQ_CST);
-		break;
+	case VIRTIO_MMIO_INTERRUPT_ACK: mmio_irq_ack(&m->irq, val); break;
 	case VIRTIO_MMIO_STATUS: mmio_write_status(m, val); break;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW:
 	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
@@ -404,7 +397,14 @@ void virtio_mmio_write(void *opaque, uint64_t off, const void *data,
 
 int virtio_mmio_irq_fd(const struct virtio_mmio *m)
 {
-	return m->irq_fd;
+	return m->irq.irq_fd;
+}
+
+int virtio_mmio_ack_fd(const struct virtio_mmio *m, uint32_t value)
+{
+	if (value < 1 || value > MMIO_IRQ_ACK_VALUES)
+		return -1;
+	return m->irq.ack_fd[value - 1];
 }
 
 uint64_t virtio_mmio_poll_kicks(const struct virtio_mmio *m)
@@ -422,7 +422,7 @@ void virtio_mmio_get_state(struct virtio_mmio *m, struct virtio_mmio_state *s)
 	s->gsi = m->gsi;
 	pthread_mutex_lock(&vd->lock);
 	s->status = vd->status;
-	s->int_status = __atomic_load_n(&m->int_status, __ATOMIC_SEQ_CST);
+	s->int_status = mmio_irq_status(&m->irq);
 	s->nr_queues = vd->ops->num_queues;
 	if (s->nr_queues > VIRTIO_MMIO_STATE_QUEUES)
 		s->nr_queues = VIRTIO_MMIO_STATE_QUEUES;
@@ -517,7 +517,6 @@ int virtio_mmio_create(struct virtio_mmio **out,
 	m->loop = env->loop;
 	m->base = base;
 	m->gsi = gsi;
-	m->irq_fd = -1;
 	m->q = calloc(nq ? nq : 1, sizeof(*m->q));
 	if (!m->q)
 		goto err_free;
@@ -533,18 +532,9 @@ int virtio_mmio_create(struct virtio_mmio **out,
 		    .index = i,
 		};
 	}
-	r = io_eventfd_new();
-	if (r < 0)
+	r = mmio_irq_init(&m->irq, m->vm_fd, gsi);
+	if (r)
 		goto err_close;
-	m->irq_fd = r;
-	if (m->vm_fd >= 0) {
-		r = io_irqfd_set(m->vm_fd, m->irq_fd, gsi, true);
-		if (r) {
-			pr_err("KVM_IRQFD gsi %u: %s", gsi, strerror(-r));
-			goto err_close;
-		}
-		m->irqfd = true;
-	}
 	r = bus_register(env->mmio_bus, base, VIRTIO_MMIO_WINDOW_SIZE,
 			 dev->ops->name, &mmio_bus_ops, m);
 	if (r) {
@@ -568,11 +558,8 @@ int virtio_mmio_create(struct virtio_mmio **out,
 	return 0;
 
 err_irqfd:
-	if (m->irqfd)
-		(void)io_irqfd_set(m->vm_fd, m->irq_fd, gsi, false);
+	mmio_irq_destroy(&m->irq);
 err_close:
-	if (m->irq_fd >= 0)
-		close(m->irq_fd);
 	for (unsigned int i = 0; i < nq; i++)
 		if (m->q[i].src.fd >= 0)
 			close(m->q[i].src.fd);
@@ -592,9 +579,7 @@ void virtio_mmio_destroy(struct virtio_mmio *m)
 	m->vd->interrupt = NULL;
 	pthread_mutex_unlock(&m->vd->lock);
 	(void)io_loop_remove_poller(m->loop, &m->poller); /* it was added */
-	if (m->irqfd)
-		(void)io_irqfd_set(m->vm_fd, m->irq_fd, m->gsi, false);
-	close(m->irq_fd);
+	mmio_irq_destroy(&m->irq);
 	for (unsigned int i = 0; i < m->vd->ops->num_queues; i++)
 		close(m->q[i].src.fd);
 	free(m->q);

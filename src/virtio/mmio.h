@@ -73,6 +73,13 @@ void virtio_mmio_destroy(struct virtio_mmio *m);
 int virtio_mmio_irq_fd(const struct virtio_mmio *m);
 
 /*
+ * The eventfd in which KVM counts InterruptACK writes of @value (1-3,
+ * mmio_irq.h) while the device is wired, or -1 for other values; without
+ * KVM, tests and fuzzers write it as KVM would.
+ */
+int virtio_mmio_ack_fd(const struct virtio_mmio *m, uint32_t value);
+
+/*
  * How often the transport's poller handed a queue to the device (work
  * found without a doorbell). Any thread.
  */

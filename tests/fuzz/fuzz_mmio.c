@@ -13,8 +13,10 @@
  *
  * Input: u16 length of the RAM image, the image (from guest address
  * 0), then ops of a u8 kind and its arguments: 0 write (u16 offset, u8
- * size, u64 value), 1 read (u16 offset, u8 size), 2 kick (u8 queue),
- * 3 the guest writes a u16 of RAM (u16 offset, u16 value).
+ * size, u64 value), 1 read (u16 offset, u8 size), 2 kick (u8 queue;
+ * 252-255: an InterruptACK of 1, 2, 3, 3 counted as KVM's ioeventfd
+ * would, mmio_irq.h), 3 the guest writes a u16 of RAM (u16 offset, u16
+ * value).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@
 #include "fake_mem.h"
 #include "input.h"
 #include "io/loop.h"
+#include "kvm/eventfd.h"
 #include "virtio/device.h"
 #include "virtio/mmio.h"
 
@@ -114,7 +117,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void step(struct bus *bus, struct fake_dev *dev, struct fuzz_in *in)
+static void step(struct bus *bus, struct fake_dev *dev, struct virtio_mmio *m,
+		 struct fuzz_in *in)
 {
 	static const uint32_t sizes[] = {1, 2, 4, 8, 3};
 	uint8_t kind = fuzz_u8(in) % 4;
@@ -132,7 +136,15 @@ static void step(struct bus *bus, struct fake_dev *dev, struct fuzz_in *in)
 			v = fuzz_u64(in);
 		(void)bus_dispatch(bus, BASE + off, &v, size, kind == 0);
 		break;
-	case 2: virtio_dev_kick(&dev->vd, fuzz_u8(in) % 3); break;
+	case 2:
+		/* A kick, or (1 in 64) an InterruptACK taken by KVM. */
+		val = fuzz_u8(in);
+		if (val >= 252)
+			(void)io_eventfd_signal(
+			    virtio_mmio_ack_fd(m, val == 255 ? 3 : val - 251));
+		else
+			virtio_dev_kick(&dev->vd, val % 3);
+		break;
 	default:
 		off = fuzz_u16(in) % (RAM - 1);
 		val = fuzz_u16(in);
@@ -166,7 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (virtio_mmio_create(&m, &env, &dev.vd, BASE, 16))
 		abort();
 	for (unsigned int i = 0; i < MAX_OPS && in.n; i++)
-		step(&bus, &dev, &in);
+		step(&bus, &dev, m, &in);
 	if (getenv("FUZZ_TRACE"))
 		fprintf(stderr, "fuzz_mmio: status %#x, used idx %u\n",
 			dev.vd.status, ram[0x1202] | ram[0x1203] << 8);
