@@ -137,9 +137,34 @@ def col_vmm(a, share, serial, limit, loop=None, binary=VMM, name="vmm"):
         "--cmdline", guest_cmdline("fs-mount,fs-bench,fs-umount", a)]
     if loop:
         argv[1:1] = ["--io-loop", loop]
+    if os.path.exists(stats):
+        os.unlink(stats)
     res = run_guest(a, name + (" " + loop if loop else ""), argv, serial, limit)
     print_ops(stats)
+    if len(res) < len(selected(a)):
+        print_queues(stats)
     return res
+
+
+def print_queues(stats):
+    """A run that fell short: where vmm's fs queues and vCPUs stood."""
+    try:
+        with open(stats) as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        return
+    for v in doc.get("virtio", []):
+        for i, q in enumerate(v.get("queues", [])):
+            if q.get("ready"):
+                print("    device %d queue %d: avail %d last_avail %d used %d"
+                      " used_event %d avail_event %d int_status %d" % (
+                          v["device_id"], i, q["avail"], q["last_avail"],
+                          q["used"], q["used_event"], q["avail_event"],
+                          v["int_status"]), flush=True)
+    for c in doc.get("vcpus", []):
+        print("    vcpu %d: %s, exits %s" % (c["id"], c["state"],
+                                             c.get("kvm", {}).get("exits")),
+              flush=True)
 
 
 def col_blk(a, share, serial, limit):

@@ -53,8 +53,14 @@ def boot(argv, serial, limit, progress=None):
                 pass
             now = time.monotonic()
             if now - t0 > limit:
-                p.kill()
-                p.wait()
+                # SIGTERM first: vmm then writes its --stats (the queues'
+                # indices and interrupt status tell a stall's side).
+                p.terminate()
+                try:
+                    p.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
                 rc = "timeout"
                 break
             if progress is None:
