@@ -31,6 +31,7 @@
 #include <signal.h>
 #include <malloc.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,7 @@
 static const char *out_dir = "build";
 static char work[64];		   /* the scratch directory of the whole run */
 static char where[TOTAL_VMS][512]; /* per VM: where its vCPUs stopped */
+static pthread_mutex_t where_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int count_fds(void)
 {
@@ -130,12 +132,20 @@ static bool disk_written(const char *path)
 static void log_where(void *opaque, enum vmm_log_level level, const char *line)
 {
 	char *buf = opaque;
-	size_t len = strnlen(buf, sizeof(where[0]));
+	size_t len;
 
-	if (level <= VMM_LOG_WARN)
+	if (level <= VMM_LOG_WARN) {
 		fprintf(stderr, "vmm: %s\n", line);
-	else if (strstr(line, "left the guest") && len < sizeof(where[0]) - 1)
+		return;
+	}
+	if (!strstr(line, "left the guest"))
+		return;
+	/* A VM's vCPU threads may log at once. */
+	pthread_mutex_lock(&where_lock);
+	len = strnlen(buf, sizeof(where[0]));
+	if (len < sizeof(where[0]) - 1)
 		snprintf(buf + len, sizeof(where[0]) - len, "%s\n", line);
+	pthread_mutex_unlock(&where_lock);
 }
 
 /* VM number @k (0..31 over the whole run), configured, not started. */
@@ -239,7 +249,9 @@ static void print_stats(unsigned int k)
 				break;
 			}
 	fclose(f);
+	pthread_mutex_lock(&where_lock);
 	fprintf(stderr, "%s", where[k]);
+	pthread_mutex_unlock(&where_lock);
 }
 
 /* Write @text to the tracefs file @name; false if it could not. */
