@@ -98,7 +98,6 @@ const char *fuse_req_str(struct fuse_req *r, size_t *off);
 /* As fuse_req_str(), checked as one path component; -errno in *err. */
 const char *fuse_req_name(struct fuse_req *r, size_t *off, int *err);
 
-/* stat a node's inode (not following a symlink). 0 or -errno. */
 /*
  * FUSE_HANDLE_KILLPRIV_V2: when the guest's writer lacks CAP_FSETID it
  * asks us (FUSE_WRITE_KILL_SUIDGID, FATTR_KILL_SUIDGID,
@@ -110,6 +109,13 @@ const char *fuse_req_name(struct fuse_req *r, size_t *off, int *err);
  */
 int fuse_kill_suidgid(const struct fuse_server *s, int fd);
 
+/*
+ * chmod the file behind @fd (O_PATH too) through /proc/self/fd, which
+ * reaches only that inode (fuse_path.h). 0 or -errno.
+ */
+int fuse_fd_chmod(const struct fuse_server *s, int fd, mode_t mode);
+
+/* stat a node's inode (not following a symlink). 0 or -errno. */
 int fuse_node_stat(const struct fuse_node *n, struct stat *st);
 
 void fuse_attr_fill(struct fuse_attr *a, const struct stat *st);

@@ -101,7 +101,6 @@ int fuse_kill_suidgid(const struct fuse_server *s, int fd)
 {
 	struct stat st;
 	mode_t mode;
-	char name[16];
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
@@ -110,6 +109,13 @@ int fuse_kill_suidgid(const struct fuse_server *s, int fd)
 		mode &= ~(mode_t)S_ISGID;
 	if (!S_ISREG(st.st_mode) || mode == (st.st_mode & 07777))
 		return 0;
+	return fuse_fd_chmod(s, fd, mode);
+}
+
+int fuse_fd_chmod(const struct fuse_server *s, int fd, mode_t mode)
+{
+	char name[16];
+
 	snprintf(name, sizeof(name), "%d", fd);
 	return fchmodat(s->proc_fd, name, mode, 0) < 0 ? -errno : 0;
 }
@@ -117,12 +123,9 @@ int fuse_kill_suidgid(const struct fuse_server *s, int fd)
 /* chmod or utimensat a node through /proc/self/fd (fuse_path.h). */
 static int node_chmod(struct fuse_req *r, struct fuse_node *n, mode_t mode)
 {
-	char name[16];
-
 	if (S_ISLNK(n->type))
 		return -EOPNOTSUPP; /* symlinks have no mode of their own */
-	snprintf(name, sizeof(name), "%d", n->fd);
-	return fchmodat(r->s->proc_fd, name, mode, 0) < 0 ? -errno : 0;
+	return fuse_fd_chmod(r->s, n->fd, mode);
 }
 
 static int node_utimens(struct fuse_req *r, struct fuse_node *n,

@@ -175,7 +175,6 @@ void fuse_created(struct fuse_req *r, int fd, const struct fuse_node *parent,
 		  mode_t mode)
 {
 	struct stat pst, st;
-	char name[16];
 
 	if (fuse_node_stat(parent, &pst) || fstat(fd, &st) < 0)
 		return;
@@ -196,10 +195,8 @@ void fuse_created(struct fuse_req *r, int fd, const struct fuse_node *parent,
 	if (S_ISDIR(st.st_mode) && (pst.st_mode & S_ISGID))
 		mode |= S_ISGID; /* a setgid directory passes it down */
 	/* chown cleared set-id bits, and our umask may have masked more. */
-	if (fstat(fd, &st) == 0 && (st.st_mode & 07777) != mode) {
-		snprintf(name, sizeof(name), "%d", fd);
-		(void)fchmodat(r->s->proc_fd, name, mode, 0); /* as chown */
-	}
+	if (fstat(fd, &st) == 0 && (st.st_mode & 07777) != mode)
+		(void)fuse_fd_chmod(r->s, fd, mode); /* as chown */
 }
 
 static int op_init(struct fuse_req *r)
