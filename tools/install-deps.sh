@@ -15,7 +15,7 @@ build=(gcc make libc6-dev linux-libc-dev liburing-dev libfdt-dev libjson-c-dev
 # with libFuzzer's runtime (libclang-rt-14-dev, only recommended by clang)
 # for make fuzz and make fuzz-smoke (tests/fuzz/); clang-format for make
 # check-format (.ci/run)
-rest=(acpica-tools socat python3 coreutils
+rest=(acpica-tools socat python3 coreutils procps
 	busybox-static cpio xz-utils gzip lz4 zstd kmod
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev
 	debootstrap e2fsprogs

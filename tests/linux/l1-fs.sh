@@ -48,8 +48,8 @@ sys.exit(0 if os.getxattr(p, 'user.keep') == b'kept' and 'user.gone' not in os.l
 	[ "$(cat "$w/synced.txt" 2>/dev/null)" = synced ] || bad="$bad fsync-file"
 	[ -n "$big" ] && [ "$(stat -c %s "$w/big.bin")" = "$big" ] || bad="$bad big-size"
 	cmp -s -n "${big:-1}" "$w/big.bin" /dev/zero || bad="$bad big-content"
-	[ "$(find "$w/small" -type f | wc -l)" = 10000 ] || bad="$bad small-count"
-	[ "$(cat "$w/small/f9999" 2>/dev/null)" = 9999 ] || bad="$bad small-content"
+	[ "$(find "$w/small" -type f | wc -l)" = 2000 ] || bad="$bad small-count"
+	[ "$(cat "$w/small/f1999" 2>/dev/null)" = 1999 ] || bad="$bad small-content"
 	[ ! -e "$w/tree" ] || bad="$bad rmtree"
 	[ -z "$bad" ] && echo "FS_HOST_OK" || echo "FS_HOST_BAD$bad"
 	# Nothing outside the share changed.

@@ -98,7 +98,7 @@ net_tap() {
 }
 
 net_setup_tap() {
-	net_tap lxtap0 && net_tcp_servers "$1" 10.0.2.1 100
+	net_tap lxtap0 && net_tcp_servers "$1" 10.0.2.1 32
 }
 
 net_setup_tapfd() {
@@ -160,13 +160,13 @@ net_check_passt() {
 }
 
 # --- vsock: the hybrid unix socket -----------------------------------------------------
-# Host -> guest: 100 MiB to the guest's port 5000 through "CONNECT 5000",
+# Host -> guest: 32 MiB to the guest's port 5000 through "CONNECT 5000",
 # and 64 connections at once to its echo on 5002. Guest -> host: its
-# connect to CID 2 port 5001 lands on v.sock_5001 (100 MiB, hashed here),
+# connect to CID 2 port 5001 lands on v.sock_5001 (32 MiB, hashed here),
 # its 64 connections to port 5003 on an echo at v.sock_5003.
 net_setup_vsock() {
 	local d=$1 s=$1/v.sock
-	net_file "$d" h2g.bin 100
+	net_file "$d" h2g.bin 32
 	net_bg "$d" h2g.out $NETPEER send "uds:$s:5000" "$d/h2g.bin" --wait 200 --tag L1_H2G_SENT
 	net_bg "$d" g2h.out sh -c "socat -u UNIX-LISTEN:${s}_5001 - | sha256sum | cut -d' ' -f1 >'$d/g2h.sum'"
 	net_bg "$d" echo.out $NETPEER echo "unix:${s}_5003" --count 64 --tag L1_ECHOED
