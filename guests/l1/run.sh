@@ -19,7 +19,7 @@
 #   124  the overall timeout expired (QEMU killed)
 #   125  L1 ended without a result line (crash, no /dev/kvm, ...; see the log)
 #   126  L1 froze (a soft lockup / RCU stall in its log, or its console
-#        silent for 600 s: a QEMU TCG problem), stopped
+#        silent for 180 s, heartbeat included: a QEMU TCG problem), stopped
 #   2    usage error or missing parts (qemu, the L1 build, the VMM)
 # Inside L1, SCRIPT must wrap every VMM run in `timeout`: a VMM that misses the
 # guest's power-off would otherwise hang until the overall timeout.
@@ -158,17 +158,20 @@ fi
 # its vCPU threads for a while. Frozen = such a report and then no line of
 # job output for 150 s (every job prints more often than that: a test
 # script or Linux case is stopped by its own timeout well before). Job
-# output is any line that is not L1's own kernel's ("[  12.345678] ...");
-# the L2 lines the Linux tier relays start with "[case:stream]".
+# output is any line that is not L1's own kernel's ("[  12.345678] ...")
+# nor its heartbeat; the L2 lines the Linux tier relays start with
+# "[case:stream]".
 kernel_line='^\[ *[0-9]+\.[0-9]+\] '
 stall_reports() {
 	grep -acE "$kernel_line(watchdog: BUG: soft lockup|rcu: INFO: rcu_(preempt|sched) detected stalls)" "$log" || true
 }
-job_lines() { grep -acvE "$kernel_line" "$log" || true; }
-# A frozen L1 may not even log a lockup: 600 s without a byte on its
-# console also counts.
+job_lines() { grep -acvE "$kernel_line|^L1_ALIVE " "$log" || true; }
+# A frozen L1 may not even log a lockup. Its stage 2 prints L1_ALIVE
+# every 30 s while the tests run, whatever they print or not: 180 s
+# without a byte on its console is a frozen L1 (the limit was 600 s
+# before the heartbeat, and a freeze cost CI ten minutes).
 console_silent() {
-	[ $(($(date +%s) - $(stat -c %Y "$log"))) -gt 600 ]
+	[ $(($(date +%s) - $(stat -c %Y "$log"))) -gt 180 ]
 }
 stalled=0 stall_since='' stall_lines=0 reports_seen=0
 while kill -0 $qpid 2>/dev/null; do
@@ -200,7 +203,7 @@ elapsed=$(($(date +%s) - start))
 
 result=$(tr -d '\r' <"$log" | sed -n 's/^L1_RESULT rc=\([0-9]\{1,\}\).*/\1/p' | tail -n1)
 if [ $stalled = 1 ]; then
-	echo "l1/run.sh: L1 FROZE (a soft lockup / RCU stall and no job output for 150 s since, or a console silent for 600 s, after ${elapsed} s); log: $log" >&2
+	echo "l1/run.sh: L1 FROZE (a soft lockup / RCU stall and no job output for 150 s since, or a console silent for 180 s, after ${elapsed} s); log: $log" >&2
 	exit 126
 fi
 if [ $qrc = 124 ] || [ $qrc = 137 ]; then
