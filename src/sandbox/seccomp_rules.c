@@ -216,9 +216,11 @@ static const int app_syscalls[] = {
 
 static const struct seccomp_arg_rule app_args[] = {
     COMMON_ARGS,
-    /* vmm_destroy(): unwiring doorbells and interrupts */
+    /* vmm_destroy(): unwiring doorbells and interrupts, and removing the
+     * virtio-mmio register pages' memslots */
     IOCTL(KVM_IOEVENTFD),
     IOCTL(KVM_IRQFD),
+    IOCTL(KVM_SET_USER_MEMORY_REGION),
     TTY_IOCTLS,
 };
 

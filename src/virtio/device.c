@@ -105,6 +105,8 @@ void virtio_dev_set_needs_reset(struct virtio_dev *vd)
 	/* virtio 1.2, 2.1.2: notify a running driver by a config change. */
 	if (vd->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		virtio_dev_config_changed(vd);
+	else if (vd->changed)
+		vd->changed(vd);
 }
 
 /* FEATURES_OK: the driver may only accept what we offered, and 1.0+. */
@@ -207,6 +209,8 @@ void virtio_dev_notify(struct virtio_dev *vd, unsigned int q)
 void virtio_dev_config_changed(struct virtio_dev *vd)
 {
 	vd->config_generation++;
+	if (vd->changed)
+		vd->changed(vd);
 	if ((vd->status & VIRTIO_CONFIG_S_DRIVER_OK) && vd->interrupt)
 		vd->interrupt(vd, VIRTIO_DEV_INT_CONFIG);
 }

@@ -90,6 +90,11 @@ struct virtio_dev {
 	struct log_ratelimit warn_rl;
 	/* Transport hook: raise @bits (VIRTIO_DEV_INT_*). Any thread. */
 	void (*interrupt)(struct virtio_dev *vd, uint32_t bits);
+	/*
+	 * Transport hook, lock held: the device itself changed what the
+	 * driver can read (its status, the config space). May be NULL.
+	 */
+	void (*changed)(struct virtio_dev *vd);
 	void *transport;
 };
 

@@ -16,7 +16,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include <linux/kvm.h>
 
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
@@ -61,6 +65,8 @@ struct virtio_mmio {
 	bool polling; /* under the mutex: between poller start and stop */
 	uint64_t poll_kicks; /* atomic: queue work found by polling */
 	uint64_t unpolled;   /* queues the poller leaves alone */
+	uint8_t *regs;	     /* the register page (mmio.h) */
+	int regs_slot;	     /* its KVM memslot, or -1: reads exit */
 };
 
 static bool mmio_queue_news(struct mmio_queue *mq);
@@ -223,6 +229,61 @@ static uint32_t mmio_read_reg(struct virtio_mmio *m, uint64_t off)
 		return 0xffffffff; /* no shared memory regions */
 	default: return 0;	   /* write-only or reserved */
 	}
+}
+
+/* The registers a read can return something other than 0 from. */
+static const uint16_t mmio_readable[] = {
+    VIRTIO_MMIO_MAGIC_VALUE,	 VIRTIO_MMIO_VERSION,
+    VIRTIO_MMIO_DEVICE_ID,	 VIRTIO_MMIO_VENDOR_ID,
+    VIRTIO_MMIO_DEVICE_FEATURES, VIRTIO_MMIO_QUEUE_NUM_MAX,
+    VIRTIO_MMIO_QUEUE_READY,	 VIRTIO_MMIO_STATUS,
+    VIRTIO_MMIO_SHM_LEN_LOW,	 VIRTIO_MMIO_SHM_LEN_HIGH,
+    VIRTIO_MMIO_SHM_BASE_LOW,	 VIRTIO_MMIO_SHM_BASE_HIGH,
+};
+
+static void regs_put(struct virtio_mmio *m, uint64_t off, uint32_t v)
+{
+	__atomic_store_n((uint32_t *)(void *)(m->regs + off), v,
+			 __ATOMIC_RELEASE);
+}
+
+/*
+ * Lock held: the page shows what reads through the bus return now. The
+ * config bytes change between two different generation values: a driver
+ * reading the generation before and after its config reads (Linux's
+ * vp_generation loop) sees them differ when its reads overlap the copy.
+ * InterruptStatus lives in the page already (mmio_irq_use_word()).
+ */
+static void mmio_regs_sync(struct virtio_mmio *m)
+{
+	const struct virtio_dev_ops *ops = m->vd->ops;
+	uint8_t *cfg = m->regs + VIRTIO_MMIO_CONFIG;
+	uint8_t now[VIRTIO_MMIO_WINDOW_SIZE - VIRTIO_MMIO_CONFIG];
+	size_t n = MIN((size_t)ops->config_size, sizeof(now));
+
+	for (size_t i = 0; i < ARRAY_SIZE(mmio_readable); i++)
+		regs_put(m, mmio_readable[i],
+			 mmio_read_reg(m, mmio_readable[i]));
+	if (n && ops->read_config) {
+		memset(now, 0, n);
+		ops->read_config(m->vd, 0, now, n);
+		if (memcmp(now, cfg, n)) {
+			regs_put(m, VIRTIO_MMIO_CONFIG_GENERATION,
+				 ~m->vd->config_generation);
+			__atomic_thread_fence(__ATOMIC_RELEASE);
+			for (size_t i = 0; i < n; i++)
+				__atomic_store_n(&cfg[i], now[i],
+						 __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_RELEASE);
+		}
+	}
+	regs_put(m, VIRTIO_MMIO_CONFIG_GENERATION, m->vd->config_generation);
+}
+
+/* Lock held: the device changed something the driver reads. */
+static void mmio_changed(struct virtio_dev *vd)
+{
+	mmio_regs_sync(vd->transport);
 }
 
 /* Lock held: a queue address half; only while the queue is not ready. */
@@ -388,6 +449,7 @@ void virtio_mmio_write(void *opaque, uint64_t off, const void *data,
 				    "%u-byte write to register 0x%llx ignored",
 				    len, (unsigned long long)off);
 	}
+	mmio_regs_sync(m);
 	pthread_mutex_unlock(&vd->lock);
 	if (config_written && vd->ops->config_written)
 		vd->ops->config_written(vd);
@@ -398,6 +460,36 @@ void virtio_mmio_write(void *opaque, uint64_t off, const void *data,
 int virtio_mmio_irq_fd(const struct virtio_mmio *m)
 {
 	return m->irq.irq_fd;
+}
+
+const uint8_t *virtio_mmio_regs(const struct virtio_mmio *m)
+{
+	return m->regs;
+}
+
+bool virtio_mmio_regs_mapped(const struct virtio_mmio *m)
+{
+	return m->regs_slot >= 0;
+}
+
+/*
+ * The page as a read-only memslot over the window: reads come from it,
+ * writes still exit (KVM emulates them as MMIO: ioeventfds first).
+ * -errno where KVM has no read-only memslots (KVM_CAP_READONLY_MEM).
+ */
+static int mmio_regs_slot(struct virtio_mmio *m, int slot, bool on)
+{
+	struct kvm_userspace_memory_region r = {
+	    .slot = (uint32_t)slot,
+	    .flags = KVM_MEM_READONLY,
+	    .guest_phys_addr = m->base,
+	    .memory_size = on ? VIRTIO_MMIO_WINDOW_SIZE : 0,
+	    .userspace_addr = (uintptr_t)m->regs,
+	};
+
+	if (ioctl(m->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return -errno;
+	return 0;
 }
 
 int virtio_mmio_ack_fd(const struct virtio_mmio *m, uint32_t value)
@@ -517,6 +609,13 @@ int virtio_mmio_create(struct virtio_mmio **out,
 	m->loop = env->loop;
 	m->base = base;
 	m->gsi = gsi;
+	m->regs_slot = -1;
+	m->regs = mmap(NULL, VIRTIO_MMIO_WINDOW_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m->regs == MAP_FAILED) {
+		m->regs = NULL;
+		goto err_free;
+	}
 	m->q = calloc(nq ? nq : 1, sizeof(*m->q));
 	if (!m->q)
 		goto err_free;
@@ -535,6 +634,23 @@ int virtio_mmio_create(struct virtio_mmio **out,
 	r = mmio_irq_init(&m->irq, m->vm_fd, gsi);
 	if (r)
 		goto err_close;
+	pthread_mutex_lock(&dev->lock);
+	dev->transport = m;
+	mmio_regs_sync(m);
+	pthread_mutex_unlock(&dev->lock);
+	if (m->vm_fd >= 0 && env->regs_slot) {
+		r = mmio_regs_slot(m, (int)env->regs_slot, true);
+		if (!r)
+			m->regs_slot = (int)env->regs_slot;
+		else
+			pr_debug("%s: no read-only memslot (%s): register "
+				 "reads exit",
+				 dev->ops->name, strerror(-r));
+	}
+	mmio_irq_use_word(
+	    &m->irq,
+	    (uint32_t *)(void *)(m->regs + VIRTIO_MMIO_INTERRUPT_STATUS),
+	    m->regs_slot >= 0);
 	r = bus_register(env->mmio_bus, base, VIRTIO_MMIO_WINDOW_SIZE,
 			 dev->ops->name, &mmio_bus_ops, m);
 	if (r) {
@@ -552,12 +668,17 @@ int virtio_mmio_create(struct virtio_mmio **out,
 		pr_err("%s: io loop poller: %s", dev->ops->name, strerror(-r));
 		goto err_irqfd;
 	}
+	pthread_mutex_lock(&dev->lock);
 	dev->interrupt = mmio_interrupt;
-	dev->transport = m;
+	dev->changed = mmio_changed;
+	pthread_mutex_unlock(&dev->lock);
 	*out = m;
 	return 0;
 
 err_irqfd:
+	if (m->regs_slot >= 0)
+		(void)mmio_regs_slot(m, m->regs_slot, false);
+	dev->transport = NULL;
 	mmio_irq_destroy(&m->irq);
 err_close:
 	for (unsigned int i = 0; i < nq; i++)
@@ -565,6 +686,8 @@ err_close:
 			close(m->q[i].src.fd);
 	free(m->q);
 err_free:
+	if (m->regs)
+		munmap(m->regs, VIRTIO_MMIO_WINDOW_SIZE);
 	free(m);
 	return r;
 }
@@ -577,12 +700,25 @@ void virtio_mmio_destroy(struct virtio_mmio *m)
 	if (m->wired)
 		mmio_unwire(m);
 	m->vd->interrupt = NULL;
+	m->vd->changed = NULL;
 	pthread_mutex_unlock(&m->vd->lock);
 	(void)io_loop_remove_poller(m->loop, &m->poller); /* it was added */
+	if (m->regs_slot >= 0) {
+		int r = mmio_regs_slot(m, m->regs_slot, false);
+
+		if (r) {
+			/* KVM may still map it: leave the page be. */
+			pr_warn("%s: register page memslot: %s",
+				m->vd->ops->name, strerror(-r));
+			m->regs = NULL;
+		}
+	}
 	mmio_irq_destroy(&m->irq);
 	for (unsigned int i = 0; i < m->vd->ops->num_queues; i++)
 		close(m->q[i].src.fd);
 	free(m->q);
+	if (m->regs)
+		munmap(m->regs, VIRTIO_MMIO_WINDOW_SIZE);
 	free(m);
 }
 

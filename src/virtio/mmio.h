@@ -16,6 +16,15 @@
  * before the loop sleeps, doorbells are re-armed and the rings looked at
  * once more, so no chain is left without a doorbell or a look.
  *
+ * The register page: where KVM has read-only memslots, the window is also
+ * a read-only page of memory the VMM keeps equal to what a read of each
+ * register or config byte would return, so the guest reads without an
+ * exit (an interrupt handler's InterruptStatus read above all) while its
+ * writes still exit to the VMM, or to ioeventfds in KVM. Anything that
+ * changes a value the guest can read updates the page under the device
+ * mutex: the end of each register write, and the device's own changes
+ * (virtio_dev's changed hook: DEVICE_NEEDS_RESET, a config change).
+ *
  * Threads: register accesses arrive on vCPU threads (through bus.c) and
  * take the device mutex; doorbells are served on the loop thread.
  */
@@ -38,6 +47,11 @@ struct virtio_mmio_env {
 	 * interrupts only signal the eventfd virtio_mmio_irq_fd() returns.
 	 */
 	int vm_fd;
+	/*
+	 * A free KVM memslot for the register page (above), or 0 (guest RAM
+	 * holds slot 0): every register read then exits to the VMM.
+	 */
+	unsigned int regs_slot;
 	const struct mem *mem;
 	struct io_loop *loop;
 	struct bus *mmio_bus;
@@ -71,6 +85,17 @@ void virtio_mmio_destroy(struct virtio_mmio *m);
 
 /* The eventfd behind the KVM_IRQFD (tests count interrupts with it). */
 int virtio_mmio_irq_fd(const struct virtio_mmio *m);
+
+/*
+ * The register page as the guest reads it when KVM maps it (always kept,
+ * for tests: every register and config byte equals what a read through
+ * the bus returns, InterruptStatus once ACKs are taken). Lock not needed
+ * to look; values are stored atomically.
+ */
+const uint8_t *virtio_mmio_regs(const struct virtio_mmio *m);
+
+/* Does the guest read the register page without exits? */
+bool virtio_mmio_regs_mapped(const struct virtio_mmio *m);
 
 /*
  * The eventfd in which KVM counts InterruptACK writes of @value (1-3,

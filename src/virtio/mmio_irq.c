@@ -29,6 +29,7 @@ int mmio_irq_init(struct mmio_irq *irq, int vm_fd, unsigned int gsi)
 	int r;
 
 	memset(irq, 0, sizeof(*irq));
+	irq->status = &irq->own_status;
 	irq->vm_fd = vm_fd;
 	irq->gsi = gsi;
 	irq->irq_fd = -1;
@@ -77,29 +78,61 @@ void mmio_irq_destroy(struct mmio_irq *irq)
 	pthread_mutex_destroy(&irq->ack_lock);
 }
 
-/* ack_lock held: clear what the ACKs KVM counted acknowledge. */
+void mmio_irq_use_word(struct mmio_irq *irq, uint32_t *word, bool guest_reads)
+{
+	__atomic_store_n(word, __atomic_load_n(irq->status, __ATOMIC_SEQ_CST),
+			 __ATOMIC_SEQ_CST);
+	irq->status = word;
+	irq->guest_reads = guest_reads;
+}
+
+/*
+ * ack_lock held: clear what the ACKs KVM counted acknowledge. Only the
+ * values that share a bit with InterruptStatus can: a driver acknowledges
+ * what it read, and a bit stays set until its ACK is taken here (or exits),
+ * so the other counters hold nothing that matters yet.
+ */
 static void take_acks(struct mmio_irq *irq)
 {
+	uint32_t st = __atomic_load_n(irq->status, __ATOMIC_SEQ_CST);
 	uint32_t clear = 0;
 
 	for (unsigned int i = 0; i < MMIO_IRQ_ACK_VALUES; i++)
-		if (io_eventfd_drain(irq->ack_fd[i]) > 0)
+		if (((i + 1) & st) && io_eventfd_drain(irq->ack_fd[i]) > 0)
 			clear |= i + 1;
 	if (clear)
-		__atomic_fetch_and(&irq->status, ~clear, __ATOMIC_SEQ_CST);
+		__atomic_fetch_and(irq->status, ~clear, __ATOMIC_SEQ_CST);
+}
+
+/* The guest reads the word itself: ACKs first, then the bits (header). */
+static int raise_read_by_guest(struct mmio_irq *irq, uint32_t bits)
+{
+	uint32_t old;
+
+	pthread_mutex_lock(&irq->ack_lock);
+	take_acks(irq);
+	old = __atomic_fetch_or(irq->status, bits, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&irq->ack_lock);
+	if ((old & bits) == bits)
+		return 0;
+	return io_eventfd_signal(irq->irq_fd);
 }
 
 int mmio_irq_raise(struct mmio_irq *irq, uint32_t bits)
 {
-	uint32_t old = __atomic_fetch_or(&irq->status, bits, __ATOMIC_SEQ_CST);
+	uint32_t old;
 
+	if (irq->guest_reads &&
+	    __atomic_load_n(&irq->acks_wired, __ATOMIC_ACQUIRE))
+		return raise_read_by_guest(irq, bits);
+	old = __atomic_fetch_or(irq->status, bits, __ATOMIC_SEQ_CST);
 	if ((old & bits) == bits) {
 		/* In flight, unless the driver has acknowledged it in KVM. */
 		if (!__atomic_load_n(&irq->acks_wired, __ATOMIC_ACQUIRE))
 			return 0;
 		pthread_mutex_lock(&irq->ack_lock);
 		take_acks(irq);
-		old = __atomic_fetch_or(&irq->status, bits, __ATOMIC_SEQ_CST);
+		old = __atomic_fetch_or(irq->status, bits, __ATOMIC_SEQ_CST);
 		pthread_mutex_unlock(&irq->ack_lock);
 		if ((old & bits) == bits)
 			return 0;
@@ -112,22 +145,22 @@ uint32_t mmio_irq_status(struct mmio_irq *irq)
 	uint32_t st;
 
 	if (!__atomic_load_n(&irq->acks_wired, __ATOMIC_ACQUIRE))
-		return __atomic_load_n(&irq->status, __ATOMIC_SEQ_CST);
+		return __atomic_load_n(irq->status, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&irq->ack_lock);
 	take_acks(irq);
-	st = __atomic_load_n(&irq->status, __ATOMIC_SEQ_CST);
+	st = __atomic_load_n(irq->status, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&irq->ack_lock);
 	return st;
 }
 
 void mmio_irq_ack(struct mmio_irq *irq, uint32_t bits)
 {
-	__atomic_fetch_and(&irq->status, ~bits, __ATOMIC_SEQ_CST);
+	__atomic_fetch_and(irq->status, ~bits, __ATOMIC_SEQ_CST);
 }
 
 void mmio_irq_reset(struct mmio_irq *irq)
 {
-	__atomic_store_n(&irq->status, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(irq->status, 0, __ATOMIC_SEQ_CST);
 }
 
 int mmio_irq_wire_acks(struct mmio_irq *irq, gpa_t ack_addr)

@@ -5,8 +5,9 @@
  * KVM without an exit.
  *
  * A driver's interrupt handler reads InterruptStatus and writes the value
- * back to InterruptACK (Linux's vm_interrupt()). The read has to exit to
- * the VMM; the write does not: while the device is wired (DRIVER_OK), an
+ * back to InterruptACK (Linux's vm_interrupt()). The read exits to the
+ * VMM unless the guest reads the register page (below); the write does
+ * not exit: while the device is wired (DRIVER_OK), an
  * ACK of VRING, CONFIG or both (1, 2, 3, the values a driver writes) is a
  * KVM_IOEVENTFD with that datamatch, counted in an eventfd of its own, and
  * the vCPU goes on. The VMM applies those ACKs when they can matter:
@@ -23,6 +24,15 @@
  * Other ACK values (0, bits beyond the two) exit and clear at once
  * (mmio_irq_ack()), as every ACK does while the device is not wired.
  *
+ * Where the guest reads the register page from memory (mmio.c's read-only
+ * memslot: no exit at all), the word it reads is the one
+ * mmio_irq_use_word() names, and no read takes ACKs. Every raise then
+ * takes the ACKs of the bits still set before it sets its own: the
+ * handler that the edge runs reads only bits raised since its last ACK
+ * (an ACK KVM counted but the VMM had not applied would otherwise show a
+ * stale CONFIG, a spurious configuration change). Taking them after the
+ * own bit was set could clear it; before, never.
+ *
  * Any thread may raise; InterruptStatus is read on vCPU threads.
  */
 #ifndef VIRTIO_MMIO_IRQ_H
@@ -38,8 +48,11 @@
 #define MMIO_IRQ_ACK_VALUES 3
 
 struct mmio_irq {
-	uint32_t status; /* InterruptStatus, atomic */
-	int vm_fd;	 /* or -1: no KVM (unit tests) */
+	uint32_t *status;    /* InterruptStatus, atomic: own_status or the
+				register page's word */
+	uint32_t own_status; /* until mmio_irq_use_word() */
+	bool guest_reads;    /* the guest reads *status without an exit */
+	int vm_fd;	     /* or -1: no KVM (unit tests) */
 	unsigned int gsi;
 	int irq_fd;			 /* eventfd behind KVM_IRQFD */
 	bool irqfd;			 /* KVM_IRQFD assigned */
@@ -55,6 +68,13 @@ struct mmio_irq {
  * (the KVM_IRQFD error is logged).
  */
 int mmio_irq_init(struct mmio_irq *irq, int vm_fd, unsigned int gsi);
+
+/*
+ * Keep InterruptStatus in @word from now on (its current value moves
+ * there); @guest_reads: the guest reads @word itself, without an exit.
+ * Before the device is live.
+ */
+void mmio_irq_use_word(struct mmio_irq *irq, uint32_t *word, bool guest_reads);
 
 /* Unwire, deassign the irqfd, close everything. */
 void mmio_irq_destroy(struct mmio_irq *irq);

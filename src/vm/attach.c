@@ -315,8 +315,13 @@ int attach_virtio_windows(struct vm *vm, char *err, size_t err_len)
 	};
 
 	for (unsigned int i = 0; x && i < x->nr_mmio; i++) {
-		int r = virtio_mmio_create(&x->mmio[i], &env, x->devs[i],
-					   x->acpi[i].base, x->acpi[i].gsi);
+		struct virtio_mmio_env dev_env = env;
+		int r;
+
+		/* Guest RAM has the slots below MEM_MAX_REGIONS. */
+		dev_env.regs_slot = MEM_MAX_REGIONS + i;
+		r = virtio_mmio_create(&x->mmio[i], &dev_env, x->devs[i],
+				       x->acpi[i].base, x->acpi[i].gsi);
 
 		if (r) {
 			snprintf(err, err_len, "%s: %s", x->devs[i]->ops->name,

@@ -153,6 +153,28 @@ static void step(struct bus *bus, struct fake_dev *dev, struct virtio_mmio *m,
 	}
 }
 
+/*
+ * The register page says what reads through the bus say, whatever the
+ * guest did (the page is what a guest reads where KVM maps it).
+ */
+static void check_page(struct bus *bus, struct virtio_mmio *m,
+		       const struct fake_dev *dev)
+{
+	const uint8_t *page = virtio_mmio_regs(m);
+	uint8_t cfg[sizeof(dev->config)];
+	uint32_t v;
+
+	for (uint64_t off = 0; off < VIRTIO_MMIO_CONFIG; off += 4) {
+		(void)bus_dispatch(bus, BASE + off, &v, 4, false);
+		if (memcmp(page + off, &v, 4))
+			abort();
+	}
+	(void)bus_dispatch(bus, BASE + VIRTIO_MMIO_CONFIG, cfg, sizeof(cfg),
+			   false);
+	if (memcmp(page + VIRTIO_MMIO_CONFIG, cfg, sizeof(cfg)))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -179,6 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (unsigned int i = 0; i < MAX_OPS && in.n; i++)
 		step(&bus, &dev, m, &in);
+	check_page(&bus, m, &dev);
 	if (getenv("FUZZ_TRACE"))
 		fprintf(stderr, "fuzz_mmio: status %#x, used idx %u\n",
 			dev.vd.status, ram[0x1202] | ram[0x1203] << 8);

@@ -123,11 +123,23 @@ struct env {
 	unsigned int kicks; /* doorbells the polled driver rang */
 };
 
+/* A register as the page shows it (what a guest reads without exits). */
+static uint32_t page_rd(struct env *e, uint64_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, virtio_mmio_regs(e->m) + off, 4);
+	return v;
+}
+
+/* Every register read also checks the page says the same. */
 static uint32_t rd(struct env *e, uint64_t off)
 {
 	uint32_t v = 0xdeadbeef;
 
 	CHECK(bus_dispatch(&e->bus, BASE + off, &v, 4, false));
+	if (off < VIRTIO_MMIO_CONFIG)
+		CHECK_EQ(page_rd(e, off), v);
 	return v;
 }
 
@@ -605,11 +617,71 @@ static void test_warnings_ratelimited(void)
 	env_fini(&b);
 }
 
+/*
+ * The register page against reads through the bus, at every offset: after
+ * the driver's writes, a device-side config change and DEVICE_NEEDS_RESET.
+ */
+static void check_page(struct env *e)
+{
+	uint8_t cfg[sizeof(e->dev.config)];
+
+	for (uint64_t off = 0; off < VIRTIO_MMIO_CONFIG; off += 4)
+		(void)rd(e, off);
+	CHECK(bus_dispatch(&e->bus, BASE + VIRTIO_MMIO_CONFIG, cfg, sizeof(cfg),
+			   false));
+	CHECK(!memcmp(virtio_mmio_regs(e->m) + VIRTIO_MMIO_CONFIG, cfg,
+		      sizeof(cfg)));
+}
+
+static void test_register_page(void)
+{
+	struct env e;
+	uint32_t gen;
+
+	env_init(&e);
+	CHECK(!virtio_mmio_regs_mapped(e.m)); /* no KVM here */
+	check_page(&e);
+	wr(&e, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	check_page(&e);
+	drv_start(&e);
+	wr(&e, VIRTIO_MMIO_QUEUE_SEL, 1);
+	check_page(&e);
+	wr(&e, VIRTIO_MMIO_QUEUE_SEL, 0);
+	check_page(&e);
+	/* The device changes its config: new bytes, a new generation. */
+	gen = page_rd(&e, VIRTIO_MMIO_CONFIG_GENERATION);
+	pthread_mutex_lock(&e.dev.vd.lock);
+	memcpy(e.dev.config, "changed", 8);
+	virtio_dev_config_changed(&e.dev.vd);
+	pthread_mutex_unlock(&e.dev.vd.lock);
+	CHECK(page_rd(&e, VIRTIO_MMIO_CONFIG_GENERATION) != gen);
+	CHECK(
+	    !memcmp(virtio_mmio_regs(e.m) + VIRTIO_MMIO_CONFIG, "changed", 8));
+	CHECK(wait_irq(&e) >= 1);
+	CHECK_EQ(page_rd(&e, VIRTIO_MMIO_INTERRUPT_STATUS), 2);
+	check_page(&e);
+	wr(&e, VIRTIO_MMIO_INTERRUPT_ACK, 2);
+	CHECK_EQ(page_rd(&e, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	/* The device breaks: the status the driver reads says so. */
+	pthread_mutex_lock(&e.dev.vd.lock);
+	virtio_dev_set_needs_reset(&e.dev.vd);
+	pthread_mutex_unlock(&e.dev.vd.lock);
+	CHECK(page_rd(&e, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	check_page(&e);
+	/* A reset leaves the page as a new device's. */
+	wr(&e, VIRTIO_MMIO_STATUS, 0);
+	CHECK_EQ(page_rd(&e, VIRTIO_MMIO_STATUS), 0);
+	CHECK_EQ(page_rd(&e, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	check_page(&e);
+	env_fini(&e);
+}
+
 int main(void)
 {
 	test_loop_kinds();
 	alarm(60);
 	test_registers();
+	test_register_page();
 	test_ever_started();
 	test_warnings_ratelimited();
 	test_round_trip();
