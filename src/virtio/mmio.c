@@ -268,13 +268,13 @@ static void mmio_regs_sync(struct virtio_mmio *m)
 		memset(now, 0, n);
 		ops->read_config(m->vd, 0, now, n);
 		if (memcmp(now, cfg, n)) {
+			/* Release stores: the marker, the bytes, then the
+			 * generation, in that order. */
 			regs_put(m, VIRTIO_MMIO_CONFIG_GENERATION,
 				 ~m->vd->config_generation);
-			__atomic_thread_fence(__ATOMIC_RELEASE);
 			for (size_t i = 0; i < n; i++)
 				__atomic_store_n(&cfg[i], now[i],
-						 __ATOMIC_RELAXED);
-			__atomic_thread_fence(__ATOMIC_RELEASE);
+						 __ATOMIC_RELEASE);
 		}
 	}
 	regs_put(m, VIRTIO_MMIO_CONFIG_GENERATION, m->vd->config_generation);

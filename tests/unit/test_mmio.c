@@ -126,10 +126,9 @@ struct env {
 /* A register as the page shows it (what a guest reads without exits). */
 static uint32_t page_rd(struct env *e, uint64_t off)
 {
-	uint32_t v;
+	const void *p = virtio_mmio_regs(e->m) + off;
 
-	memcpy(&v, virtio_mmio_regs(e->m) + off, 4);
-	return v;
+	return __atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE);
 }
 
 /* Every register read also checks the page says the same. */
