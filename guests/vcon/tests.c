@@ -167,10 +167,13 @@ static long hostile_one(struct gdev *d, const char *what, bool loop)
 	}
 	q->used->avail_event = q->avail_idx; /* force the doorbell */
 	gq_post(d, q, a, 16);
-	for (unsigned int i = 0; i < 200000; i++) {
+	/* Status reads come from the register page and do not exit, so the
+	 * bound counts memory loads: enough for the io thread to act. */
+	for (unsigned long i = 0; i < 2000000000UL; i++) {
 		st = vreg_read(d, VIRTIO_MMIO_STATUS);
 		if (st & VIRTIO_CONFIG_S_NEEDS_RESET)
 			break;
+		cpu_relax();
 	}
 	if (!(st & VIRTIO_CONFIG_S_NEEDS_RESET)) {
 		printk("FAIL: vcon: %s: status 0x%x, no NEEDS_RESET\n", what,
