@@ -3,6 +3,7 @@
 # Options on the kernel command line:
 #   fs_tag=TAG       the tag to mount (default share) on /mnt/fs
 #   fs_big_mib=N     size of the big file of fs-work (default 1024)
+#   fs_small=N       how many small files fs-work writes (default 10000, even)
 #   fs_secret=WORD   what the L1 wrote into a file outside the shared
 #                    directory (fs-confine looks for it everywhere it can)
 # Markers:
@@ -13,7 +14,7 @@
 #               ok (hard link count 2, symlink target), FS_CHMOD ok (mode,
 #               owner 1234:5678), FS_XATTR ok (set, get, list, remove),
 #               FS_FSYNC ok, FS_BIG bytes=<n> (fs_big_mib MiB of zeros,
-#               fsync'd), FS_SMALL count=2000, FS_LIST ok (ls and find
+#               fsync'd), FS_SMALL count=<fs_small>, FS_LIST ok (ls and find
 #               agree), FS_RMTREE ok, FS_WORK_DONE
 #   fs-rw       4 MiB random written, read back after dropping caches,
 #               renamed, removed: FS_RW ok
@@ -103,10 +104,11 @@ print('FS_FSYNC ok')
 	mkdir $w/small && cd $w/small || { fs_fail small; return 1; }
 	# Two writers at once, one per vCPU: requests from both in flight
 	# (and half the wall time of the FUSE round trips under TCG).
-	for half in 0 1000; do
+	half=$((FS_SMALL / 2))
+	for first in 1 $((half + 1)); do
 		(
-			i=$((half + 1))
-			while [ $i -le $((half + 1000)) ]; do
+			i=$first
+			while [ $i -lt $((first + half)) ]; do
 				echo $i >f$i
 				i=$((i + 1))
 			done
@@ -116,7 +118,8 @@ print('FS_FSYNC ok')
 	cd /
 	echo "FS_SMALL count=$(ls $w/small | wc -l)"
 	[ "$(find $w/small -type f | wc -l)" = "$(ls -a $w/small | grep -c '^f')" ] &&
-		[ "$(cat $w/small/f1234)" = 1234 ] && echo "FS_LIST ok" || fs_fail list
+		[ "$(cat $w/small/f$((half + 1)))" = $((half + 1)) ] &&
+		[ "$(cat $w/small/f$FS_SMALL)" = "$FS_SMALL" ] && echo "FS_LIST ok" || fs_fail list
 	mkdir -p $w/tree/a/b/c && echo x >$w/tree/a/b/c/f && ln -s c $w/tree/a/b/l &&
 		rm -rf $w/tree && [ ! -e $w/tree ] && echo "FS_RMTREE ok" || fs_fail rmtree
 	echo "FS_WORK_DONE"
@@ -197,11 +200,12 @@ fs_root() {
 }
 
 fs_test() {
-	FS_TAG=share FS_BIG_MIB=1024 FS_SECRET= FSB_MIB=1024 FSB_RT=10 FSB_ONLY=
+	FS_TAG=share FS_BIG_MIB=1024 FS_SMALL=10000 FS_SECRET= FSB_MIB=1024 FSB_RT=10 FSB_ONLY=
 	for arg in $(cat /proc/cmdline); do
 		case $arg in
 		fs_tag=*) FS_TAG=${arg#fs_tag=} ;;
 		fs_big_mib=*) FS_BIG_MIB=${arg#fs_big_mib=} ;;
+		fs_small=*) FS_SMALL=${arg#fs_small=} ;;
 		fs_secret=*) FS_SECRET=${arg#fs_secret=} ;;
 		fsb_mib=*) FSB_MIB=${arg#fsb_mib=} ;;
 		fsb_rt=*) FSB_RT=${arg#fsb_rt=} ;;

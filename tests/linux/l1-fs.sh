@@ -33,7 +33,7 @@ fs_umount_share() {
 
 # What the guest did, seen from the host.
 fs_check_work() {
-	local d=$1 w=$1/share/work sum big bad=
+	local d=$1 w=$1/share/work sum big small bad=
 	sum=$(sed -n 's/.*FS_DATA sha256=\([0-9a-f]*\).*/\1/p' "$d/serial.log" | head -n1)
 	big=$(sed -n 's/.*FS_BIG bytes=\([0-9]*\).*/\1/p' "$d/serial.log" | head -n1)
 	[ -n "$sum" ] && [ "$(sha256sum "$w/renamed.bin" | cut -d' ' -f1)" = "$sum" ] || bad="$bad data"
@@ -48,8 +48,9 @@ sys.exit(0 if os.getxattr(p, 'user.keep') == b'kept' and 'user.gone' not in os.l
 	[ "$(cat "$w/synced.txt" 2>/dev/null)" = synced ] || bad="$bad fsync-file"
 	[ -n "$big" ] && [ "$(stat -c %s "$w/big.bin")" = "$big" ] || bad="$bad big-size"
 	cmp -s -n "${big:-1}" "$w/big.bin" /dev/zero || bad="$bad big-content"
-	[ "$(find "$w/small" -type f | wc -l)" = 2000 ] || bad="$bad small-count"
-	[ "$(cat "$w/small/f1999" 2>/dev/null)" = 1999 ] || bad="$bad small-content"
+	small=$(sed -n 's/.*FS_SMALL count=\([0-9]*\).*/\1/p' "$d/serial.log" | head -n1)
+	[ -n "$small" ] && [ "$(find "$w/small" -type f | wc -l)" = "$small" ] || bad="$bad small-count"
+	[ "$(cat "$w/small/f${small:-0}" 2>/dev/null)" = "$small" ] || bad="$bad small-content"
 	[ ! -e "$w/tree" ] || bad="$bad rmtree"
 	[ -z "$bad" ] && echo "FS_HOST_OK" || echo "FS_HOST_BAD$bad"
 	# Nothing outside the share changed.
