@@ -227,6 +227,7 @@ static int fs_devices_fill(struct json_object *obj, const struct vm_stats *st)
 					  st->fs[i].io_requests) ||
 			    !json_add_u64(f, "bad_requests",
 					  st->fs[i].bad_requests) ||
+			    !json_add_u64(f, "serve_ns", st->fs[i].serve_ns) ||
 			    fs_ops_fill(f, &st->fs[i]))
 				return -ENOMEM;
 		}

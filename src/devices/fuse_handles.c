@@ -13,6 +13,8 @@ void fuse_handles_init(struct fuse_handles *t)
 {
 	/* Slot 0 stays unused: fh 0 is what a zeroed request carries. */
 	fuse_idtab_init(&t->ids, FUSE_HANDLES_MAX, 1);
+	t->serials = 0;
+	t->dents.owner = 0;
 }
 
 void fuse_handles_reset(struct fuse_handles *t)
@@ -54,7 +56,7 @@ int fuse_handles_add(struct fuse_handles *t, int fd, bool dir,
 		return -ENOMEM;
 	}
 	*h = (struct fuse_handle){
-	    .fd = fd, .dir = dir, .dir_pos = -1, .refs = 1};
+	    .serial = ++t->serials, .fd = fd, .dir = dir, .refs = 1};
 	r = fuse_idtab_add(&t->ids, h, &h->fh);
 	if (r) {
 		close(fd);

@@ -21,14 +21,34 @@
 
 struct fuse_handle {
 	uint64_t fh;
-	int fd; /* owned */
+	uint64_t serial; /* never reused by the table */
+	int fd;		 /* owned */
 	bool dir;
-	off_t dir_pos;	   /* the fd's directory position, -1: unknown */
 	unsigned int refs; /* 1 while open + 1 per prepared I/O */
+};
+
+/* Bytes of getdents64 output kept between READDIRs. */
+#define FUSE_DENTS_SIZE 8192
+
+/*
+ * What the last getdents64 of a directory handle read and no READDIR
+ * has sent yet. The next READDIR of that handle at the offset where the
+ * last one stopped goes on from here, with no seek and no second read
+ * of the same entries. One per table: a guest walks one directory at a
+ * time, and a hostile one cannot make it grow.
+ */
+struct fuse_dents {
+	uint64_t owner; /* the handle's serial; 0: none */
+	off_t pos;	/* the directory offset of buf[next] */
+	size_t len;	/* bytes in buf */
+	size_t next;	/* the first entry not sent */
+	char buf[FUSE_DENTS_SIZE];
 };
 
 struct fuse_handles {
 	struct fuse_idtab ids;
+	uint64_t serials; /* the last one given */
+	struct fuse_dents dents;
 };
 
 void fuse_handles_init(struct fuse_handles *t);

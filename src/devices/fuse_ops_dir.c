@@ -3,8 +3,10 @@
  * FUSE directory ops: OPENDIR, READDIR, READDIRPLUS, RELEASEDIR and
  * FSYNCDIR. A directory handle is an O_RDONLY fd read with getdents64;
  * the guest's offsets are the host's d_off cookies, so a READDIR seeks
- * to the offset it is given (unless the fd is there already) and a
- * listing that changes in between behaves as it does on the host.
+ * to the offset it is given (unless the handle is there already: then it
+ * goes on with the entries its last getdents64 read and did not send,
+ * struct fuse_dents) and a listing that changes in between behaves as it does
+ * on the host.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -84,14 +86,47 @@ static size_t put_entry(struct fuse_req *r, struct fuse_handle *h,
 	return size;
 }
 
+/*
+ * The next entry of @h's listing, from what its last getdents64 read or
+ * from a new read into @b; NULL at the end or on an error (*err).
+ */
+static const struct dirent64 *next_dent(struct fuse_handle *h,
+					struct fuse_dents *b, int *err)
+{
+	ssize_t n;
+
+	if (b->next < b->len)
+		return (const void *)(b->buf + b->next);
+	b->len = b->next = 0;
+	n = getdents64(h->fd, b->buf, sizeof(b->buf));
+	if (n <= 0) {
+		*err = n < 0 ? -errno : 0;
+		return NULL;
+	}
+	b->len = (size_t)n;
+	return (const void *)b->buf;
+}
+
+/* @b set to go on with @h's listing at @pos: as it is, or after a seek. */
+static int dir_seek(struct fuse_handle *h, struct fuse_dents *b, off_t pos)
+{
+	if (b->owner == h->serial && b->pos == pos)
+		return 0;
+	b->owner = 0;
+	if (lseek(h->fd, pos, SEEK_SET) < 0)
+		return -errno;
+	*b = (struct fuse_dents){.owner = h->serial, .pos = pos};
+	return 0;
+}
+
 static int do_readdir(struct fuse_req *r, bool plus)
 {
+	struct fuse_dents *b = &r->s->handles.dents;
+	const struct dirent64 *d;
 	struct fuse_handle *h;
 	struct fuse_read_in a;
 	size_t room, used = 0;
-	char dents[8192];
 	uint8_t *buf;
-	off_t pos;
 	int err = 0;
 
 	memcpy(&a, r->arg, sizeof(a));
@@ -100,37 +135,25 @@ static int do_readdir(struct fuse_req *r, bool plus)
 		return -EBADF;
 	if (a.offset > INT64_MAX)
 		return -EINVAL;
-	pos = (off_t)a.offset;
-	if (h->dir_pos != pos && lseek(h->fd, pos, SEEK_SET) < 0)
-		return -errno;
-	h->dir_pos = pos;
 	room = MIN((size_t)a.size, fuse_reply_room(r));
 	room = MIN(room, (size_t)FUSE_SERVER_MAX_WRITE);
 	buf = malloc(room ? room : 1);
 	if (!buf)
 		return -ENOMEM;
-	for (bool full = false; !full;) {
-		ssize_t n = getdents64(h->fd, dents, sizeof(dents));
+	err = dir_seek(h, b, (off_t)a.offset);
+	/* Entries that do not fit stay in @b for the next READDIR. */
+	while (!err && (d = next_dent(h, b, &err))) {
+		size_t size = put_entry(r, h, d, plus, buf, used, room);
 
-		if (n <= 0) {
-			err = n < 0 && !used ? -errno : 0;
-			h->dir_pos = n < 0 ? -1 : pos;
+		if (!size)
 			break;
-		}
-		for (ssize_t i = 0; i < n;) {
-			const struct dirent64 *d = (void *)(dents + i);
-			size_t size = put_entry(r, h, d, plus, buf, used, room);
-
-			if (!size) {
-				full = true;
-				break;
-			}
-			used += size;
-			pos = d->d_off;
-			i += d->d_reclen;
-		}
-		/* The fd read past what fitted: put it back there. */
-		h->dir_pos = lseek(h->fd, pos, SEEK_SET) < 0 ? -1 : pos;
+		used += size;
+		b->next += d->d_reclen;
+		b->pos = d->d_off;
+	}
+	if (err) {
+		b->owner = 0; /* seek again next time */
+		err = used ? 0 : err;
 	}
 	err = err ? err : fuse_reply(r, buf, used);
 	free(buf);

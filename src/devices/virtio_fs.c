@@ -53,6 +53,7 @@ struct vfs_req {
 	struct vfs_req *next; /* the free list */
 	unsigned int gen;     /* f->gen when taken: older ones were reset */
 	unsigned int q;
+	uint64_t taken_ns; /* CLOCK_MONOTONIC when popped */
 	struct vq_chain chain;
 	struct iovec iov[VFS_MAX_SEGS];
 	struct fuse_io fio;
@@ -120,12 +121,22 @@ static void req_put(struct vfs *f, struct vfs_req *r)
 	f->free_reqs = r;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* Return @r's chain with @len reply bytes; its interrupt comes later. */
 static void req_return(struct vfs *f, struct vfs_req *r, size_t len)
 {
 	vq_push(&f->vd.vqs[r->q], r->chain.head, (uint32_t)len);
 	f->q[r->q].notify = true;
 	VFS_COUNT(f, requests);
+	__atomic_fetch_add(&f->st.serve_ns, now_ns() - r->taken_ns,
+			   __ATOMIC_RELAXED);
 }
 
 static void vfs_send_interrupts(struct vfs *f)
@@ -274,6 +285,7 @@ static void vfs_handle(struct vfs *f, struct vfs_req *r)
 	size_t written = 0;
 	int ret;
 
+	r->taken_ns = now_ns();
 	if (!vfs_has_server(f)) {
 		VFS_COUNT(f, bad_requests);
 		req_return(f, r, 0);
@@ -518,6 +530,7 @@ void vfs_stats(struct vfs *f, struct vfs_stats *st)
 	st->io_requests = __atomic_load_n(&f->st.io_requests, __ATOMIC_RELAXED);
 	st->bad_requests =
 	    __atomic_load_n(&f->st.bad_requests, __ATOMIC_RELAXED);
+	st->serve_ns = __atomic_load_n(&f->st.serve_ns, __ATOMIC_RELAXED);
 	for (size_t op = 0; op < FUSE_SERVER_NOPS; op++)
 		st->ops[op] = __atomic_load_n(&f->st.ops[op], __ATOMIC_RELAXED);
 }

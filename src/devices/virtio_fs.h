@@ -37,6 +37,7 @@ struct vfs_stats {
 	uint64_t requests;     /* answered (or forgotten) */
 	uint64_t io_requests;  /* of them through io_uring */
 	uint64_t bad_requests; /* chains that could not carry a reply */
+	uint64_t serve_ns;     /* summed: chain taken -> chain returned */
 	uint64_t ops[FUSE_SERVER_NOPS]; /* requests by FUSE opcode */
 };
 

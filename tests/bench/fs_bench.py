@@ -121,12 +121,18 @@ def print_ops(stats):
     """The FUSE requests by op from vmm's --stats document."""
     try:
         with open(stats) as f:
-            ops = json.load(f)["fs"][0]["ops"]
+            fs = json.load(f)["fs"][0]
+        ops = fs["ops"]
     except (OSError, ValueError, KeyError, IndexError):
         print("    (no op counts: %s unreadable)" % stats)
         return
     top = sorted(ops.items(), key=lambda kv: -kv[1])
     print("    FUSE requests: " + ", ".join("%s %d" % kv for kv in top), flush=True)
+    if fs.get("requests") and "serve_ns" in fs:
+        # Taken off the queue -> back in the used ring, in the server.
+        print("    in the server: %.1f s in all, %.0f us per request (mean)" %
+              (fs["serve_ns"] / 1e9, fs["serve_ns"] / fs["requests"] / 1e3),
+              flush=True)
 
 
 def col_vmm(a, share, serial, limit, loop=None, binary=VMM, name="vmm"):

@@ -410,6 +410,113 @@ static void test_readdir(int mode)
 	fc_teardown(&c);
 }
 
+/*
+ * One READDIR of @size bytes at *@off: the inode number of each f<n>
+ * appended to @inos at index n, *@off moved past the last entry, the
+ * names in the order they came appended to @order (at most @cap).
+ * Returns how many entries came back (0: the end).
+ */
+static int readdir_chunk(struct fc *c, uint64_t fh, uint64_t *off, size_t size,
+			 uint64_t *inos, int *order, int *n)
+{
+	struct fuse_read_in in = {
+	    .fh = fh, .offset = *off, .size = (uint32_t)size};
+	uint8_t buf[512];
+	struct fc_req q;
+	size_t len = 0, p = 0;
+	int got = 0;
+
+	CHECK(size <= sizeof(buf));
+	fc_begin(&q, FUSE_READDIR, 0);
+	fc_add(&q, &in, sizeof(in));
+	CHECK_EQ(fc_send(c, &q, buf, size, &len), 0);
+	while (p < len) {
+		struct fuse_dirent d;
+		char name[256] = {0};
+		int i;
+
+		memcpy(&d, buf + p, sizeof(d));
+		CHECK(d.namelen < sizeof(name));
+		memcpy(name, buf + p + sizeof(d), d.namelen);
+		p += FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + d.namelen);
+		*off = d.off;
+		got++;
+		if (sscanf(name, "f%d", &i) == 1 && i >= 0 && i < NFILES &&
+		    *n < NFILES) {
+			inos[i] = d.ino;
+			order[(*n)++] = i;
+		}
+	}
+	return got;
+}
+
+/* Directory @dir of the share with the files f000.. (long names). */
+static uint64_t make_listed_dir(struct fc *c, const char *dir, uint64_t *inos)
+{
+	char rel[96];
+	struct fuse_entry_out e;
+	struct stat st;
+
+	CHECK_EQ(mkdir(fc_path(c, dir), 0755), 0);
+	for (int i = 0; i < NFILES; i++) {
+		snprintf(rel, sizeof(rel),
+			 "%s/f%03d-a-name-long-enough-to-fill-pages", dir, i);
+		fc_put_file(c, rel, "", 0);
+		CHECK_EQ(stat(fc_path(c, rel), &st), 0);
+		inos[i] = st.st_ino;
+	}
+	CHECK_EQ(fc_lookup(c, FUSE_ROOT_ID, dir, &e), 0);
+	return e.nodeid;
+}
+
+/*
+ * What one getdents64 read ahead belongs to one handle at one offset.
+ * Two directories with the same names (so the same offsets, on file
+ * systems whose cookies hash the name or count entries), listed in
+ * turns by equal chunks, each get their own entries, all of them once;
+ * a listing restarted at an offset it had passed gets the same tail.
+ */
+static void test_readdir_interleaved(int mode)
+{
+	static uint64_t host_a[NFILES], host_b[NFILES], got_a[NFILES],
+	    got_b[NFILES], unused[NFILES];
+	static int order_a[NFILES], order_b[NFILES], again[NFILES];
+	uint64_t fa = 0, fb = 0, oa = 0, ob = 0, mid = 0;
+	int na = 0, nb = 0, nagain = 0, mid_at = 0, ra = 1, rb = 1;
+	uint64_t da, db;
+	struct fc c;
+
+	setup(&c, mode);
+	da = make_listed_dir(&c, "da", host_a);
+	db = make_listed_dir(&c, "db", host_b);
+	CHECK_EQ(opendir_req(&c, da, &fa), 0);
+	CHECK_EQ(opendir_req(&c, db, &fb), 0);
+	for (int rounds = 0; (ra || rb) && rounds < 10000; rounds++) {
+		if (ra)
+			ra = readdir_chunk(&c, fa, &oa, 400, got_a, order_a,
+					   &na);
+		if (ra && !mid_at && na >= NFILES / 2) {
+			mid = oa;
+			mid_at = na;
+		}
+		if (rb)
+			rb = readdir_chunk(&c, fb, &ob, 400, got_b, order_b,
+					   &nb);
+	}
+	CHECK_EQ(na, NFILES);
+	CHECK_EQ(nb, NFILES);
+	CHECK(!memcmp(got_a, host_a, sizeof(got_a)));
+	CHECK(!memcmp(got_b, host_b, sizeof(got_b)));
+	/* Back to the middle: the same tail again. */
+	CHECK(mid_at > 0);
+	while (readdir_chunk(&c, fa, &mid, 400, unused, again, &nagain))
+		;
+	CHECK_EQ(nagain, NFILES - mid_at);
+	CHECK(!memcmp(again, order_a + mid_at,
+		      sizeof(int) * (size_t)(NFILES - mid_at)));
+	fc_teardown(&c);
+}
+
 static int xattr_req(struct fc *c, uint32_t op, uint64_t node, uint32_t size,
 		     const char *name, void *out, size_t out_cap, size_t *len)
 {
@@ -599,6 +706,7 @@ int main(void)
 		test_read_write(mode);
 		test_create_flush_sync(mode);
 		test_readdir(mode);
+		test_readdir_interleaved(mode);
 		test_xattr(mode);
 		test_kill_suidgid(mode);
 	}
