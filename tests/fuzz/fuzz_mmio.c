@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/virtio_mmio.h>
+
 #include "base/bus.h"
 #include "base/mem.h"
 #include "base/util.h"
