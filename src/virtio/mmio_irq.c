@@ -104,8 +104,8 @@ static void take_acks(struct mmio_irq *irq)
 		__atomic_fetch_and(irq->status, ~clear, __ATOMIC_SEQ_CST);
 }
 
-/* The guest reads the word itself: ACKs first, then the bits (header). */
-static int raise_read_by_guest(struct mmio_irq *irq, uint32_t bits)
+/* Take the counted ACKs, then set @bits: whether one was clear (an edge). */
+static bool set_after_acks(struct mmio_irq *irq, uint32_t bits)
 {
 	uint32_t old;
 
@@ -113,30 +113,25 @@ static int raise_read_by_guest(struct mmio_irq *irq, uint32_t bits)
 	take_acks(irq);
 	old = __atomic_fetch_or(irq->status, bits, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&irq->ack_lock);
-	if ((old & bits) == bits)
-		return 0;
-	return io_eventfd_signal(irq->irq_fd);
+	return (old & bits) != bits;
 }
 
 int mmio_irq_raise(struct mmio_irq *irq, uint32_t bits)
 {
 	uint32_t old;
 
+	/* The guest reads the word: ACKs first, then the bits (header). */
 	if (irq->guest_reads &&
 	    __atomic_load_n(&irq->acks_wired, __ATOMIC_ACQUIRE))
-		return raise_read_by_guest(irq, bits);
+		return set_after_acks(irq, bits)
+			   ? io_eventfd_signal(irq->irq_fd)
+			   : 0;
 	old = __atomic_fetch_or(irq->status, bits, __ATOMIC_SEQ_CST);
-	if ((old & bits) == bits) {
-		/* In flight, unless the driver has acknowledged it in KVM. */
-		if (!__atomic_load_n(&irq->acks_wired, __ATOMIC_ACQUIRE))
-			return 0;
-		pthread_mutex_lock(&irq->ack_lock);
-		take_acks(irq);
-		old = __atomic_fetch_or(irq->status, bits, __ATOMIC_SEQ_CST);
-		pthread_mutex_unlock(&irq->ack_lock);
-		if ((old & bits) == bits)
-			return 0;
-	}
+	/* Set already: in flight, unless the driver acknowledged it in KVM. */
+	if ((old & bits) == bits &&
+	    (!__atomic_load_n(&irq->acks_wired, __ATOMIC_ACQUIRE) ||
+	     !set_after_acks(irq, bits)))
+		return 0;
 	return io_eventfd_signal(irq->irq_fd);
 }
 
