@@ -229,9 +229,13 @@ int fuse_op_create(struct fuse_req *r)
 
 static int closed(struct fuse_req *r, struct fuse_meta *m, ssize_t res)
 {
-	/* As close() before: the fd is gone whatever it reports. */
+	/*
+	 * As close(): the fd is gone whatever it reports, unless the ring
+	 * cancelled the close before it ran.
+	 */
 	(void)m;
-	(void)res;
+	if (res == -ECANCELED)
+		close(r->io->fd);
 	return fuse_reply(r, NULL, 0);
 }
 

@@ -157,9 +157,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(ram, 0, RAM);
 	if (len)
 		memcpy(ram, p, len);
-	if (io_loop_create(&loop, flags & 8 ? IO_LOOP_AUTO : IO_LOOP_EPOLL) ||
-	    vblk_create(&b, &cfg, &mem, loop, err, sizeof(err)))
+	loop = fuzz_loop_create(flags & 8 ? IO_LOOP_AUTO : IO_LOOP_EPOLL);
+	if (vblk_create(&b, &cfg, &mem, loop, err, sizeof(err))) {
+		fprintf(stderr, "fuzz_blk: %s\n", err);
 		abort();
+	}
 	env = (struct virtio_mmio_env){
 	    .vm_fd = -1, .mem = &mem, .loop = loop, .mmio_bus = &bus};
 	if (virtio_mmio_create(&m, &env, vblk_dev(b), BASE, 16))

@@ -326,8 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(ram, 0, RAM);
 	if (len)
 		memcpy(ram, p, len);
-	if (io_loop_create(&d.loop, flags & 8 ? IO_LOOP_AUTO : IO_LOOP_EPOLL))
-		abort();
+	d.loop = fuzz_loop_create(flags & 8 ? IO_LOOP_AUTO : IO_LOOP_EPOLL);
 	make_device(&d);
 	env = (struct virtio_mmio_env){
 	    .vm_fd = -1, .mem = &mem, .loop = d.loop, .mmio_bus = &bus};

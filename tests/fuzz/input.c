@@ -4,10 +4,13 @@
  */
 #include "input.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
+#include "io/loop.h"
 
 uint8_t fuzz_u8(struct fuzz_in *in)
 {
@@ -79,4 +82,20 @@ void fuzz_quiet_logs(void)
 	static struct log_sink sink = {.level = LOG_DEBUG, .fn = drop_line};
 
 	log_sink_enter(&sink);
+}
+
+struct io_loop *fuzz_loop_create(int kind)
+{
+	struct timespec pause = {.tv_nsec = 20 * 1000 * 1000};
+	struct io_loop *loop;
+	int r = 0;
+
+	for (int tries = 0; tries < 10; tries++) {
+		r = io_loop_create(&loop, (enum io_loop_kind)kind);
+		if (!r)
+			return loop;
+		nanosleep(&pause, NULL);
+	}
+	fprintf(stderr, "fuzz: no io loop: %s\n", strerror(-r));
+	abort();
 }

@@ -37,4 +37,14 @@ void *fuzz_dup(const void *p, size_t len, int nul);
 /* Send this thread's log lines, every level, to a sink that drops them. */
 void fuzz_quiet_logs(void);
 
+struct io_loop;
+
+/*
+ * A new io loop of @kind (enum io_loop_kind). The host refusing one is
+ * not a finding about the input: a failure is retried a few times, a
+ * short sleep apart (the kernel frees a closed ring in a worker, after
+ * close returns), then said on stderr before the abort.
+ */
+struct io_loop *fuzz_loop_create(int kind);
+
 #endif /* TESTS_FUZZ_INPUT_H */
