@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/util.h"
 
@@ -149,14 +150,6 @@ static bool fd_written_at_pos(int fd)
 		return false;
 	fl = fcntl(fd, F_GETFL);
 	return fl >= 0 && !(fl & O_APPEND);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 /* Open with the label already in c->label. */
@@ -439,7 +432,7 @@ static enum wait_result console_wait_room(struct console *c)
 	int timeout = -1, n;
 
 	if (c->stopping) {
-		uint64_t now = now_ns();
+		uint64_t now = clock_mono_ns();
 
 		if (now >= c->stall_deadline_ns)
 			return WAIT_GIVE_UP;
@@ -508,7 +501,8 @@ ssize_t console_write(struct console *c, const void *buf, size_t len)
 			p += n;
 			left -= (size_t)n;
 			if (c->stopping)
-				c->stall_deadline_ns = now_ns() + c->grace_ns;
+				c->stall_deadline_ns =
+				    clock_mono_ns() + c->grace_ns;
 			continue;
 		}
 		if (n == -EINTR)
@@ -540,7 +534,7 @@ void console_shutdown(struct console *c, unsigned int grace_ms)
 	if (!c->stopping) {
 		c->stopping = true;
 		c->grace_ns = grace_ms * 1000000ULL;
-		c->stall_deadline_ns = now_ns() + c->grace_ns;
+		c->stall_deadline_ns = clock_mono_ns() + c->grace_ns;
 	}
 	/* A writer waiting for a replay: the stopped loop will not end it. */
 	pthread_cond_broadcast(&c->replay_done);

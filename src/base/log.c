@@ -9,7 +9,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+
+#include "clock.h"
 
 /* Threads that entered no sink: warnings and errors on stderr. */
 static const struct log_sink default_sink = {.level = LOG_WARN};
@@ -111,17 +112,13 @@ bool log_ratelimit_allow(struct log_ratelimit *rl, uint64_t now_ns,
 void log_print_ratelimited(struct log_ratelimit *rl, enum log_level level,
 			   const char *fmt, ...)
 {
-	struct timespec ts;
 	uint64_t held = 0;
 	char suffix[64] = "";
 	va_list ap;
 
 	if (!log_enabled(level))
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (!log_ratelimit_allow(
-		rl, (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec,
-		&held))
+	if (!log_ratelimit_allow(rl, clock_mono_ns(), &held))
 		return;
 	if (held)
 		snprintf(suffix, sizeof(suffix), " (%llu more suppressed)",

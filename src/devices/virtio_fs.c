@@ -27,6 +27,7 @@
 #include <linux/virtio_fs.h>
 #include <linux/virtio_ids.h>
 
+#include "base/clock.h"
 #include "base/cond.h"
 #include "base/iov.h"
 #include "base/log.h"
@@ -121,21 +122,13 @@ static void req_put(struct vfs *f, struct vfs_req *r)
 	f->free_reqs = r;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Return @r's chain with @len reply bytes; its interrupt comes later. */
 static void req_return(struct vfs *f, struct vfs_req *r, size_t len)
 {
 	vq_push(&f->vd.vqs[r->q], r->chain.head, (uint32_t)len);
 	f->q[r->q].notify = true;
 	VFS_COUNT(f, requests);
-	__atomic_fetch_add(&f->st.serve_ns, now_ns() - r->taken_ns,
+	__atomic_fetch_add(&f->st.serve_ns, clock_mono_ns() - r->taken_ns,
 			   __ATOMIC_RELAXED);
 }
 
@@ -285,7 +278,7 @@ static void vfs_handle(struct vfs *f, struct vfs_req *r)
 	size_t written = 0;
 	int ret;
 
-	r->taken_ns = now_ns();
+	r->taken_ns = clock_mono_ns();
 	if (!vfs_has_server(f)) {
 		VFS_COUNT(f, bad_requests);
 		req_return(f, r, 0);

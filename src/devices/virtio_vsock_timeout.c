@@ -20,17 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 
 #define NSEC_PER_SEC 1000000000ull
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 /* Have the timer fire at @at unless it fires earlier already. */
 static void timer_arm(struct vvsock *v, uint64_t at)
@@ -53,7 +46,7 @@ static void timer_arm(struct vvsock *v, uint64_t at)
 
 void vvsock_conn_deadline(struct vvsock_conn *c)
 {
-	c->deadline_ns = mono_ns() + c->v->timeout_ns;
+	c->deadline_ns = clock_mono_ns() + c->v->timeout_ns;
 	timer_arm(c->v, c->deadline_ns);
 }
 
@@ -105,7 +98,7 @@ static void timer_ready(struct io_source *src, int res)
 	pthread_mutex_lock(&v->vd.lock);
 	vvsock_reap(v, false);
 	v->timer_at = 0;
-	now = mono_ns();
+	now = clock_mono_ns();
 	for (l = v->all.next; l != &v->all; l = next) {
 		struct vvsock_conn *c =
 		    container_of(l, struct vvsock_conn, all);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "loop_int.h"
@@ -262,18 +263,10 @@ int io_loop_run(struct io_loop *l)
 	return r;
 }
 
-static uint64_t loop_now_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
-}
-
 int io_loop_drain(struct io_loop *l, bool (*busy)(void *arg), void *arg,
 		  unsigned int timeout_ms)
 {
-	uint64_t t = loop_now_ns(), deadline = t + timeout_ms * 1000000ULL;
+	uint64_t t = clock_mono_ns(), deadline = t + timeout_ms * 1000000ULL;
 	int r;
 
 	if (__atomic_load_n(&l->running, __ATOMIC_ACQUIRE) ||
@@ -287,7 +280,7 @@ int io_loop_drain(struct io_loop *l, bool (*busy)(void *arg), void *arg,
 			return r;
 		l->ops->dispatch(l);
 		loop_batch_end(l);
-		t = loop_now_ns();
+		t = clock_mono_ns();
 	}
 	return 0;
 }
