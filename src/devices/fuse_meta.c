@@ -218,9 +218,6 @@ void fuse_meta_abort(struct fuse_server *s, struct fuse_io *io, ssize_t res)
 	/* The step's own result may be an fd nobody will take now. */
 	if (io->op == FUSE_IO_OPENAT2 && res >= 0)
 		close((int)res);
-	/* A close that never ran (cancelled) still owns its fd. */
-	if (io->op == FUSE_IO_CLOSE && res == -ECANCELED)
-		close(io->fd);
 	meta_free(s, io->meta);
 	io->meta = NULL;
 }

@@ -230,12 +230,11 @@ int fuse_op_create(struct fuse_req *r)
 static int closed(struct fuse_req *r, struct fuse_meta *m, ssize_t res)
 {
 	/*
-	 * As close(): the fd is gone whatever it reports, unless the ring
-	 * cancelled the close before it ran.
+	 * As close(): the fd is gone whatever it reports (one the ring
+	 * cancelled, fuse_server_complete() has closed).
 	 */
 	(void)m;
-	if (res == -ECANCELED)
-		close(r->io->fd);
+	(void)res;
 	return fuse_reply(r, NULL, 0);
 }
 

@@ -428,6 +428,9 @@ int fuse_server_complete(struct fuse_server *s, struct fuse_io *io, ssize_t res,
 	int ret;
 
 	*written = 0;
+	/* A close the ring cancelled before it ran still owns its fd. */
+	if (io->op == FUSE_IO_CLOSE && res == -ECANCELED)
+		close(io->fd);
 	if (out_len < sizeof(struct fuse_out_header)) {
 		if (io->meta)
 			fuse_meta_abort(s, io, res);
