@@ -190,17 +190,26 @@ static struct json_object *net_obj(const struct vnet_stats *n)
 	return o;
 }
 
-/* "ops": {"LOOKUP": n, ...}, the ops the guest has sent. */
+/*
+ * "ops": {"LOOKUP": n, ...}, the ops the guest has sent, and "op_ns":
+ * {"LOOKUP": ns, ...}, the time each kind spent in the server.
+ */
 static int fs_ops_fill(struct json_object *f, const struct vfs_stats *st)
 {
-	struct json_object *ops = json_object_new_object();
+	struct json_object *ops = json_object_new_object(), *ns;
 
-	if (!ops || !json_add(f, "ops", ops))
+	if (!json_add(f, "ops", ops))
 		return -ENOMEM;
-	for (uint32_t op = 0; op < FUSE_SERVER_NOPS; op++)
-		if (st->ops[op] &&
-		    !json_add_u64(ops, fuse_server_op_name(op), st->ops[op]))
+	ns = json_object_new_object();
+	if (!json_add(f, "op_ns", ns))
+		return -ENOMEM;
+	for (uint32_t op = 0; op < FUSE_SERVER_NOPS; op++) {
+		const char *name = fuse_server_op_name(op);
+
+		if (st->ops[op] && (!json_add_u64(ops, name, st->ops[op]) ||
+				    !json_add_u64(ns, name, st->op_ns[op])))
 			return -ENOMEM;
+	}
 	return 0;
 }
 

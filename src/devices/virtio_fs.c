@@ -54,6 +54,7 @@ struct vfs_req {
 	struct vfs_req *next; /* the free list */
 	unsigned int gen;     /* f->gen when taken: older ones were reset */
 	unsigned int q;
+	uint32_t op;	   /* the FUSE opcode if served, else 0 */
 	uint64_t taken_ns; /* CLOCK_MONOTONIC when popped */
 	struct vq_chain chain;
 	struct iovec iov[VFS_MAX_SEGS];
@@ -127,9 +128,11 @@ static void req_return(struct vfs *f, struct vfs_req *r, size_t len)
 {
 	vq_push(&f->vd.vqs[r->q], r->chain.head, (uint32_t)len);
 	f->q[r->q].notify = true;
+	uint64_t ns = clock_mono_ns() - r->taken_ns;
+
 	VFS_COUNT(f, requests);
-	__atomic_fetch_add(&f->st.serve_ns, clock_mono_ns() - r->taken_ns,
-			   __ATOMIC_RELAXED);
+	__atomic_fetch_add(&f->st.serve_ns, ns, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&f->st.op_ns[r->op], ns, __ATOMIC_RELAXED);
 }
 
 static void vfs_send_interrupts(struct vfs *f)
@@ -242,16 +245,18 @@ static int vfs_server_create(struct vfs *f, char *err, size_t err_len)
 
 /* ---- the queues ----------------------------------------------------- */
 
-/* The request's opcode, counted if the server serves it. */
-static void count_op(struct vfs *f, const struct vq_chain *c)
+/* The request's opcode, counted if the server serves it (else 0). */
+static uint32_t count_op(struct vfs *f, const struct vq_chain *c)
 {
 	uint32_t op;
 
 	if (iov_to_buf(c->iov, c->n_out,
 		       offsetof(struct fuse_in_header, opcode), &op,
-		       sizeof(op)) == sizeof(op) &&
-	    fuse_server_op_name(op))
-		__atomic_fetch_add(&f->st.ops[op], 1, __ATOMIC_RELAXED);
+		       sizeof(op)) != sizeof(op) ||
+	    !fuse_server_op_name(op))
+		return 0;
+	__atomic_fetch_add(&f->st.ops[op], 1, __ATOMIC_RELAXED);
+	return op;
 }
 
 /*
@@ -279,13 +284,14 @@ static void vfs_handle(struct vfs *f, struct vfs_req *r)
 	int ret;
 
 	r->taken_ns = clock_mono_ns();
+	r->op = 0;
 	if (!vfs_has_server(f)) {
 		VFS_COUNT(f, bad_requests);
 		req_return(f, r, 0);
 		req_put(f, r);
 		return;
 	}
-	count_op(f, c);
+	r->op = count_op(f, c);
 	ret = fuse_server_prepare(f->srv, c->iov, c->n_out, c->out_len,
 				  c->iov + c->n_out, c->n_in, c->in_len,
 				  &written, &r->fio);
@@ -524,8 +530,11 @@ void vfs_stats(struct vfs *f, struct vfs_stats *st)
 	st->bad_requests =
 	    __atomic_load_n(&f->st.bad_requests, __ATOMIC_RELAXED);
 	st->serve_ns = __atomic_load_n(&f->st.serve_ns, __ATOMIC_RELAXED);
-	for (size_t op = 0; op < FUSE_SERVER_NOPS; op++)
+	for (size_t op = 0; op < FUSE_SERVER_NOPS; op++) {
 		st->ops[op] = __atomic_load_n(&f->st.ops[op], __ATOMIC_RELAXED);
+		st->op_ns[op] =
+		    __atomic_load_n(&f->st.op_ns[op], __ATOMIC_RELAXED);
+	}
 }
 
 bool vfs_busy(void *arg)

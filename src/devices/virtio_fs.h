@@ -38,7 +38,8 @@ struct vfs_stats {
 	uint64_t io_requests;  /* of them through io_uring */
 	uint64_t bad_requests; /* chains that could not carry a reply */
 	uint64_t serve_ns;     /* summed: chain taken -> chain returned */
-	uint64_t ops[FUSE_SERVER_NOPS]; /* requests by FUSE opcode */
+	uint64_t ops[FUSE_SERVER_NOPS];	  /* requests by FUSE opcode */
+	uint64_t op_ns[FUSE_SERVER_NOPS]; /* serve_ns by FUSE opcode */
 };
 
 /*

@@ -135,6 +135,13 @@ def print_ops(stats):
         print("    in the server: %.1f s in all, %.0f us per request (mean)" %
               (fs["serve_ns"] / 1e9, fs["serve_ns"] / fs["requests"] / 1e3),
               flush=True)
+    op_ns = fs.get("op_ns", {})
+    if op_ns:
+        # By op, the largest totals first: where the server's time went.
+        top = sorted(op_ns.items(), key=lambda kv: -kv[1])
+        print("    in the server by op (s, us each): " + ", ".join(
+            "%s %.2f %.0f" % (k, v / 1e9, v / 1e3 / max(ops.get(k, 1), 1))
+            for k, v in top if v), flush=True)
 
 
 def col_vmm(a, share, serial, limit, loop=None, binary=VMM, name="vmm"):

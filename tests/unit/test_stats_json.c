@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <linux/fuse.h>
 
 #include "check.h"
 #include "api/stats_json.h"
@@ -122,6 +123,28 @@ static void test_document(void)
 	json_object_put(doc);
 	st.nr_disks = 0;
 	st.rng = false;
+
+	/* A shared directory: its ops by count and by time, the unsent
+	 * ones left out. */
+	st.nr_fs = 1;
+	st.fs_tags[0] = "share";
+	st.fs[0] = (struct vfs_stats){.requests = 5, .serve_ns = 900};
+	st.fs[0].ops[FUSE_LOOKUP] = 3;
+	st.fs[0].op_ns[FUSE_LOOKUP] = 600;
+	st.fs[0].ops[FUSE_GETATTR] = 2;
+	st.fs[0].op_ns[FUSE_GETATTR] = 300;
+	doc = json_object_new_object();
+	CHECK_EQ(stats_json_fill(doc, &st, false), 0);
+	v = json_object_array_get_idx(get(doc, "fs"), 0);
+	CHECK(!strcmp(json_object_get_string(get(v, "tag")), "share"));
+	CHECK_EQ(json_object_get_uint64(get(v, "serve_ns")), 900);
+	CHECK_EQ(json_object_get_uint64(get(get(v, "ops"), "LOOKUP")), 3);
+	CHECK_EQ(json_object_get_uint64(get(get(v, "op_ns"), "LOOKUP")), 600);
+	CHECK_EQ(json_object_get_uint64(get(get(v, "op_ns"), "GETATTR")), 300);
+	CHECK_EQ(json_object_object_length(get(v, "op_ns")), 2);
+	CHECK(!json_object_object_get_ex(get(v, "ops"), "READ", NULL));
+	json_object_put(doc);
+	st.nr_fs = 0;
 
 	/* A transport: one ready queue, one not. */
 	st.nr_virtio = 1;
