@@ -42,6 +42,7 @@ struct fuse_server {
 	uint32_t minor;	    /* the negotiated protocol minor */
 	unsigned int async; /* FUSE_IO_BIT()s the caller runs (set_async) */
 	bool root_local;    /* the root's file system: fuse_dev_is_local() */
+	bool root_memory;   /* ... and fuse_dev_in_memory() */
 	bool inline_stat;   /* fuse_server_set_inline_stat() */
 	dev_t root_dev;
 };
@@ -75,6 +76,13 @@ typedef int fuse_op_fn(struct fuse_req *r);
  * closing it needs no FLUSH, and a stat of it copies an in-memory inode.
  */
 bool fuse_dev_is_local(const struct fuse_server *s, dev_t dev);
+
+/*
+ * Whether a file of device @dev is on the shared directory's own file
+ * system and that one keeps everything in memory (tmpfs, ramfs): no
+ * syscall on it waits for a device.
+ */
+bool fuse_dev_in_memory(const struct fuse_server *s, dev_t dev);
 
 /* fuse_open_out.open_flags for a file handle on a file of device @dev. */
 uint32_t fuse_open_flags(const struct fuse_server *s, dev_t dev);

@@ -186,13 +186,21 @@ void fuse_meta_child(struct fuse_req *r, struct fuse_meta *m)
  * runs here. The guest's kernel asks for security.capability before
  * every write(2), so GETXATTR is as frequent as WRITE. Elsewhere (NFS,
  * FUSE below the root) either may wait on the network, and the ring
- * takes it.
+ * takes it. On a root file system with no device below it (tmpfs,
+ * fuse_dev_in_memory()) no step can wait for anything but a lock, and
+ * the kernel (6.1) hands OPENAT2 that creates or misses the dentry
+ * cache, UNLINKAT, MKDIRAT, RENAMEAT and the rest to a worker as well:
+ * every step runs here. (A LOOKUP of a name where another file system is
+ * mounted reaches that one's root from here too: the one step that may
+ * wait; mount points below a shared tmpfs are for the host to avoid.)
  */
 static bool caller_runs(const struct fuse_server *s, const struct fuse_meta *m,
 			enum fuse_io_op op)
 {
-	if ((op == FUSE_IO_STATX || op == FUSE_IO_GETXATTR) && s->inline_stat &&
-	    m->node && fuse_dev_is_local(s, m->node->dev))
+	if (s->inline_stat && m->node &&
+	    (fuse_dev_in_memory(s, m->node->dev) ||
+	     ((op == FUSE_IO_STATX || op == FUSE_IO_GETXATTR) &&
+	      fuse_dev_is_local(s, m->node->dev))))
 		return false;
 	return s->async & FUSE_IO_BIT(op);
 }

@@ -46,9 +46,24 @@ static bool is_local(int root)
 	return false;
 }
 
+/* Whether @root's file system has no backing device at all. */
+static bool is_memory(int root)
+{
+	struct statfs sfs;
+
+	return fstatfs(root, &sfs) == 0 &&
+	       ((unsigned long)sfs.f_type == TMPFS_MAGIC ||
+		(unsigned long)sfs.f_type == RAMFS_MAGIC);
+}
+
 bool fuse_dev_is_local(const struct fuse_server *s, dev_t dev)
 {
 	return s->root_local && dev == s->root_dev;
+}
+
+bool fuse_dev_in_memory(const struct fuse_server *s, dev_t dev)
+{
+	return s->root_memory && dev == s->root_dev;
 }
 
 uint32_t fuse_open_flags(const struct fuse_server *s, dev_t dev)
@@ -86,6 +101,7 @@ int fuse_server_create(struct fuse_server **out, const char *dir,
 	if (fstat(root, &st) == 0) {
 		s->root_dev = st.st_dev;
 		s->root_local = is_local(root);
+		s->root_memory = is_memory(root);
 	}
 	r = fuse_nodes_init(&s->nodes, root); /* takes root, even on error */
 	root = -1;

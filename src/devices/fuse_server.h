@@ -163,7 +163,9 @@ void fuse_server_set_async(struct fuse_server *s, unsigned int mask);
  * directory's own file system, when that is a local one, runs inside
  * prepare or complete even if its bit is in the async mask: it reads an
  * inode already in memory, and io_uring hands every STATX and GETXATTR
- * to a worker thread. Off at creation.
+ * to a worker thread. When that file system has no device at all
+ * (tmpfs, ramfs), every metadata step under its nodes runs there. Off
+ * at creation.
  */
 void fuse_server_set_inline_stat(struct fuse_server *s, bool on);
 

@@ -156,9 +156,29 @@ def col_vmm(a, share, serial, limit, loop=None, binary=VMM, name="vmm"):
         os.unlink(stats)
     res = run_guest(a, name + (" " + loop if loop else ""), argv, serial, limit)
     print_ops(stats)
+    print_exits(stats)
     if len(res) < len(selected(a)):
         print_queues(stats)
     return res
+
+
+def print_exits(stats):
+    """The guest's exits over the run, summed over its vCPUs, and per
+    FUSE request: what each round trip costs the guest besides the
+    server."""
+    try:
+        with open(stats) as f:
+            doc = json.load(f)
+        reqs = doc["fs"][0]["requests"]
+    except (OSError, ValueError, KeyError, IndexError):
+        return
+    keys = ("exits", "mmio_exits", "io_exits", "halt_exits", "halt_wakeup")
+    tot = {k: sum(c.get("kvm", {}).get(k, 0) for c in doc.get("vcpus", []))
+           for k in keys}
+    if tot["exits"]:
+        print("    vCPU exits (all, per FUSE request): " + ", ".join(
+            "%s %d %.1f" % (k, tot[k], tot[k] / max(reqs, 1)) for k in keys),
+            flush=True)
 
 
 def print_queues(stats):

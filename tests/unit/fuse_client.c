@@ -29,11 +29,16 @@ static void die_if(bool cond, const char *what)
 
 void fc_setup(struct fc *c, unsigned int flags)
 {
+	fc_setup_in(c, "/tmp", flags);
+}
+
+void fc_setup_in(struct fc *c, const char *tmp, unsigned int flags)
+{
 	char err[256];
 	int r;
 
 	*c = (struct fc){.unique = 1};
-	snprintf(c->base, sizeof(c->base), "/tmp/fuse-test-XXXXXX");
+	snprintf(c->base, sizeof(c->base), "%s/fuse-test-XXXXXX", tmp);
 	die_if(!mkdtemp(c->base), "mkdtemp");
 	snprintf(c->shared, sizeof(c->shared), "%s/shared", c->base);
 	snprintf(c->outside, sizeof(c->outside), "%s/outside", c->base);

@@ -41,6 +41,8 @@ struct fc_req {
 
 /* Make the fixture and a server on it (@flags: FUSE_SERVER_*); INIT. */
 void fc_setup(struct fc *c, unsigned int flags);
+/* The same with the base dir made in @tmp instead of /tmp. */
+void fc_setup_in(struct fc *c, const char *tmp, unsigned int flags);
 /* Destroy the server and remove the directories. */
 void fc_teardown(struct fc *c);
 /* A host path under the shared dir (static buffer, one at a time). */

@@ -593,6 +593,16 @@ static bool local_fs(const char *path)
 	return false;
 }
 
+/* Is @path on tmpfs, where the server runs every step itself? */
+static bool in_memory(const char *path)
+{
+	struct statfs sfs;
+
+	CHECK_EQ(statfs(path, &sfs), 0);
+	return (unsigned long)sfs.f_type == TMPFS_MAGIC ||
+	       (unsigned long)sfs.f_type == RAMFS_MAGIC;
+}
+
 /*
  * With inline stats, a local tree's STATX and GETXATTR steps run inside
  * the server.
@@ -606,8 +616,8 @@ static void test_inline_stat(void)
 	struct fc c;
 
 	setup(&c);
-	if (!local_fs(c.shared)) {
-		printf("test_inline_stat: %s is not a local file system\n",
+	if (!local_fs(c.shared) || in_memory(c.shared)) {
+		printf("test_inline_stat: %s is not a local disk file system\n",
 		       c.shared);
 		fc_teardown(&c);
 		return;
@@ -649,9 +659,77 @@ static void test_inline_stat(void)
 	fc_teardown(&c);
 }
 
+/*
+ * On a tmpfs (/dev/shm here), with inline stats on, every metadata op
+ * is answered by prepare itself, none left for the ring; off, the same
+ * ops are chains of steps again.
+ */
+static void test_inline_memory(void)
+{
+	struct fuse_rename_in rn = {.newdir = FUSE_ROOT_ID};
+	struct fuse_mkdir_in mk = {.mode = 0700};
+	struct fuse_create_in cr = {.flags = O_RDWR, .mode = 0600};
+	struct fuse_entry_out e;
+	struct statfs sfs;
+	struct fc_req q;
+	struct fc c;
+
+	if (statfs("/dev/shm", &sfs) < 0 ||
+	    (unsigned long)sfs.f_type != TMPFS_MAGIC) {
+		printf("test_inline_memory: no tmpfs at /dev/shm, skipped\n");
+		return;
+	}
+	fc_setup_in(&c, "/dev/shm", 0);
+	fuse_server_set_async(c.s, ALL_META);
+	c.prepared = true;
+	fuse_server_set_inline_stat(c.s, true);
+	fc_begin(&q, FUSE_LOOKUP, FUSE_ROOT_ID);
+	fc_add_str(&q, "absent");
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), -ENOENT);
+	fc_begin(&q, FUSE_MKDIR, FUSE_ROOT_ID);
+	fc_add(&q, &mk, sizeof(mk));
+	fc_add_str(&q, "d");
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), 0);
+	fc_begin(&q, FUSE_CREATE, FUSE_ROOT_ID);
+	fc_add(&q, &cr, sizeof(cr));
+	fc_add_str(&q, "new");
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), 0);
+	memcpy(&e, reply_body(), sizeof(e));
+	CHECK(access(fc_path(&c, "new"), F_OK) == 0);
+	fc_begin(&q, FUSE_RENAME, FUSE_ROOT_ID);
+	fc_add(&q, &rn, sizeof(rn));
+	fc_add_str(&q, "new");
+	fc_add_str(&q, "old");
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), 0);
+	fc_begin(&q, FUSE_UNLINK, FUSE_ROOT_ID);
+	fc_add_str(&q, "old");
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), 0);
+	CHECK(access(fc_path(&c, "old"), F_OK) < 0);
+	/* Off again: steps for the ring. */
+	fuse_server_set_inline_stat(c.s, false);
+	fc_begin(&q, FUSE_UNLINK, FUSE_ROOT_ID);
+	fc_add_str(&q, "absent");
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+	CHECK_EQ(step(&c, FUSE_IO_UNLINKAT), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), -ENOENT);
+	fc_begin(&q, FUSE_RMDIR, FUSE_ROOT_ID);
+	fc_add_str(&q, "d");
+	CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+	CHECK_EQ(step(&c, FUSE_IO_UNLINKAT), FUSE_SERVER_REPLY);
+	CHECK_EQ(reply_error(), 0);
+	fc_forget(&c, e.nodeid, 1);
+	fc_teardown(&c);
+}
+
 int main(void)
 {
 	test_inline_stat();
+	test_inline_memory();
 	test_ops();
 	test_steps();
 	test_link_steps();
