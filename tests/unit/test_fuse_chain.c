@@ -318,6 +318,55 @@ static int step_res(struct fc *c, enum fuse_io_op op, ssize_t res)
 }
 
 /*
+ * A RELEASE whose CLOSE the ring cancelled (-ECANCELED: it never ran)
+ * with room for the reply: the guest hears success and the server closes
+ * the fd itself; one that ran and failed is not closed twice.
+ */
+static void test_cancelled_close(void)
+{
+	struct fuse_create_in cr = {.flags = O_RDWR, .mode = 0600};
+	struct fuse_release_in rel = {0};
+	struct fuse_entry_out e;
+	struct fc_req q;
+	struct fc c;
+	int fds;
+
+	setup(&c);
+	for (int round = 0; round < 2; round++) {
+		fds = count_fds();
+		fc_begin(&q, FUSE_CREATE, FUSE_ROOT_ID);
+		fc_add(&q, &cr, sizeof(cr));
+		fc_add_str(&q, round ? "g" : "f");
+		CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+		CHECK_EQ(step(&c, FUSE_IO_OPENAT2), FUSE_SERVER_IO);
+		CHECK_EQ(step(&c, FUSE_IO_STATX), FUSE_SERVER_REPLY);
+		CHECK_EQ(reply_error(), 0);
+		memcpy(&e, reply_body(), sizeof(e));
+		memcpy(&rel.fh, (uint8_t *)reply_body() + sizeof(e),
+		       sizeof(rel.fh));
+		CHECK_EQ(count_fds(),
+			 fds + 2); /* the node's and the handle's */
+		fc_begin(&q, FUSE_RELEASE, e.nodeid);
+		fc_add(&q, &rel, sizeof(rel));
+		CHECK_EQ(prepare(&c, &q), FUSE_SERVER_IO);
+		if (round == 0) {
+			CHECK_EQ(step_res(&c, FUSE_IO_CLOSE, -ECANCELED),
+				 FUSE_SERVER_REPLY);
+		} else {
+			/* It ran (closed) and reported an error. */
+			CHECK_EQ(close(io.fd), 0);
+			CHECK_EQ(step_res(&c, FUSE_IO_CLOSE, -EIO),
+				 FUSE_SERVER_REPLY);
+		}
+		CHECK_EQ(reply_error(), 0);
+		CHECK_EQ(count_fds(), fds + 1);
+		fc_forget(&c, e.nodeid, 1);
+		CHECK_EQ(count_fds(), fds);
+	}
+	fc_teardown(&c);
+}
+
+/*
  * LINK: linkat(AT_EMPTY_PATH) of the old node's fd; where that says
  * ENOENT (no CAP_DAC_READ_SEARCH), linkat of its /proc/self/fd path
  * following it, never for a symlink; then the new entry's lookup.
@@ -730,6 +779,7 @@ int main(void)
 {
 	test_inline_stat();
 	test_inline_memory();
+	test_cancelled_close();
 	test_ops();
 	test_steps();
 	test_link_steps();
