@@ -109,8 +109,12 @@ run_one() { # name timeout cmd...
 	# rarely, hit a SHUTDOWN (triple fault: KVM resets it, hence rip
 	# 0xfff0) or stopped making progress (a hello guest silent for 120 s,
 	# once in a CI run; 80 runs in a row did not repeat it), which no
-	# real host has shown: run such a script once more, and say so.
-	if [ $rc != 0 ] && [ $rc != 77 ] && [ -n "${L1:-}" ]; then
+	# real host has shown: run such a script again, up to twice (these
+	# faults have come in pairs: the L1 a retry gets can be as unwell),
+	# and say so.
+	local try
+	for try in first second; do
+		[ $rc != 0 ] && [ $rc != 77 ] && [ -n "${L1:-}" ] || break
 		local why=
 		if grep -q 'triple fault at rip 0xfff0' "$log"; then
 			why="an L2 guest triple-faulted in the nested L1"
@@ -119,14 +123,13 @@ run_one() { # name timeout cmd...
 		elif [ $rc = 124 ] || [ $rc = 137 ]; then
 			why="it hit its time limit in the nested L1"
 		fi
-		if [ -n "$why" ]; then
-			mv "$log" "$log.first"
-			echo "RETRY $name: $why (first log $log.first)"
-			sed -n '/^--- threads/,$p' "$log.first" | head -n 60 | sed 's/^/    /'
-			limited "$limit" "$log" "$@"
-			rc=$?
-		fi
-	fi
+		[ -n "$why" ] || break
+		mv "$log" "$log.$try"
+		echo "RETRY $name: $why ($try log $log.$try)"
+		sed -n '/^--- threads/,$p' "$log.$try" | head -n 60 | sed 's/^/    /'
+		limited "$limit" "$log" "$@"
+		rc=$?
+	done
 	case $rc in
 	0) passed=$((passed + 1)); echo "PASS $name ($((SECONDS - t0)) s)" ;;
 	77) skipped=$((skipped + 1)); skips+=("$name: $(tail -n 1 "$log")")
