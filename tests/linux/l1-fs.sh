@@ -16,6 +16,18 @@ fs_setup_share() {
 	losetup -d /dev/loop6 2>/dev/null
 	truncate -s 1400M "$d/share.img" && mkfs.ext4 -q -F "$d/share.img" &&
 		losetup /dev/loop6 "$d/share.img" && mount /dev/loop6 "$s" || return 1
+	fs_fill_share "$d"
+}
+
+# The same on a tmpfs of its own, where vmm runs every metadata step on
+# its io thread instead of through io_uring (fs-tmpfs).
+fs_setup_share_tmpfs() {
+	mkdir -p "$1/share" && mount -t tmpfs -o size=64m fstmp "$1/share" &&
+		fs_fill_share "$1"
+}
+
+fs_fill_share() {
+	local d=$1 s=$1/share
 	echo "$FS_SECRET" >"$d/secret.txt"
 	echo hello >"$s/hello.txt"
 	ln -s ../secret.txt "$s/up"
