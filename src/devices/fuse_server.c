@@ -24,36 +24,29 @@
 #include "fuse_path.h"
 
 /*
- * Whether closing a file on @root's file system does nothing a FUSE FLUSH
- * should wait for: a local file system, where every WRITE already reached
+ * Whether closing a file on a file system of type @fs_type does nothing a FUSE
+ * FLUSH should wait for: a local file system, where every WRITE already reached
  * the host's page cache and reported its error, and the server holds no
  * POSIX locks of the guest's (it offers none). Network and FUSE file
  * systems write back or report errors on close: their files keep FLUSH.
  */
-static bool is_local(int root)
+static bool is_local(unsigned long fs_type)
 {
 	static const unsigned long local[] = {
 	    EXT4_SUPER_MAGIC, XFS_SUPER_MAGIC,	BTRFS_SUPER_MAGIC,
 	    TMPFS_MAGIC,      F2FS_SUPER_MAGIC, OVERLAYFS_SUPER_MAGIC,
 	};
-	struct statfs sfs;
 
-	if (fstatfs(root, &sfs) < 0)
-		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(local); i++)
-		if ((unsigned long)sfs.f_type == local[i])
+		if (fs_type == local[i])
 			return true;
 	return false;
 }
 
-/* Whether @root's file system has no backing device at all. */
-static bool is_memory(int root)
+/* Whether a file system of type @fs_type has no backing device at all. */
+static bool is_memory(unsigned long fs_type)
 {
-	struct statfs sfs;
-
-	return fstatfs(root, &sfs) == 0 &&
-	       ((unsigned long)sfs.f_type == TMPFS_MAGIC ||
-		(unsigned long)sfs.f_type == RAMFS_MAGIC);
+	return fs_type == TMPFS_MAGIC || fs_type == RAMFS_MAGIC;
 }
 
 bool fuse_dev_is_local(const struct fuse_server *s, dev_t dev)
@@ -75,6 +68,7 @@ int fuse_server_create(struct fuse_server **out, const char *dir,
 		       unsigned int flags, char *err, size_t err_len)
 {
 	struct fuse_server *s;
+	struct statfs sfs;
 	struct stat st;
 	int root, r;
 
@@ -98,10 +92,10 @@ int fuse_server_create(struct fuse_server **out, const char *dir,
 			 strerror(-r));
 		goto err_free;
 	}
-	if (fstat(root, &st) == 0) {
+	if (fstat(root, &st) == 0 && fstatfs(root, &sfs) == 0) {
 		s->root_dev = st.st_dev;
-		s->root_local = is_local(root);
-		s->root_memory = is_memory(root);
+		s->root_local = is_local((unsigned long)sfs.f_type);
+		s->root_memory = is_memory((unsigned long)sfs.f_type);
 	}
 	r = fuse_nodes_init(&s->nodes, root); /* takes root, even on error */
 	root = -1;

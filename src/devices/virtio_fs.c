@@ -126,10 +126,10 @@ static void req_put(struct vfs *f, struct vfs_req *r)
 /* Return @r's chain with @len reply bytes; its interrupt comes later. */
 static void req_return(struct vfs *f, struct vfs_req *r, size_t len)
 {
-	vq_push(&f->vd.vqs[r->q], r->chain.head, (uint32_t)len);
-	f->q[r->q].notify = true;
 	uint64_t ns = clock_mono_ns() - r->taken_ns;
 
+	vq_push(&f->vd.vqs[r->q], r->chain.head, (uint32_t)len);
+	f->q[r->q].notify = true;
 	VFS_COUNT(f, requests);
 	__atomic_fetch_add(&f->st.serve_ns, ns, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&f->st.op_ns[r->op], ns, __ATOMIC_RELAXED);

@@ -119,13 +119,21 @@ def run_guest(a, label, argv, serial, limit):
     return res
 
 
-def print_ops(stats):
-    """The FUSE requests by op from vmm's --stats document."""
+def load_stats(stats):
+    """vmm's --stats document, or None if it cannot be read."""
     try:
         with open(stats) as f:
-            fs = json.load(f)["fs"][0]
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def print_ops(stats, doc):
+    """The FUSE requests by op from vmm's --stats document."""
+    try:
+        fs = doc["fs"][0]
         ops = fs["ops"]
-    except (OSError, ValueError, KeyError, IndexError):
+    except (TypeError, KeyError, IndexError):
         print("    (no op counts: %s unreadable)" % stats)
         return
     top = sorted(ops.items(), key=lambda kv: -kv[1])
@@ -155,22 +163,21 @@ def col_vmm(a, share, serial, limit, loop=None, binary=VMM, name="vmm"):
     if os.path.exists(stats):
         os.unlink(stats)
     res = run_guest(a, name + (" " + loop if loop else ""), argv, serial, limit)
-    print_ops(stats)
-    print_exits(stats)
+    doc = load_stats(stats)
+    print_ops(stats, doc)
+    print_exits(doc)
     if len(res) < len(selected(a)):
-        print_queues(stats)
+        print_queues(doc)
     return res
 
 
-def print_exits(stats):
+def print_exits(doc):
     """The guest's exits over the run, summed over its vCPUs, and per
     FUSE request: what each round trip costs the guest besides the
     server."""
     try:
-        with open(stats) as f:
-            doc = json.load(f)
         reqs = doc["fs"][0]["requests"]
-    except (OSError, ValueError, KeyError, IndexError):
+    except (TypeError, KeyError, IndexError):
         return
     keys = ("exits", "mmio_exits", "io_exits", "halt_exits", "halt_wakeup")
     tot = {k: sum(c.get("kvm", {}).get(k, 0) for c in doc.get("vcpus", []))
@@ -181,12 +188,9 @@ def print_exits(stats):
             flush=True)
 
 
-def print_queues(stats):
+def print_queues(doc):
     """A run that fell short: where vmm's fs queues and vCPUs stood."""
-    try:
-        with open(stats) as f:
-            doc = json.load(f)
-    except (OSError, ValueError):
+    if doc is None:
         return
     for v in doc.get("virtio", []):
         for i, q in enumerate(v.get("queues", [])):
